@@ -1,0 +1,50 @@
+// What the translation caches hold (VT-d spec 6.2: context cache, PASID cache, IOTLB,
+// paging-structure caches). Tags follow spec 6.2.1-6.2.4.
+#pragma once
+#include <cstdint>
+
+#include "vtdsim/core/translation.hpp"
+#include "vtdsim/spec/fault_reason.hpp"
+#include "vtdsim/spec/types.hpp"
+
+namespace vtdsim::cache {
+
+// A resolved context (legacy context entry, or scalable context + PASID entry), tagged by
+// source-id (and PASID in scalable mode). With CAP.CM=1 a faulting context may be cached
+// (fault != kNone) until software invalidates it.
+struct ContextCacheEntry {
+  SourceId source;
+  Pasid pasid;                        // scalable mode: the PASID the entry was resolved for
+  DomainId domain;
+  core::TranslationType type = core::TranslationType::kUntranslated;
+  std::uint8_t levels = 4;            // second-level paging levels (3, 4 or 5)
+  std::uint64_t table_root = 0;       // SLPTPTR (host address of the top-level table)
+  spec::FaultReason fault = spec::FaultReason::kNone;
+};
+
+// One IOTLB entry: a page of 4K, 2M or 1G, tagged by domain (and PASID, and in QEMU organization
+// also by source-id). With CAP.CM=1 a not-present translation may be cached (fault != kNone).
+struct IotlbEntry {
+  SourceId source;
+  DomainId domain;
+  Pasid pasid;
+  std::uint64_t iova_base = 0;        // page-aligned IOVA
+  std::uint8_t page_shift = 12;       // 12, 21 or 30
+  std::uint8_t level = 1;             // paging level the leaf came from (1 = PTE, 2 = PDE, 3 = PDPE)
+  std::uint64_t host_base = 0;        // page-aligned host address
+  Perms perms;
+  spec::FaultReason fault = spec::FaultReason::kNone;
+};
+
+// One paging-structure cache entry (spec 6.2.4): the non-leaf entry at `level` that covers
+// `iova`, i.e. the host address of the next-lower table and the permissions accumulated so far.
+struct PscEntry {
+  DomainId domain;
+  Pasid pasid;
+  std::uint8_t level = 2;             // 2 = PDE, 3 = PDPE, 4 = PML4E, 5 = PML5E
+  std::uint64_t iova_prefix = 0;      // iova >> (12 + 9 * (level - 1))
+  std::uint64_t next_table = 0;       // host address of the table at level - 1
+  Perms perms;                        // AND of R/W down to and including this level
+};
+
+}  // namespace vtdsim::cache

@@ -1,0 +1,44 @@
+// All translation caches of one remapping unit behind one small interface: the remapping unit
+// asks and fills, invalidations go through invalidate(). Geometry from config::CachesConfig.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "vtdsim/cache/cache_entries.hpp"
+#include "vtdsim/cache/cache_stats.hpp"
+#include "vtdsim/config/unit_config.hpp"
+#include "vtdsim/core/invalidation.hpp"
+
+namespace vtdsim::cache {
+
+class TranslationCaches {
+ public:
+  explicit TranslationCaches(const config::CachesConfig& config);
+  ~TranslationCaches();
+  TranslationCaches(const TranslationCaches&) = delete;
+  TranslationCaches& operator=(const TranslationCaches&) = delete;
+
+  // Lookups count a lookup and a hit or miss; a returned pointer is valid until the next call.
+  const ContextCacheEntry* find_context(SourceId source, Pasid pasid);
+  void fill_context(const ContextCacheEntry& entry);
+
+  // Finds the entry of any page size that covers iova.
+  const IotlbEntry* find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova);
+  void fill_iotlb(const IotlbEntry& entry);
+
+  // Deepest paging-structure cache entry (lowest level >= 2, below top_level) covering iova.
+  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out);
+  void fill_psc(const PscEntry& entry);
+
+  // Applies one invalidation; returns the number of entries dropped.
+  std::uint64_t invalidate(const core::InvalidationRequest& request);
+
+  const CacheStats& stats() const;
+  const config::CachesConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vtdsim::cache

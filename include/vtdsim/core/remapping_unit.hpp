@@ -1,0 +1,66 @@
+// The functional DMA-remapping unit (no SystemC, no time): registers, root/context/PASID tables,
+// second-level walks, caches, invalidation and fault recording. The timing model turns its
+// answers into cycles; the replay engine and the SystemC module both drive this one class.
+#pragma once
+#include <cstdint>
+
+#include "vtdsim/cache/translation_caches.hpp"
+#include "vtdsim/config/unit_config.hpp"
+#include "vtdsim/core/fault_recorder.hpp"
+#include "vtdsim/core/invalidation.hpp"
+#include "vtdsim/core/register_file.hpp"
+#include "vtdsim/core/translation.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
+
+namespace vtdsim::core {
+
+// What processing software's register writes produced (for the timing model and stats):
+// invalidations applied and queued-invalidation descriptors consumed.
+struct CommandCounters {
+  std::uint64_t invalidations = 0;         // InvalidationRequests applied (any source)
+  std::uint64_t entries_dropped = 0;
+  std::uint64_t descriptors = 0;           // QI descriptors processed
+  std::uint64_t wait_descriptors = 0;
+  std::uint64_t queue_errors = 0;          // IQE raised
+};
+
+class RemappingUnit {
+ public:
+  RemappingUnit(const config::UnitConfig& config, mem::SparseMemory& memory);
+
+  // MMIO register access at the spec offsets (VT-d spec 11.4), size 4 or 8 bytes.
+  std::uint64_t read_register(std::uint32_t offset, unsigned size);
+  void write_register(std::uint32_t offset, unsigned size, std::uint64_t value);
+
+  // Translates one DMA request. Faults are recorded in the fault recording registers.
+  // No allocation on this path.
+  TranslationResult translate(const TranslationRequest& request);
+
+  // Applies an invalidation to the caches directly (trace replay, tests); returns entries dropped.
+  std::uint64_t invalidate(const InvalidationRequest& request);
+
+  // Fault event interrupt line (FSTS has an unmasked pending condition, FECTL.IM clear).
+  bool fault_interrupt_pending() const;
+
+  const config::UnitConfig& config() const { return config_; }
+  mem::SparseMemory& memory() { return memory_; }
+  cache::TranslationCaches& caches() { return caches_; }
+  const cache::TranslationCaches& caches() const { return caches_; }
+  RegisterFile& registers() { return registers_; }
+  const RegisterFile& registers() const { return registers_; }
+  FaultRecorder& faults() { return faults_; }
+  const CommandCounters& commands() const { return commands_; }
+
+ private:
+  // Register side effects (model/core/remapping_unit_registers.cpp).
+  void process_invalidation_queue();
+
+  config::UnitConfig config_;
+  mem::SparseMemory& memory_;
+  RegisterFile registers_;
+  FaultRecorder faults_;
+  cache::TranslationCaches caches_;
+  CommandCounters commands_;
+};
+
+}  // namespace vtdsim::core

@@ -1,0 +1,24 @@
+#include "vtdsim/config/unit_config.hpp"
+
+namespace vtdsim::config {
+
+const char* to_string(ReplacementPolicy policy) {
+  switch (policy) {
+    case ReplacementPolicy::kLru: return "lru";
+    case ReplacementPolicy::kPlru: return "plru";
+    case ReplacementPolicy::kFifo: return "fifo";
+    case ReplacementPolicy::kRandom: return "random";
+  }
+  return "unknown";
+}
+
+const char* to_string(IotlbOrganization organization) {
+  switch (organization) {
+    case IotlbOrganization::kShared: return "shared";
+    case IotlbOrganization::kPerSize: return "per_size";
+    case IotlbOrganization::kQemu: return "qemu";
+  }
+  return "unknown";
+}
+
+}  // namespace vtdsim::config

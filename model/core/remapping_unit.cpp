@@ -1,0 +1,21 @@
+// Construction and direct invalidation. Register side effects: remapping_unit_registers.cpp;
+// the translation path: remapping_unit_translate.cpp.
+#include "vtdsim/core/remapping_unit.hpp"
+
+namespace vtdsim::core {
+
+RemappingUnit::RemappingUnit(const config::UnitConfig& config, mem::SparseMemory& memory)
+    : config_(config),
+      memory_(memory),
+      registers_(config.cap),
+      faults_(config.cap.nfr),
+      caches_(config.caches) {}
+
+std::uint64_t RemappingUnit::invalidate(const InvalidationRequest& request) {
+  const std::uint64_t dropped = caches_.invalidate(request);
+  ++commands_.invalidations;
+  commands_.entries_dropped += dropped;
+  return dropped;
+}
+
+}  // namespace vtdsim::core
