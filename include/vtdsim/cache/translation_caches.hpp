@@ -36,6 +36,14 @@ class TranslationCaches {
   const CacheStats& stats() const;
   const config::CachesConfig& config() const;
 
+  // Valid entries held now, per structure (tests, occupancy stats). iotlb_by_size: 4K, 2M, 1G.
+  struct Occupancy {
+    std::uint64_t context = 0, pasid = 0, iotlb = 0;
+    std::uint64_t iotlb_by_size[3] = {0, 0, 0};
+    std::uint64_t psc[4] = {0, 0, 0, 0};
+  };
+  Occupancy occupancy() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,0 +1,32 @@
+// First-in-first-out replacement: the victim is the way filled longest ago; hits do not refresh.
+// Insert order comes from an access counter, never from wall time.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace vtdsim::cache {
+
+class FifoPolicy {
+ public:
+  FifoPolicy(std::uint32_t sets, std::uint32_t ways) : ways_(ways), stamp_(std::size_t{sets} * ways, 0) {}
+  void on_insert(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = ++clock_; }
+  void on_hit(std::uint32_t, std::uint32_t) {}
+  void on_invalidate(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = 0; }
+  // Called only when every way of the set holds a valid entry.
+  std::uint32_t victim(std::uint32_t set) const {
+    const std::size_t base = slot(set, 0);
+    std::uint32_t best = 0;
+    for (std::uint32_t w = 1; w < ways_; ++w) {
+      if (stamp_[base + w] < stamp_[base + best]) best = w;
+    }
+    return best;
+  }
+
+ private:
+  std::size_t slot(std::uint32_t set, std::uint32_t way) const { return std::size_t{set} * ways_ + way; }
+  std::uint32_t ways_;
+  std::uint64_t clock_ = 0;
+  std::vector<std::uint64_t> stamp_;
+};
+
+}  // namespace vtdsim::cache

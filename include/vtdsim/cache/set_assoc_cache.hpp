@@ -1,0 +1,196 @@
+// One generic set-associative container for every translation cache (DESIGN.md "Shapes that work
+// well"): the IOTLB, context cache, PASID cache and paging-structure caches only define their entry,
+// key and invalidation predicates.
+//
+// Geometry: `entries` slots in `entries / ways` sets of `ways` ways; ways == 0 or ways == entries
+// means fully associative (one set), ways == 1 direct-mapped. All storage (a flat array of
+// entries * slots and the policy state) is allocated at construction; lookup, insert and
+// invalidate never allocate.
+//
+// Key requirements: `bool operator==(const Key&, const Key&)` and `std::uint64_t index() const`,
+// the set selector. The set is index() mod sets (a mask when sets is a power of two, which is the
+// usual hardware choice and the fast path). The key decides which bits select the set.
+//
+// Replacement: an invalid way of the set is used first (lowest way number); only a full set asks
+// the policy for a victim.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "vtdsim/cache/replacement_policy.hpp"
+#include "vtdsim/config/unit_config.hpp"
+
+namespace vtdsim::cache {
+
+template <class Entry, class Key>
+class SetAssocCache {
+ public:
+  struct InsertResult {
+    Entry* entry = nullptr;     // the slot now holding the inserted entry
+    bool updated = false;       // the key was present: its entry was overwritten in place
+    bool evicted = false;       // a valid entry with another key was displaced
+    Key evicted_key{};
+    Entry evicted_entry{};
+  };
+
+  SetAssocCache(std::uint32_t entries, std::uint32_t ways,
+                config::ReplacementPolicy policy = config::ReplacementPolicy::kLru, std::uint64_t seed = 1)
+      : ways_(validated_ways(entries, ways)),
+        sets_(entries / ways_),
+        set_mask_((sets_ & (sets_ - 1)) == 0 ? sets_ - 1 : 0),
+        pow2_sets_((sets_ & (sets_ - 1)) == 0),
+        slots_(entries),
+        policy_(policy, sets_, ways_, seed) {}
+
+  explicit SetAssocCache(const config::CacheGeometry& g) : SetAssocCache(g.entries, g.ways, g.policy, g.seed) {}
+
+  std::uint32_t sets() const { return sets_; }
+  std::uint32_t ways() const { return ways_; }
+  std::uint32_t capacity() const { return sets_ * ways_; }
+  std::size_t size() const { return valid_count_; }
+  std::uint32_t set_of(const Key& key) const {
+    const std::uint64_t i = key.index();
+    return static_cast<std::uint32_t>(pow2_sets_ ? (i & set_mask_) : (i % sets_));
+  }
+
+  // Finds key; on a hit updates the replacement state and returns the entry (valid until the next
+  // insert or invalidation), else nullptr.
+  Entry* lookup(const Key& key) {
+    const std::uint32_t set = set_of(key);
+    Slot* s = &slots_[std::size_t{set} * ways_];
+    for (std::uint32_t w = 0; w < ways_; ++w) {
+      if (s[w].valid && s[w].key == key) {
+        policy_.on_hit(set, w);
+        return &s[w].entry;
+      }
+    }
+    return nullptr;
+  }
+
+  // Finds key without touching the replacement state.
+  const Entry* peek(const Key& key) const {
+    const std::uint32_t set = set_of(key);
+    const Slot* s = &slots_[std::size_t{set} * ways_];
+    for (std::uint32_t w = 0; w < ways_; ++w) {
+      if (s[w].valid && s[w].key == key) return &s[w].entry;
+    }
+    return nullptr;
+  }
+
+  // Inserts (or overwrites) key's entry. An existing key is updated in place and counts as a use.
+  InsertResult insert(const Key& key, const Entry& entry) {
+    InsertResult r;
+    const std::uint32_t set = set_of(key);
+    Slot* s = &slots_[std::size_t{set} * ways_];
+    std::uint32_t free_way = ways_;
+    for (std::uint32_t w = 0; w < ways_; ++w) {
+      if (!s[w].valid) {
+        if (free_way == ways_) free_way = w;
+      } else if (s[w].key == key) {
+        s[w].entry = entry;
+        policy_.on_hit(set, w);
+        r.entry = &s[w].entry;
+        r.updated = true;
+        return r;
+      }
+    }
+    std::uint32_t way = free_way;
+    if (way == ways_) {
+      way = policy_.victim(set);
+      r.evicted = true;
+      r.evicted_key = s[way].key;
+      r.evicted_entry = s[way].entry;
+      policy_.on_invalidate(set, way);
+    } else {
+      ++valid_count_;
+    }
+    s[way].key = key;
+    s[way].entry = entry;
+    s[way].valid = true;
+    policy_.on_insert(set, way);
+    r.entry = &s[way].entry;
+    return r;
+  }
+
+  // Drops the entry of key; true when one was held.
+  bool invalidate(const Key& key) {
+    const std::uint32_t set = set_of(key);
+    Slot* s = &slots_[std::size_t{set} * ways_];
+    for (std::uint32_t w = 0; w < ways_; ++w) {
+      if (s[w].valid && s[w].key == key) {
+        drop(set, w);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Drops every entry for which pred(key, entry) is true; returns how many were dropped.
+  template <class Pred>
+  std::size_t invalidate_if(Pred&& pred) {
+    if (valid_count_ == 0) return 0;
+    std::size_t dropped = 0;
+    for (std::uint32_t set = 0; set < sets_; ++set) {
+      Slot* s = &slots_[std::size_t{set} * ways_];
+      for (std::uint32_t w = 0; w < ways_; ++w) {
+        if (s[w].valid && pred(static_cast<const Key&>(s[w].key), static_cast<const Entry&>(s[w].entry))) {
+          drop(set, w);
+          ++dropped;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  std::size_t clear() {
+    return invalidate_if([](const Key&, const Entry&) { return true; });
+  }
+
+  // Calls f(key, entry) for each valid entry, set by set, way by way.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.valid) f(s.key, s.entry);
+    }
+  }
+
+ private:
+  struct Slot {
+    Key key{};
+    Entry entry{};
+    bool valid = false;
+  };
+
+  static std::uint32_t validated_ways(std::uint32_t entries, std::uint32_t ways) {
+    if (entries == 0) throw std::invalid_argument("cache geometry: entries must be > 0");
+    if (ways == 0) ways = entries;  // fully associative
+    if (ways > entries) {
+      throw std::invalid_argument("cache geometry: ways (" + std::to_string(ways) + ") exceed entries (" +
+                                  std::to_string(entries) + ")");
+    }
+    if (entries % ways != 0) {
+      throw std::invalid_argument("cache geometry: ways (" + std::to_string(ways) + ") must divide entries (" +
+                                  std::to_string(entries) + ")");
+    }
+    return ways;
+  }
+
+  void drop(std::uint32_t set, std::uint32_t way) {
+    slots_[std::size_t{set} * ways_ + way].valid = false;
+    policy_.on_invalidate(set, way);
+    --valid_count_;
+  }
+
+  std::uint32_t ways_;
+  std::uint32_t sets_;
+  std::uint64_t set_mask_;
+  bool pow2_sets_;
+  std::vector<Slot> slots_;
+  ReplacementPolicy policy_;
+  std::size_t valid_count_ = 0;
+};
+
+}  // namespace vtdsim::cache
