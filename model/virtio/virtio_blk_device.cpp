@@ -58,7 +58,7 @@ bool VirtioBlkDevice::serve(DescChain& chain, std::uint32_t& written) {
     for (unsigned i = 1; i < chain.count; ++i) {
       const DescBuffer& b = chain.buffers[i];
       std::uint64_t len = b.len;
-      if (i == chain.count - 1) len -= 1;
+      if (i + 1u == chain.count) len -= 1;
       if (len == 0) continue;
       if ((type == blk::kTypeIn) != b.device_writable) return false;  // wrong direction
       std::uint64_t done = 0;
