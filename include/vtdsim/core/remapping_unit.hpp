@@ -22,6 +22,11 @@ struct CommandCounters {
   std::uint64_t descriptors = 0;           // QI descriptors processed
   std::uint64_t wait_descriptors = 0;
   std::uint64_t queue_errors = 0;          // IQE raised
+  std::uint64_t register_commands = 0;     // CCMD / IOTLB_REG invalidations performed
+  std::uint64_t rejected_commands = 0;     // register invalidations not performed (reserved
+                                           // granularity, or issued while QI is enabled)
+  std::uint64_t status_writes = 0;         // wait-descriptor status writes to memory
+  std::uint64_t wait_interrupts = 0;       // wait descriptors with IF (ICS.IWC set)
 };
 
 class RemappingUnit {
@@ -54,6 +59,10 @@ class RemappingUnit {
  private:
   // Register side effects (model/core/remapping_unit_registers.cpp).
   void process_invalidation_queue();
+  std::uint32_t read32(std::uint32_t offset);
+  void write32(std::uint32_t offset, std::uint32_t value);
+  void run_register_actions(std::uint32_t actions);
+  void queue_error(std::uint64_t iqei);
 
   config::UnitConfig config_;
   mem::SparseMemory& memory_;
