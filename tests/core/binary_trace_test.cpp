@@ -6,10 +6,12 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "vtdsim/trace/binary_trace.hpp"
+#include "vtdsim/trace/text_trace.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -281,6 +283,35 @@ TEST(BinaryTrace, CorruptZstdGivesError) {
   const std::string err = read_error(path);
   EXPECT_NE(err.find("record "), std::string::npos) << err;
   EXPECT_FALSE(err.empty());
+}
+
+// text -> binary (plain and zstd) -> text gives the same events and byte-identical canonical text.
+TEST(BinaryTrace, TextBinaryTextRoundTrip) {
+  const std::string text_path = std::string(VTDSIM_SOURCE_DIR) + "/traces/sample.trace";
+  std::vector<TraceEvent> events;
+  {
+    TextTraceReader reader(text_path);
+    while (auto e = reader.next()) events.push_back(*e);
+  }
+  ASSERT_GE(events.size(), 10u);
+  std::ostringstream original;
+  {
+    TextTraceWriter writer(original);
+    for (const auto& e : events) writer.write(e);
+  }
+  for (auto compression : {BinaryCompression::kNone, BinaryCompression::kZstd}) {
+    const std::string bin = temp_path(compression == BinaryCompression::kZstd ? "sample.bin.zst" : "sample.bin");
+    write_trace(bin, events, compression);
+    const auto back = read_trace(bin);
+    ASSERT_EQ(back.size(), events.size());
+    std::ostringstream again;
+    {
+      TextTraceWriter writer(again);
+      for (const auto& e : back) writer.write(e);
+    }
+    EXPECT_EQ(again.str(), original.str());
+    for (std::size_t i = 0; i < events.size(); ++i) expect_same(events[i], back[i], i);
+  }
 }
 
 TEST(BinaryTrace, MissingFile) {
