@@ -1,12 +1,192 @@
-// SCAFFOLDING (replaced by the translation work).
+// The translation path of the remapping unit (VT-d spec chapter 3 "DMA Remapping", chapter 6
+// caching, 7.1 fault conditions): TE check, context resolution (context cache or table reads),
+// pass-through, IOTLB, paging-structure caches and the second-level walk, fault recording.
+// No allocation and no exceptions on this path.
+#include "vtdsim/core/context_resolver.hpp"
+#include "vtdsim/core/page_walker.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/spec/context_entry.hpp"
 
 namespace vtdsim::core {
-TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
-  TranslationResult result;
+
+namespace {
+
+using spec::FaultReason;
+
+constexpr std::uint64_t kPageOffsetMask = kPageSize4K - 1;
+
+// Result for requests that are not remapped (TE=0, pass-through, translated requests).
+void pass_through(const TranslationRequest& request, TranslationResult& result) {
   result.host = HostAddr(request.iova.value);
   result.page_size = kPageSize4K;
   result.perms = Perms{true, true};
-  return result;
+  result.outcome.translated = false;
 }
+
+FaultReason permission_fault(bool scalable, Access access) {
+  if (access == Access::kWrite) return scalable ? FaultReason::kSmWriteDenied : FaultReason::kWriteDenied;
+  return scalable ? FaultReason::kSmReadDenied : FaultReason::kReadDenied;
+}
+
+// Spec table 7.1.3. Legacy mode has no "paging entry not present" code: an entry with R=W=0
+// grants neither permission, so the request is reported as lacking the permission it needed
+// (5h write / 6h read). Scalable mode reports it as SSL.2.
+FaultReason walk_fault_reason(WalkFault fault, bool scalable, Access access) {
+  switch (fault) {
+    case WalkFault::kPointerAccessError:
+      // Legacy: "access to the second-level paging entry referenced through SLPTPTR in the
+      // context entry resulted in an error" is a case of 3h.
+      return scalable ? FaultReason::kSmSlPointerInvalid : FaultReason::kInvalidContext;
+    case WalkFault::kAccessError:
+      return scalable ? FaultReason::kSmSlAccessError : FaultReason::kPagingEntryAccessError;
+    case WalkFault::kNotPresent:
+      return scalable ? FaultReason::kSmSlNotPresent : permission_fault(false, access);
+    case WalkFault::kReserved:
+      return scalable ? FaultReason::kSmSlReserved : FaultReason::kPagingEntryReserved;
+    case WalkFault::kNone:
+      break;
+  }
+  return FaultReason::kNone;
+}
+
+// A negative IOTLB entry (CAP.CM=1) of a legacy non-present page stores the reason seen by the
+// request that cached it; a later request reports the permission it lacks.
+FaultReason cached_fault_reason(FaultReason stored, Access access) {
+  if (stored == FaultReason::kReadDenied || stored == FaultReason::kWriteDenied) {
+    return permission_fault(false, access);
+  }
+  return stored;
+}
+
+}  // namespace
+
+TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
+  TranslationResult result;
+  const Access access = request.access;
+  bool fpd = false;
+
+  auto fail = [&](FaultReason reason) -> TranslationResult& {
+    result.fault = reason;
+    result.host = HostAddr{};
+    result.page_size = 0;
+    result.perms = Perms{};
+    if (!fpd) {
+      faults_.record(FaultRecord{request.source, request.pasid, request.iova.value & ~kPageOffsetMask,
+                                 access, reason});
+    }
+    return result;
+  };
+
+  // Remapping disabled (GSTS.TES = 0): DMA goes to the address the device issued.
+  if (!registers_.translation_enabled()) {
+    pass_through(request, result);
+    return result;
+  }
+  const bool scalable = registers_.scalable_mode();
+  const config::CapabilityConfig& cap = config_.cap;
+  if (!scalable && request.pasid.present()) return fail(FaultReason::kSmLegacyRequestWithPasid);
+
+  // Context: context cache, else the tables.
+  cache::ContextCacheEntry context;
+  if (const cache::ContextCacheEntry* hit = caches_.find_context(request.source, request.pasid)) {
+    context = *hit;
+    result.outcome.context_cache_hit = true;
+    result.outcome.pasid_cache_hit = scalable;
+  } else {
+    const ContextResolver resolver(cap, memory_);
+    const ContextResolution resolved =
+        resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
+    context = resolved.entry;
+    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(context);
+  }
+  fpd = context.fault_processing_disabled;
+  if (context.fault != FaultReason::kNone) return fail(context.fault);
+  result.domain = context.domain;
+
+  // Request address type against the context (legacy TT, spec 9.3; scalable DTE, spec 9.4).
+  if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
+    return fail(scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked);
+  }
+  if (request.address_type == AddressType::kTranslated) {
+    // Already translated by the device's TLB: not remapped again.
+    pass_through(request, result);
+    return result;
+  }
+  if (context.type == TranslationType::kPassThrough) {
+    pass_through(request, result);
+    return result;
+  }
+
+  // Input-address width: above 2^X - 1, X = min(MGAW, AGAW of the table), faults (4h / SGN.5).
+  const unsigned levels = context.levels;
+  unsigned width = spec::agaw_bits(levels);
+  if (cap.mgaw < width) width = cap.mgaw;
+  if (width < 64 && (request.iova.value >> width) != 0) {
+    return fail(scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw);
+  }
+
+  const DomainId domain = context.domain;
+  const Pasid tag = context.tag_pasid;
+  auto finish = [&](const cache::IotlbEntry& leaf) -> TranslationResult& {
+    const std::uint64_t page_size = 1ull << leaf.page_shift;
+    if (!leaf.perms.allows(access)) return fail(permission_fault(scalable, access));
+    result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
+    result.page_size = page_size;
+    result.perms = leaf.perms;
+    result.outcome.translated = true;
+    return result;
+  };
+
+  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, domain, tag, request.iova)) {
+    result.outcome.iotlb_hit = true;
+    if (hit->fault != FaultReason::kNone) return fail(cached_fault_reason(hit->fault, access));
+    const cache::IotlbEntry leaf = *hit;
+    return finish(leaf);
+  }
+
+  // Page walk, from the deepest paging-structure-cache entry if one covers the address.
+  WalkStart start{context.table_root, static_cast<std::uint8_t>(levels), Perms{true, true}};
+  cache::PscEntry cached;
+  if (caches_.find_walk_start(domain, tag, request.iova, levels, cached) && cached.level >= 2 &&
+      cached.level <= levels) {
+    start = WalkStart{cached.next_table, static_cast<std::uint8_t>(cached.level - 1), cached.perms};
+    result.outcome.psc_hit_level = cached.level;
+  }
+  result.outcome.walk_start_level = start.level;
+  const PageWalker walker(cap, memory_);
+  const WalkOutcome walked = walker.walk(start, levels, request.iova, scalable, result.walk);
+
+  // Non-leaf entries fetched are valid whatever happened below them.
+  for (std::uint8_t i = 0; i < walked.psc_count; ++i) {
+    cache::PscEntry psc = walked.psc[i];
+    psc.domain = domain;
+    psc.pasid = tag;
+    caches_.fill_psc(psc);
+  }
+
+  cache::IotlbEntry leaf;
+  leaf.source = request.source;
+  leaf.domain = domain;
+  leaf.pasid = tag;
+  if (walked.fault != WalkFault::kNone) {
+    const FaultReason reason = walk_fault_reason(walked.fault, scalable, access);
+    // CAP.CM=1: not-present and erroneous translations may be cached (as a 4 KiB negative entry).
+    if (cap.caching_mode && (walked.fault == WalkFault::kNotPresent || walked.fault == WalkFault::kReserved)) {
+      leaf.iova_base = request.iova.value & ~kPageOffsetMask;
+      leaf.page_shift = 12;
+      leaf.level = 1;
+      leaf.fault = reason;
+      caches_.fill_iotlb(leaf);
+    }
+    return fail(reason);
+  }
+  leaf.page_shift = walked.page_shift;
+  leaf.level = walked.leaf_level;
+  leaf.iova_base = request.iova.value & ~((1ull << walked.page_shift) - 1);
+  leaf.host_base = walked.page_base;
+  leaf.perms = walked.perms;
+  caches_.fill_iotlb(leaf);
+  return finish(leaf);
+}
+
 }  // namespace vtdsim::core

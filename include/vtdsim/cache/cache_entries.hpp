@@ -20,6 +20,14 @@ struct ContextCacheEntry {
   std::uint8_t levels = 4;            // second-level paging levels (3, 4 or 5)
   std::uint64_t table_root = 0;       // SLPTPTR (host address of the top-level table)
   spec::FaultReason fault = spec::FaultReason::kNone;
+  // Added by the translation path: the PASID that tags this context's IOTLB and
+  // paging-structure-cache entries (scalable mode: the request's PASID, or the context entry's
+  // RID_PASID for requests without one; legacy mode: none), the fault-processing-disable bit of
+  // the context / PASID-directory / PASID-table entries (spec 7.1.2, FPD), and whether
+  // translation / translated requests are allowed (legacy TT = 01b, scalable DTE = 1).
+  Pasid tag_pasid;
+  bool fault_processing_disabled = false;
+  bool device_tlb_enabled = false;
 };
 
 // One IOTLB entry: a page of 4K, 2M or 1G, tagged by domain (and PASID, and in QEMU organization
