@@ -1,0 +1,112 @@
+// The cycle-approximate timing model (DESIGN.md "One functional core, two shells"): turns what the
+// functional core reported for a request (which caches hit, which memory reads the walk made)
+// into a completion cycle. It is the one place where time is computed, so trace replay and the
+// SystemC shell get the same numbers for the same events. All costs come from
+// config::TimingConfig and are in IOMMU clock cycles.
+//
+// Per translation (issue cycle t):
+//   lookup   = context part + IOTLB part + PSC part, where
+//              context part = context_cache_hit   if the context (or PASID) cache hit,
+//                             context_cache_miss  if the result has root/context/PASID reads,
+//                             0 otherwise (remapping disabled);
+//              IOTLB part   = iotlb_hit           if the IOTLB was looked up (hit, or a walk
+//                             followed: a miss costs the same lookup);
+//              PSC part     = psc_hit             if a paging-structure cache hit.
+//   reads    = every memory read of the result (context and paging entries), each costing
+//              memory_read + per_read, one after another (each read depends on the previous).
+//   A request without reads completes at t + lookup. A request with reads needs one of `walkers`
+//   page walkers: it starts at max(t + lookup, earliest time a walker is free), occupies that
+//   walker until it completes, and completes at start + reads * (memory_read + per_read).
+//   Queueing for a walker therefore shows up in the latency.
+// Pending-walk merging (merge_pending_walks): each walk that started a page walk records an
+//   in-flight fill (domain, PASID, page range, completion cycle) in a small fixed table. A later
+//   request to the same domain/PASID whose address lies in a page still being walked (completion
+//   after its issue cycle) joins that walk: it completes at max(t + lookup, walk completion) and
+//   uses no walker. This matters because the functional core has already filled the IOTLB with the
+//   first walk's result and reports the second request as an IOTLB hit; the timing model makes it
+//   wait for the data. A second miss that walks again (e.g. a fault that is not cached) joins too.
+// Device-TLB hits (translated requests) cost only the context part.
+// Invalidations: complete_invalidation(t, descriptors, waits) = t + descriptors *
+//   invalidation_descriptor + waits * wait_descriptor; with waits > 0 the completion is also
+//   no earlier than the end of every walk in progress (an invalidation wait drains them). Any
+//   invalidation discards the in-flight fill table (later requests must not merge into walks that
+//   may return stale data).
+//
+// No allocation after construction. Requests may arrive with non-monotonic issue cycles.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "vtdsim/config/unit_config.hpp"
+#include "vtdsim/core/translation.hpp"
+#include "vtdsim/timing/latency_histogram.hpp"
+
+namespace vtdsim::timing {
+
+// Plain counters of the timing model (gathered into JSON by stats/).
+struct TimingStats {
+  std::uint64_t translations = 0;
+  std::uint64_t walks = 0;               // requests that occupied a walker
+  std::uint64_t walk_reads = 0;          // memory reads made by those walks
+  std::uint64_t merged = 0;              // requests that joined a pending walk
+  std::uint64_t queued = 0;              // walks that waited for a free walker
+  std::uint64_t queue_cycles = 0;        // total cycles walks waited for a walker
+  std::uint64_t max_queue_cycles = 0;
+  std::uint64_t walker_busy_cycles = 0;  // sum over walks of their walker occupancy
+  std::uint64_t first_issue = 0;         // earliest issue cycle seen
+  std::uint64_t last_completion = 0;     // latest completion cycle produced
+  std::uint64_t invalidation_batches = 0;
+  std::uint64_t invalidation_descriptors = 0;
+  std::uint64_t wait_descriptors = 0;
+  std::uint64_t invalidation_cycles = 0;
+};
+
+class TimingModel {
+ public:
+  static constexpr std::size_t kInflightSlots = 64;
+
+  // Throws std::invalid_argument when timing.walkers == 0 or clock_ghz <= 0.
+  explicit TimingModel(const config::TimingConfig& config);
+
+  // Completion cycle of one translation issued at issue_cycle (>= issue_cycle).
+  std::uint64_t complete(std::uint64_t issue_cycle, const core::TranslationRequest& request,
+                         const core::TranslationResult& result);
+
+  // Completion cycle of a batch of invalidation descriptors (waits = wait descriptors among them).
+  std::uint64_t complete_invalidation(std::uint64_t issue_cycle, std::uint32_t descriptors, std::uint32_t waits);
+
+  // Cost of the lookup part (context + IOTLB + PSC) for a result, and the cost of one read.
+  std::uint64_t lookup_cycles(const core::TranslationResult& result) const;
+  std::uint64_t read_cycles() const { return std::uint64_t{config_.memory_read} + config_.per_read; }
+
+  // Fraction of walker capacity in use between the first issue and the last completion.
+  double walker_occupancy() const;
+  double cycles_to_ns(std::uint64_t cycles) const { return static_cast<double>(cycles) / config_.clock_ghz; }
+
+  const TimingStats& stats() const { return stats_; }
+  const LatencyHistogram& latency() const { return latency_; }
+  const config::TimingConfig& config() const { return config_; }
+  // Forgets walkers, in-flight fills, stats and latencies.
+  void reset();
+
+ private:
+  struct Inflight {
+    std::uint64_t base = 0, size = 0, done = 0;
+    std::uint32_t pasid = 0;
+    std::uint16_t domain = 0;
+    bool valid = false;
+  };
+  const Inflight* find_inflight(std::uint64_t issue, std::uint16_t domain, std::uint32_t pasid,
+                                std::uint64_t iova) const;
+  void add_inflight(std::uint64_t issue, const Inflight& fill);
+
+  config::TimingConfig config_;
+  std::vector<std::uint64_t> walker_free_;  // cycle at which each walker is free
+  std::array<Inflight, kInflightSlots> inflight_{};
+  TimingStats stats_;
+  LatencyHistogram latency_;
+  bool any_issue_ = false;
+};
+
+}  // namespace vtdsim::timing

@@ -1,0 +1,134 @@
+#include "vtdsim/timing/timing_model.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace vtdsim::timing {
+
+TimingModel::TimingModel(const config::TimingConfig& config) : config_(config) {
+  if (config.walkers == 0) throw std::invalid_argument("timing.walkers must be >= 1");
+  if (!(config.clock_ghz > 0)) throw std::invalid_argument("timing.clock_ghz must be > 0");
+  walker_free_.assign(config.walkers, 0);
+}
+
+void TimingModel::reset() {
+  std::fill(walker_free_.begin(), walker_free_.end(), 0);
+  inflight_ = {};
+  stats_ = {};
+  latency_.clear();
+  any_issue_ = false;
+}
+
+std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const {
+  const core::CacheOutcome& o = r.outcome;
+  std::uint64_t c = 0;
+  bool context_reads = false;
+  for (const core::WalkRead& rd : r.walk) {
+    if (rd.kind != core::WalkReadKind::kPagingEntry) context_reads = true;
+  }
+  if (o.context_cache_hit || o.pasid_cache_hit) {
+    c += config_.context_cache_hit;
+  } else if (context_reads) {
+    c += config_.context_cache_miss;
+  }
+  if (o.device_tlb_hit) return c;
+  if (o.iotlb_hit || o.walk_start_level > 0) c += config_.iotlb_hit;
+  if (o.psc_hit_level > 0) c += config_.psc_hit;
+  return c;
+}
+
+const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
+                                                        std::uint32_t pasid, std::uint64_t iova) const {
+  const Inflight* best = nullptr;
+  for (const Inflight& f : inflight_) {
+    if (f.valid && f.done > issue && f.domain == domain && f.pasid == pasid && iova >= f.base &&
+        iova - f.base < f.size) {
+      if (best == nullptr || f.done < best->done) best = &f;
+    }
+  }
+  return best;
+}
+
+void TimingModel::add_inflight(std::uint64_t issue, const Inflight& fill) {
+  Inflight* slot = &inflight_[0];
+  for (Inflight& f : inflight_) {
+    if (!f.valid || f.done <= issue) {
+      slot = &f;
+      break;
+    }
+    if (f.done < slot->done) slot = &f;
+  }
+  *slot = fill;
+}
+
+std::uint64_t TimingModel::complete(std::uint64_t issue, const core::TranslationRequest& request,
+                                    const core::TranslationResult& result) {
+  if (!any_issue_ || issue < stats_.first_issue) stats_.first_issue = issue;
+  any_issue_ = true;
+  ++stats_.translations;
+  const core::CacheOutcome& o = result.outcome;
+  const std::uint64_t ready = issue + lookup_cycles(result);
+  std::uint64_t done = ready;
+
+  const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
+  const Inflight* pending = nullptr;
+  if (config_.merge_pending_walks && page_lookup) {
+    pending = find_inflight(issue, result.domain.value, request.pasid.value, request.iova.value);
+  }
+
+  if (pending != nullptr) {
+    ++stats_.merged;
+    done = std::max(ready, pending->done);
+  } else if (result.walk.count > 0) {
+    auto walker = std::min_element(walker_free_.begin(), walker_free_.end());
+    const std::uint64_t start = std::max(ready, *walker);
+    const std::uint64_t busy = std::uint64_t{result.walk.count} * read_cycles();
+    done = start + busy;
+    *walker = done;
+    ++stats_.walks;
+    stats_.walk_reads += result.walk.count;
+    stats_.walker_busy_cycles += busy;
+    if (start > ready) {
+      ++stats_.queued;
+      stats_.queue_cycles += start - ready;
+      stats_.max_queue_cycles = std::max(stats_.max_queue_cycles, start - ready);
+    }
+    if (o.walk_start_level > 0) {
+      Inflight f;
+      f.size = result.page_size ? result.page_size : kPageSize4K;
+      f.base = request.iova.value & ~(f.size - 1);
+      f.done = done;
+      f.pasid = request.pasid.value;
+      f.domain = result.domain.value;
+      f.valid = true;
+      add_inflight(issue, f);
+    }
+  }
+  stats_.last_completion = std::max(stats_.last_completion, done);
+  latency_.record(done - issue);
+  return done;
+}
+
+std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint32_t descriptors,
+                                                 std::uint32_t waits) {
+  std::uint64_t done = issue + std::uint64_t{descriptors} * config_.invalidation_descriptor +
+                       std::uint64_t{waits} * config_.wait_descriptor;
+  if (waits > 0) {
+    for (std::uint64_t w : walker_free_) done = std::max(done, w);
+  }
+  for (Inflight& f : inflight_) f.valid = false;
+  ++stats_.invalidation_batches;
+  stats_.invalidation_descriptors += descriptors;
+  stats_.wait_descriptors += waits;
+  stats_.invalidation_cycles += done - issue;
+  stats_.last_completion = std::max(stats_.last_completion, done);
+  return done;
+}
+
+double TimingModel::walker_occupancy() const {
+  if (stats_.last_completion <= stats_.first_issue) return 0.0;
+  const double span = static_cast<double>(stats_.last_completion - stats_.first_issue);
+  return static_cast<double>(stats_.walker_busy_cycles) / (span * static_cast<double>(walker_free_.size()));
+}
+
+}  // namespace vtdsim::timing
