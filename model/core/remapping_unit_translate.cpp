@@ -156,9 +156,12 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   const PageWalker walker(cap, memory_);
   const WalkOutcome walked = walker.walk(start, levels, request.iova, scalable, result.walk);
 
-  // Non-leaf entries fetched are valid whatever happened below them.
+  // Non-leaf entries fetched are valid whatever happened below them. The top-level entry is not
+  // cached: find_walk_start only looks below the top level (its next table is one read away from
+  // SLPTPTR anyway).
   for (std::uint8_t i = 0; i < walked.psc_count; ++i) {
     cache::PscEntry psc = walked.psc[i];
+    if (psc.level >= levels) continue;
     psc.domain = domain;
     psc.pasid = tag;
     caches_.fill_psc(psc);
