@@ -1,4 +1,4 @@
-// Primary fault logging (VT-d spec 7.2.1) and the fault event (spec 7.3, FECTL 11.4.7.2).
+// Primary fault logging (VT-d spec 7.2.1) and the fault event (spec 7.3, FECTL 11.4).
 #include "vtdsim/core/fault_recorder.hpp"
 
 #include "vtdsim/spec/registers.hpp"
@@ -61,7 +61,7 @@ std::uint32_t FaultRecorder::read_fsts() const {
 
 void FaultRecorder::write_fsts(std::uint32_t value) {
   status_ &= ~(value & r::fsts::kRw1c);
-  if (causes() == 0) ip_ = false;  // all conditions serviced: held event dropped (11.4.7.2 IP)
+  if (causes() == 0) ip_ = false;  // all conditions serviced: held event dropped (11.4 IP)
 }
 
 std::uint32_t FaultRecorder::read_fectl() const {
@@ -76,7 +76,7 @@ void FaultRecorder::write_fectl(std::uint32_t value) {
   }
 }
 
-// FRCD layout (11.4.7.6): dword 0-1 = FI [63:12]; dword 2 = SID [79:64], T2 [92], PRIV [93],
+// FRCD layout (11.4): dword 0-1 = FI [63:12]; dword 2 = SID [79:64], T2 [92], PRIV [93],
 // EXE [94], PP [95]; dword 3 = FR [103:96], PV [123:104], AT [125:124], T1 [126], F [127].
 std::uint32_t FaultRecorder::read_record(unsigned index, unsigned dword) const {
   if (index >= slots_.size() || dword > 3) return 0;
@@ -100,7 +100,7 @@ std::uint32_t FaultRecorder::read_record(unsigned index, unsigned dword) const {
       std::uint32_t v = static_cast<std::uint32_t>(f.reason);
       if (f.pasid.present()) v |= (f.pasid.value & 0xfffff) << 8;
       v |= (static_cast<std::uint32_t>(f.address_type) & 3u) << 28;
-      // T1: 0 = write request, 1 = read request (11.4.7.6, "Type").
+      // T1: 0 = write request, 1 = read request (11.4, "Type").
       if (f.access == Access::kRead) v |= 1u << 30;
       if (s.f) v |= 1u << 31;
       return v;

@@ -15,7 +15,7 @@ std::uint16_t implemented_domain(std::uint16_t did, const config::CapabilityConf
 namespace {
 
 // A page-selective request covers 2^am pages from addr aligned down to that size (the low
-// address bits are ignored by hardware, 11.4.8.2 AM / 6.5.2.3).
+// address bits are ignored by hardware, 11.4 AM / 6.5.2.3).
 Iova aligned_page(std::uint64_t addr, unsigned am) {
   const std::uint64_t span = am >= 52 ? ~0ull : ((1ull << (12 + am)) - 1);
   return Iova(addr & ~span & r::mask(63, 12));
@@ -119,7 +119,7 @@ RegisterInvalidation decode_iotlb_command(std::uint64_t iotlb, std::uint64_t iva
 
 DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::CapabilityConfig& cap, bool scalable,
                                     bool wide) {
-  // Descriptor width (11.4.10.9 IQEI 5): 128-bit descriptors are invalid in scalable mode; DW=1
+  // Descriptor width (11.4 IQEI 5): 128-bit descriptors are invalid in scalable mode; DW=1
   // needs ECAP.SMTS (the register bit is not writable otherwise).
   if (scalable && !wide) return error(r::iqercd::kInvalidWidth);
   if (wide && !cap.smts) return error(r::iqercd::kInvalidWidth);

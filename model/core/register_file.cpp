@@ -1,5 +1,5 @@
 // Register state and access rules (VT-d spec 11.4; attributes RO / RW / RW1C / WO / Rsvd as
-// defined in spec 11.1 "Register Attributes"). Reserved bits are never writable, so they read 0.
+// defined in spec 11.3 "Register Attributes"). Reserved bits are never writable, so they read 0.
 #include "vtdsim/core/register_file.hpp"
 
 #include <stdexcept>
@@ -41,16 +41,16 @@ RegisterFile::RegisterFile(const config::CapabilityConfig& cap) : cap_(cap) {
   desc_[kGsts] = {r::kGsts, 4, 0, 0};                    // 11.4.4.2, RO
   // 11.4.5: RTA [HAW-1:12] (bits above HAW are reserved), TTM [11:10] (only with ECAP.SMTS).
   desc_[kRtaddr] = {r::kRtaddr, 8, haw_mask_ | (smts ? r::mask(11, 10) : 0), 0};
-  // 11.4.6.1: ICC [63], CIRG [62:61] RW; CAIG [60:59] RO; FM [33:32], SID [31:16], DID [15:0] RW.
+  // 11.4: ICC [63], CIRG [62:61] RW; CAIG [60:59] RO; FM [33:32], SID [31:16], DID [15:0] RW.
   desc_[kCcmd] = {r::kCcmd, 8, r::bit(63) | r::mask(62, 61) | r::mask(33, 32) | r::mask(31, 0), 0};
-  // 11.4.9: protected memory registers, implemented only with CAP.PLMR / CAP.PHMR.
+  // 11.4: protected memory registers, implemented only with CAP.PLMR / CAP.PHMR.
   desc_[kPmen] = {r::kPmen, 4, 0, 0};                    // handled specially (EPM RW, PRS RO)
   desc_[kPlmbase] = {r::kPlmbase, 4, cap.plmr ? r::mask(31, 21) : 0, 0};
   desc_[kPlmlimit] = {r::kPlmlimit, 4, cap.plmr ? r::mask(31, 21) : 0, 0};
   desc_[kPhmbase] = {r::kPhmbase, 8, cap.phmr ? (haw_mask_ & r::mask(63, 21)) : 0, 0};
   desc_[kPhmlimit] = {r::kPhmlimit, 8, cap.phmr ? (haw_mask_ & r::mask(63, 21)) : 0, 0};
   (void)pmr;
-  // 11.4.10: queued invalidation, implemented only with ECAP.QI.
+  // 11.4: queued invalidation, implemented only with ECAP.QI.
   desc_[kIqh] = {r::kIqh, 8, 0, 0};                                         // RO
   desc_[kIqt] = {r::kIqt, 8, qi ? r::iq::kIndexMask : 0, 0};                // QT [18:4]
   desc_[kIqa] = {r::kIqa, 8, qi ? (haw_mask_ | (smts ? r::bit(11) : 0) | r::mask(2, 0)) : 0, 0};
@@ -60,18 +60,18 @@ RegisterFile::RegisterFile(const config::CapabilityConfig& cap) : cap_(cap) {
   desc_[kIeaddr] = {r::kIeaddr, 4, qi ? r::mask(31, 2) : 0, 0};
   desc_[kIeuaddr] = {r::kIeuaddr, 4, qi ? r::mask(31, 0) : 0, 0};
   desc_[kIqercd] = {r::kIqercd, 8, 0, 0};                                   // RO
-  // 11.4.11.1: IRTA [HAW-1:12], EIME [11] (with ECAP.EIM), S [3:0]; implemented only with ECAP.IR.
+  // 11.4: IRTA [HAW-1:12], EIME [11] (with ECAP.EIM), S [3:0]; implemented only with ECAP.IR.
   desc_[kIrta] = {r::kIrta, 8, ir ? (haw_mask_ | (cap.eim ? r::bit(11) : 0) | r::mask(3, 0)) : 0, 0};
-  // 11.4.8.2 IVA_REG: ADDR [63:12], IH [6], AM [5:0].
+  // 11.4 IVA_REG: ADDR [63:12], IH [6], AM [5:0].
   desc_[kIva] = {iva_offset_, 8, r::mask(63, 12) | r::bit(6) | r::mask(5, 0), 0};
-  // 11.4.8.1 IOTLB_REG: IVT [63], IIRG [61:60], DR [49], DW [48], DID [47:32]; IAIG [58:57] RO.
+  // 11.4 IOTLB_REG: IVT [63], IIRG [61:60], DR [49], DW [48], DID [47:32]; IAIG [58:57] RO.
   desc_[kIotlb] = {iva_offset_ + 8, 8,
                    r::bit(63) | r::mask(61, 60) | r::bit(49) | r::bit(48) | r::mask(47, 32), 0};
 
   value_[kVer] = r::kVersionValue;
   value_[kCap] = cap_reg_;
   value_[kEcap] = ecap_reg_;
-  value_[kIectl] = r::ectl::kIm;  // IM resets to 1 (11.4.10.5)
+  value_[kIectl] = r::ectl::kIm;  // IM resets to 1 (11.4)
 }
 
 unsigned RegisterFile::find(std::uint32_t offset) const {
@@ -104,7 +104,7 @@ std::uint32_t RegisterFile::write32(std::uint32_t offset, std::uint32_t value) {
   if (i == kGcmd) return write_gcmd(value);
   if (i == kIectl) return write_iectl(value);
   if (i == kPmen) {
-    // 11.4.9.1: EPM [31] RW; PRS [0] RO reflects the protected-region state, updated at once.
+    // 11.4: EPM [31] RW; PRS [0] RO reflects the protected-region state, updated at once.
     if (cap_.plmr || cap_.phmr) {
       const bool epm = value & r::pmen::kEpm;
       value_[kPmen] = epm ? (r::pmen::kEpm | r::pmen::kPrs) : 0;
@@ -139,7 +139,7 @@ std::uint32_t RegisterFile::write32(std::uint32_t offset, std::uint32_t value) {
       if (half == 0 && queue_enabled()) actions |= kQueueTailWritten;
       break;
     case kIcs:
-      // Software servicing IWC also clears a held (masked) invalidation event (11.4.10.5, IP).
+      // Software servicing IWC also clears a held (masked) invalidation event (11.4, IP).
       if (!(value_[kIcs] & r::ics::kIwc)) value_[kIectl] &= ~static_cast<std::uint64_t>(r::ectl::kIp);
       break;
     default:
@@ -183,7 +183,7 @@ std::uint32_t RegisterFile::write_gcmd(std::uint32_t value) {
     if (qie != bool(gsts & g::kQie)) {
       if (!qie && queue_head() != queue_tail()) ++programming_errors_;  // disabling a busy queue
       gsts = qie ? (gsts | g::kQie) : (gsts & ~std::uint64_t{g::kQie});
-      // IQH is reset to 0 when queued invalidation is disabled (11.4.10.1) and starts at 0 when
+      // IQH is reset to 0 when queued invalidation is disabled (11.4) and starts at 0 when
       // it is enabled.
       value_[kIqh] = 0;
       if (qie) actions |= kQueueEnabled;
@@ -203,7 +203,7 @@ std::uint32_t RegisterFile::write_gcmd(std::uint32_t value) {
   return actions;
 }
 
-// IECTL (11.4.10.5): IM RW, IP RO. Clearing IM while IP is set sends the held message.
+// IECTL (11.4): IM RW, IP RO. Clearing IM while IP is set sends the held message.
 std::uint32_t RegisterFile::write_iectl(std::uint32_t value) {
   if (!cap_.qi) return kNoAction;
   std::uint64_t& ctl = value_[kIectl];

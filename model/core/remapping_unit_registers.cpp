@@ -11,7 +11,7 @@ namespace vtdsim::core {
 namespace r = spec::reg;
 
 std::uint64_t RemappingUnit::read_register(std::uint32_t offset, unsigned size) {
-  // Aligned dword or quadword accesses only (spec 11.2); anything else reads 0.
+  // Aligned dword or quadword accesses only (spec 11.2 "Software Access to Registers").
   if (size == 8 && !(offset & 7)) {
     return read32(offset) | (static_cast<std::uint64_t>(read32(offset + 4)) << 32);
   }
@@ -73,7 +73,7 @@ void RemappingUnit::write32(std::uint32_t offset, std::uint32_t value) {
 
 void RemappingUnit::run_register_actions(std::uint32_t actions) {
   if (actions & RegisterFile::kContextInvalidate) {
-    // 6.5.1 / 11.4.6.1. Register-based invalidation while queued invalidation is enabled is not
+    // 6.5.1 / 11.4. Register-based invalidation while queued invalidation is enabled is not
     // allowed (6.5.2); the model does not perform it and reports CAIG = 0.
     RegisterInvalidation cmd;
     if (!registers_.queue_enabled()) cmd = decode_context_command(registers_.raw(r::kCcmd), config_.cap);
@@ -86,7 +86,7 @@ void RemappingUnit::run_register_actions(std::uint32_t actions) {
     registers_.complete_context_invalidation(cmd.actual_granularity);  // ICC cleared when done
   }
   if (actions & RegisterFile::kIotlbInvalidate) {
-    // 6.5.1 / 11.4.8. IAIG = 0 tells software the request was not performed.
+    // 6.5.1 / 11.4. IAIG = 0 tells software the request was not performed.
     RegisterInvalidation cmd;
     if (!registers_.queue_enabled()) {
       cmd = decode_iotlb_command(registers_.raw(registers_.iotlb_offset()), registers_.raw(registers_.iva_offset()),

@@ -1,5 +1,5 @@
 // Primary fault logging (VT-d spec 7.2.1), fault event (7.3), FSTS / FECTL / FRCD registers
-// (11.4.7.1, 11.4.7.2, 11.4.7.6).
+// (11.4, 11.4, 11.4).
 #include <gtest/gtest.h>
 
 #include "vtdsim/core/remapping_unit.hpp"

@@ -1,4 +1,4 @@
-// Register-based invalidation (VT-d spec 6.5.1): CCMD_REG (11.4.6.1), IOTLB_REG / IVA_REG (11.4.8).
+// Register-based invalidation (VT-d spec 6.5.1): CCMD_REG (11.4), IOTLB_REG / IVA_REG (11.4).
 #include <gtest/gtest.h>
 
 #include "vtdsim/core/invalidation_decoder.hpp"
@@ -118,7 +118,7 @@ TEST(RegistersInvalidation, ContextCommandDeviceSelectiveWithFunctionMask) {
   u.fill_context(SourceId::from_bdf(1, 2, 3).value, 1);
   u.fill_context(SourceId::from_bdf(1, 2, 4).value, 1);
   u.fill_context(SourceId::from_bdf(1, 3, 0).value, 1);
-  // FM = 10b: the two most significant function bits [2:1] are masked (11.4.6.1), so functions
+  // FM = 10b: the two most significant function bits [2:1] are masked (11.4), so functions
   // 0, 2, 4, 6 of 01:02 match SID 01:02.0; function 3 does not.
   u.unit.write_register(r::kCcmd, 8, ccmd(r::ccmd::kDevice, 1, SourceId::from_bdf(1, 2, 0).value, 2));
   EXPECT_FALSE(u.has_context(SourceId::from_bdf(1, 2, 0).value));

@@ -1,4 +1,4 @@
-// Queued invalidation (VT-d spec 6.5.2; IQH/IQT/IQA/ICS/IECTL/IQERCD 11.4.10).
+// Queued invalidation (VT-d spec 6.5.2; IQH/IQT/IQA/ICS/IECTL/IQERCD 11.4).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -92,7 +92,7 @@ TEST(RegistersQueue, TailWrittenWhileDisabledIsNotProcessed) {
   u.unit.write_register(r::kGcmd, 4, r::gcmd::kQie);
   EXPECT_EQ(u.status(), 7u);
   EXPECT_EQ(u.head(), 1u);
-  // Disabling resets IQH to 0 (11.4.10.1).
+  // Disabling resets IQH to 0 (11.4).
   u.unit.write_register(r::kIqt, 8, 16);
   u.unit.write_register(r::kGcmd, 4, 0);
   EXPECT_EQ(u.head(), 0u);

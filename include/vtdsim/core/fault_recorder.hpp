@@ -1,6 +1,6 @@
 // Primary fault logging (VT-d spec 7.2.1): fault recording registers, PFO/PPF in FSTS, and the
-// fault event (spec 7.3). Owns the fault-status register block: FSTS (11.4.7.1), FECTL (11.4.7.2),
-// FEDATA/FEADDR/FEUADDR (11.4.7.3-5) and the fault recording registers FRCD (11.4.7.6);
+// fault event (spec 7.3). Owns the fault-status register block: FSTS (11.4), FECTL (11.4),
+// FEDATA/FEADDR/FEUADDR (11.4-5) and the fault recording registers FRCD (11.4);
 // RemappingUnit routes MMIO accesses at those offsets here. OWNER: registers work.
 #pragma once
 #include <cstdint>
@@ -80,7 +80,7 @@ class FaultRecorder {
   unsigned next_ = 0;          // index of the register the next fault goes to
   std::uint32_t status_ = 0;   // PFO, IQE, ICE, ITE (PPF derived; FRI below)
   std::uint32_t fri_ = 0;
-  bool im_ = true;             // FECTL.IM resets to 1 (11.4.7.2)
+  bool im_ = true;             // FECTL.IM resets to 1 (11.4)
   bool ip_ = false;
   std::uint32_t fedata_ = 0, feaddr_ = 0, feuaddr_ = 0;
   FaultCounters counters_;

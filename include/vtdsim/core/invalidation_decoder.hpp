@@ -1,7 +1,7 @@
 // Turns what software wrote (CCMD / IOTLB_REG+IVA_REG, or a queued-invalidation descriptor) into
 // the InvalidationRequest the caches apply, or into the spec's error for it. Pure functions, so
 // tests can check decoding without caches. VT-d spec 6.5.1 (register-based invalidation),
-// 6.5.2 (queued invalidation), 11.4.6.1 (CCMD_REG), 11.4.8 (IOTLB_REG, IVA_REG).
+// 6.5.2 (queued invalidation), 11.4 (CCMD_REG), 11.4 (IOTLB_REG, IVA_REG).
 #pragma once
 #include <cstdint>
 
@@ -19,10 +19,10 @@ struct RegisterInvalidation {
   std::uint8_t actual_granularity = 0;  // CAIG / IAIG encoding
 };
 
-// CCMD_REG (11.4.6.1): CIRG 01 global, 10 domain-selective, 11 device-selective (SID, FM).
+// CCMD_REG (11.4): CIRG 01 global, 10 domain-selective, 11 device-selective (SID, FM).
 RegisterInvalidation decode_context_command(std::uint64_t ccmd, const config::CapabilityConfig& cap);
 
-// IOTLB_REG + IVA_REG (11.4.8): IIRG 01 global, 10 domain, 11 page-selective (ADDR, AM, IH).
+// IOTLB_REG + IVA_REG (11.4): IIRG 01 global, 10 domain, 11 page-selective (ADDR, AM, IH).
 // Page-selective falls back to domain-selective when CAP.PSI = 0 or AM > CAP.MAMV (the spec lets
 // hardware invalidate at a coarser granularity and report it in IAIG).
 RegisterInvalidation decode_iotlb_command(std::uint64_t iotlb, std::uint64_t iva, const config::CapabilityConfig& cap);

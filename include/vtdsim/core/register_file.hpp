@@ -5,7 +5,7 @@
 //
 // Accesses here are aligned 32-bit ("dword") accesses: RemappingUnit splits an aligned 64-bit
 // access into its low then high dword, which is also the order the spec asks software to use when
-// it writes a 64-bit register as two dwords (spec 11.2 "Register Attributes"/access rules).
+// it writes a 64-bit register as two dwords (spec 11.2 "Software Access to Registers").
 #pragma once
 #include <array>
 #include <cstdint>
@@ -29,8 +29,8 @@ class RegisterFile {
   // Side effects a write asks of the remapping unit (bit mask returned by write32()).
   enum Action : std::uint32_t {
     kNoAction = 0,
-    kContextInvalidate = 1u << 0,   // CCMD.ICC written 1 (11.4.6.1)
-    kIotlbInvalidate = 1u << 1,     // IOTLB_REG.IVT written 1 (11.4.8.1)
+    kContextInvalidate = 1u << 0,   // CCMD.ICC written 1 (11.4)
+    kIotlbInvalidate = 1u << 1,     // IOTLB_REG.IVT written 1 (11.4)
     kQueueTailWritten = 1u << 2,    // IQT written while queued invalidation is enabled
     kQueueEnabled = 1u << 3,        // GCMD.QIE 0 -> 1
     kRootTableSet = 1u << 4,        // GCMD.SRTP completed
@@ -59,7 +59,7 @@ class RegisterFile {
   void complete_context_invalidation(std::uint64_t caig);
   void complete_iotlb_invalidation(std::uint64_t iaig);
 
-  // Queued invalidation state (11.4.10).
+  // Queued invalidation state (11.4).
   bool queue_enabled() const;                  // GSTS.QIES
   std::uint64_t queue_base() const;            // IQA.IQA
   bool queue_256bit() const;                   // IQA.DW (only with ECAP.SMTS)
@@ -69,7 +69,7 @@ class RegisterFile {
   void set_queue_head(std::uint64_t slot);
   void set_queue_error_info(std::uint64_t iqei);  // IQERCD.IQEI
 
-  // Invalidation completion event (spec 7.4 / 11.4.10.4-5): sets ICS.IWC; when IWC was clear an
+  // Invalidation completion event (spec 7.4 / 11.4-5): sets ICS.IWC; when IWC was clear an
   // event is signalled: IECTL.IP set, and a message sent at once unless IECTL.IM is set.
   void signal_wait_completion();
   bool invalidation_interrupt_pending() const;  // ICS.IWC set and IECTL.IM clear

@@ -1,6 +1,8 @@
 // Remapping-hardware register offsets and fields (Intel VT-d spec rev 4.x, chapter 11
 // "Translation Hardware Register Descriptions", 11.4). Constants and small accessors only; the
 // read/write semantics live in core::RegisterFile and core::FaultRecorder.
+// The 11.4.x subsection numbers beyond RTADDR_REG (11.4.5) differ between spec revisions, so later
+// registers are cited by their spec name (CCMD_REG, FSTS_REG, FRCD_REG, IQA_REG, ...) in 11.4.
 #pragma once
 #include <cstdint>
 
@@ -23,30 +25,30 @@ constexpr std::uint32_t kEcap = 0x10;      // 64-bit, 11.4.3
 constexpr std::uint32_t kGcmd = 0x18;      // 32-bit, 11.4.4.1
 constexpr std::uint32_t kGsts = 0x1c;      // 32-bit, 11.4.4.2
 constexpr std::uint32_t kRtaddr = 0x20;    // 64-bit, 11.4.5
-constexpr std::uint32_t kCcmd = 0x28;      // 64-bit, 11.4.6.1 (context command)
-constexpr std::uint32_t kFsts = 0x34;      // 32-bit, 11.4.7.1 (fault status)
-constexpr std::uint32_t kFectl = 0x38;     // 32-bit, 11.4.7.2 (fault event control)
-constexpr std::uint32_t kFedata = 0x3c;    // 32-bit, 11.4.7.3
-constexpr std::uint32_t kFeaddr = 0x40;    // 32-bit, 11.4.7.4
-constexpr std::uint32_t kFeuaddr = 0x44;   // 32-bit, 11.4.7.5
-constexpr std::uint32_t kAflog = 0x58;     // 64-bit, 11.4.7.7 (advanced fault log; CAP.AFL = 0 here)
-constexpr std::uint32_t kPmen = 0x64;      // 32-bit, 11.4.9.1 (protected memory enable)
-constexpr std::uint32_t kPlmbase = 0x68;   // 32-bit, 11.4.9.2
-constexpr std::uint32_t kPlmlimit = 0x6c;  // 32-bit, 11.4.9.3
-constexpr std::uint32_t kPhmbase = 0x70;   // 64-bit, 11.4.9.4
-constexpr std::uint32_t kPhmlimit = 0x78;  // 64-bit, 11.4.9.5
-constexpr std::uint32_t kIqh = 0x80;       // 64-bit, 11.4.10.1 invalidation queue head
-constexpr std::uint32_t kIqt = 0x88;       // 64-bit, 11.4.10.2 invalidation queue tail
-constexpr std::uint32_t kIqa = 0x90;       // 64-bit, 11.4.10.3 invalidation queue address
-constexpr std::uint32_t kIcs = 0x9c;       // 32-bit, 11.4.10.4 invalidation completion status
-constexpr std::uint32_t kIectl = 0xa0;     // 32-bit, 11.4.10.5 invalidation event control
-constexpr std::uint32_t kIedata = 0xa4;    // 32-bit, 11.4.10.6
-constexpr std::uint32_t kIeaddr = 0xa8;    // 32-bit, 11.4.10.7
-constexpr std::uint32_t kIeuaddr = 0xac;   // 32-bit, 11.4.10.8
-constexpr std::uint32_t kIqercd = 0xb0;    // 64-bit, 11.4.10.9 invalidation queue error record
-constexpr std::uint32_t kIrta = 0xb8;      // 64-bit, 11.4.11.1 interrupt remapping table address
-// IVA_REG at ECAP.IRO * 16 and IOTLB_REG at IVA + 8 (11.4.8.1, 11.4.8.2); fault recording
-// registers at CAP.FRO * 16, 16 bytes each (11.4.7.6 FRCD_REG).
+constexpr std::uint32_t kCcmd = 0x28;      // 64-bit, 11.4 (context command)
+constexpr std::uint32_t kFsts = 0x34;      // 32-bit, 11.4 (fault status)
+constexpr std::uint32_t kFectl = 0x38;     // 32-bit, 11.4 (fault event control)
+constexpr std::uint32_t kFedata = 0x3c;    // 32-bit, 11.4
+constexpr std::uint32_t kFeaddr = 0x40;    // 32-bit, 11.4
+constexpr std::uint32_t kFeuaddr = 0x44;   // 32-bit, 11.4
+constexpr std::uint32_t kAflog = 0x58;     // 64-bit, 11.4 (advanced fault log; CAP.AFL = 0 here)
+constexpr std::uint32_t kPmen = 0x64;      // 32-bit, 11.4 (protected memory enable)
+constexpr std::uint32_t kPlmbase = 0x68;   // 32-bit, 11.4
+constexpr std::uint32_t kPlmlimit = 0x6c;  // 32-bit, 11.4
+constexpr std::uint32_t kPhmbase = 0x70;   // 64-bit, 11.4
+constexpr std::uint32_t kPhmlimit = 0x78;  // 64-bit, 11.4
+constexpr std::uint32_t kIqh = 0x80;       // 64-bit, 11.4 invalidation queue head
+constexpr std::uint32_t kIqt = 0x88;       // 64-bit, 11.4 invalidation queue tail
+constexpr std::uint32_t kIqa = 0x90;       // 64-bit, 11.4 invalidation queue address
+constexpr std::uint32_t kIcs = 0x9c;       // 32-bit, 11.4 invalidation completion status
+constexpr std::uint32_t kIectl = 0xa0;     // 32-bit, 11.4 invalidation event control
+constexpr std::uint32_t kIedata = 0xa4;    // 32-bit, 11.4
+constexpr std::uint32_t kIeaddr = 0xa8;    // 32-bit, 11.4
+constexpr std::uint32_t kIeuaddr = 0xac;   // 32-bit, 11.4
+constexpr std::uint32_t kIqercd = 0xb0;    // 64-bit, 11.4 invalidation queue error record
+constexpr std::uint32_t kIrta = 0xb8;      // 64-bit, 11.4 interrupt remapping table address
+// IVA_REG at ECAP.IRO * 16 and IOTLB_REG at IVA + 8 (11.4); fault recording
+// registers at CAP.FRO * 16, 16 bytes each (11.4 FRCD_REG).
 constexpr std::uint32_t kIotlbFromIva = 0x08;
 constexpr std::uint32_t kFaultRecordSize = 16;
 
@@ -135,7 +137,7 @@ constexpr std::uint64_t kTtmReserved = 0b10;
 constexpr std::uint64_t kTtmAbortDma = 0b11;  // needs ECAP.ADMS (not advertised here: reserved)
 }  // namespace rtaddr
 
-// ---- CCMD_REG (11.4.6.1) ----------------------------------------------------------------------
+// ---- CCMD_REG (11.4) ----------------------------------------------------------------------
 namespace ccmd {
 constexpr std::uint64_t kIcc = bit(63);
 constexpr std::uint64_t cirg(std::uint64_t v) { return field(v, 62, 61); }  // requested granularity
@@ -147,7 +149,7 @@ constexpr std::uint64_t kGlobal = 0b01, kDomain = 0b10, kDevice = 0b11;  // CIRG
 constexpr std::uint64_t kCaigShift = 59;
 }  // namespace ccmd
 
-// ---- IOTLB_REG (11.4.8.1) and IVA_REG (11.4.8.2) ----------------------------------------------
+// ---- IOTLB_REG and IVA_REG (11.4) -------------------------------------------------------------
 namespace iotlb {
 constexpr std::uint64_t kIvt = bit(63);
 constexpr std::uint64_t iirg(std::uint64_t v) { return field(v, 61, 60); }
@@ -164,7 +166,7 @@ constexpr bool ih(std::uint64_t v) { return v & bit(6); }
 constexpr std::uint64_t am(std::uint64_t v) { return field(v, 5, 0); }
 }  // namespace iva
 
-// ---- FSTS_REG (11.4.7.1) ----------------------------------------------------------------------
+// ---- FSTS_REG (11.4) ----------------------------------------------------------------------
 namespace fsts {
 constexpr std::uint32_t kPfo = 1u << 0;  // primary fault overflow (RW1C)
 constexpr std::uint32_t kPpf = 1u << 1;  // primary pending fault (RO: any FRCD.F set)
@@ -179,13 +181,13 @@ constexpr std::uint32_t kRw1c = kPfo | kIqe | kIce | kIte;
 constexpr std::uint32_t kEventCauses = kPfo | kPpf | kIqe | kIce | kIte;
 }  // namespace fsts
 
-// ---- FECTL_REG (11.4.7.2) / IECTL_REG (11.4.10.5): IM [31] RW, IP [30] RO ---------------------
+// ---- FECTL_REG / IECTL_REG (11.4): IM [31] RW, IP [30] RO -------------------------------------
 namespace ectl {
 constexpr std::uint32_t kIm = 1u << 31;
 constexpr std::uint32_t kIp = 1u << 30;
 }  // namespace ectl
 
-// ---- FRCD_REG (11.4.7.6): 128 bits --------------------------------------------------------------
+// ---- FRCD_REG (11.4): 128 bits --------------------------------------------------------------
 // [63:12] FI (faulting page address), [79:64] SID, [92] T2, [93] PRIV, [94] EXE, [95] PP,
 // [103:96] FR, [123:104] PV, [125:124] AT, [126] T1 (0 = write, 1 = read), [127] F (RW1C).
 namespace frcd {
@@ -203,13 +205,13 @@ constexpr bool f(std::uint64_t hi) { return hi & bit(63); }
 constexpr std::uint64_t kF = bit(63);
 }  // namespace frcd
 
-// ---- PMEN_REG (11.4.9.1): EPM [31] RW, PRS [0] RO ---------------------------------------------
+// ---- PMEN_REG (11.4): EPM [31] RW, PRS [0] RO ---------------------------------------------
 namespace pmen {
 constexpr std::uint32_t kEpm = 1u << 31;
 constexpr std::uint32_t kPrs = 1u << 0;
 }  // namespace pmen
 
-// ---- Queued invalidation registers (11.4.10) --------------------------------------------------
+// ---- Queued invalidation registers (11.4) --------------------------------------------------
 namespace iq {
 // IQH_REG / IQT_REG: QH / QT [18:4], offset of the descriptor in 128-bit units.
 constexpr std::uint64_t kIndexMask = mask(18, 4);
@@ -224,10 +226,10 @@ constexpr std::uint64_t slots(std::uint64_t iqa) { return 256ull << qs(iqa); }
 namespace ics {
 constexpr std::uint32_t kIwc = 1u << 0;  // invalidation wait descriptor complete (RW1C)
 }
-// IQERCD_REG (11.4.10.9): IQEI [3:0], ITESID [47:32], ICESID [63:48].
+// IQERCD_REG (11.4): IQEI [3:0], ITESID [47:32], ICESID [63:48].
 namespace iqercd {
 constexpr std::uint64_t iqei(std::uint64_t v) { return field(v, 3, 0); }
-// Invalidation queue error info encodings (11.4.10.9, IQEI; valid while FSTS.IQE is set).
+// Invalidation queue error info encodings (11.4, IQEI; valid while FSTS.IQE is set).
 constexpr std::uint64_t kNoInfo = 0;             // info not available
 constexpr std::uint64_t kInvalidTail = 1;        // invalid tail pointer (IQT beyond the queue)
 constexpr std::uint64_t kFetchError = 2;         // fetching a descriptor resulted in an error
@@ -237,7 +239,7 @@ constexpr std::uint64_t kInvalidWidth = 5;       // DW=0 in scalable mode (or DW
 constexpr std::uint64_t kTailMisaligned = 6;     // DW=1 and IQT bit 4 set
 constexpr std::uint64_t kInvalidTtm = 7;         // invalid RTADDR_REG.TTM value
 }  // namespace iqercd
-// IRTA_REG (11.4.11.1): IRTA [63:12], EIME [11], S [3:0].
+// IRTA_REG (11.4): IRTA [63:12], EIME [11], S [3:0].
 namespace irta {
 constexpr std::uint64_t base(std::uint64_t v) { return v & mask(63, 12); }
 constexpr bool eime(std::uint64_t v) { return v & bit(11); }
