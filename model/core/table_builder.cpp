@@ -130,6 +130,23 @@ void TableBuilder::map(DomainId domain, Iova iova, HostAddr host, std::uint64_t 
   if (host.value + size < host.value || ((host.value + size - 1) >> haw_) != 0) {
     bad("map: host range [" + hex(host.value) + ", +" + hex(size) + ") exceeds the host address width");
   }
+  // First pass: refuse the whole call before writing anything if any page is already mapped.
+  for (std::uint64_t off = 0; off < size; off += page_size) {
+    const std::uint64_t va = iova.value + off;
+    std::uint64_t table = d.table;
+    for (unsigned level = d.levels; level >= leaf_level; --level) {
+      const spec::SlPagingEntry e{read64(table + spec::SlPagingEntry::offset(va, level))};
+      if (!e.present()) break;
+      if (level == leaf_level) {
+        bad("map: iova " + hex(va) + " is already mapped at level " + std::to_string(level) + " (unmap first)");
+      }
+      if (level <= 3 && e.page_size()) {
+        bad("map: iova " + hex(va) + " is already mapped by a " + hex(spec::SlPagingEntry::coverage(level)) +
+            "-byte page");
+      }
+      table = e.address();
+    }
+  }
   for (std::uint64_t off = 0; off < size; off += page_size) {
     const std::uint64_t va = iova.value + off;
     std::uint64_t table = d.table;
