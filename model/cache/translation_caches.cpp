@@ -6,7 +6,8 @@
 //   (domain, PASID); the model looks up by source-id because the domain is only known after the
 //   entry is read, and keeps the domain in the entry so domain/PASID-selective invalidations match
 //   the spec. Because these combined entries also embed context-entry state, a context-cache
-//   invalidation drops the PASID-cache entries of the same source/domain too.
+//   invalidation drops the PASID-cache entries of the same source/domain too, and a PASID-cache
+//   invalidation also drops context-array entries resolved through that PASID (RID_PASID).
 // IOTLB (spec 6.2.3): tagged by (domain, PASID, page number, page size). Organizations:
 //   kShared  one array. The set is chosen from the page number at the entry's own size
 //            (iova >> page_shift) mod sets, so a lookup probes up to three sets: the 4K page
@@ -62,32 +63,33 @@ struct PasidKey {
   std::uint32_t pasid = 0;
   std::uint64_t index() const { return pasid ^ (std::uint64_t{source} * 0x9e37u); }
   friend bool operator==(const PasidKey& a, const PasidKey& b) {
-    return a.source == b.source && a.pasid == b.pasid;
+    return ((a.source ^ b.source) | (a.pasid ^ b.pasid)) == 0;
   }
 };
 
 // Spec 6.2.3: IOTLB entries are tagged by DID, PASID and the page number at the page size.
+// Packed in two words (vpn; PASID | DID << 32 | shift << 48) so a compare is two XORs.
 struct IotlbKey {
   std::uint64_t vpn = 0;       // iova >> shift
-  std::uint32_t pasid = 0;
-  std::uint16_t domain = 0;
-  std::uint8_t shift = 12;
+  std::uint64_t tag = 0;
+  IotlbKey() = default;
+  IotlbKey(std::uint64_t vpn_, std::uint32_t pasid, std::uint16_t domain, std::uint8_t shift)
+      : vpn(vpn_), tag(pasid | (std::uint64_t{domain} << 32) | (std::uint64_t{shift} << 48)) {}
+  std::uint8_t shift() const { return static_cast<std::uint8_t>(tag >> 48); }
   std::uint64_t index() const { return vpn; }
-  friend bool operator==(const IotlbKey& a, const IotlbKey& b) {
-    return a.vpn == b.vpn && a.pasid == b.pasid && a.domain == b.domain && a.shift == b.shift;
-  }
+  friend bool operator==(const IotlbKey& a, const IotlbKey& b) { return ((a.vpn ^ b.vpn) | (a.tag ^ b.tag)) == 0; }
 };
 
 // Spec 6.2.4: paging-structure-cache entries tagged by DID, PASID and the address bits that
 // select the entry at that level.
 struct PscKey {
   std::uint64_t prefix = 0;
-  std::uint32_t pasid = 0;
-  std::uint16_t domain = 0;
+  std::uint64_t tag = 0;  // PASID | DID << 32
+  PscKey() = default;
+  PscKey(std::uint64_t prefix_, std::uint32_t pasid, std::uint16_t domain)
+      : prefix(prefix_), tag(pasid | (std::uint64_t{domain} << 32)) {}
   std::uint64_t index() const { return prefix; }
-  friend bool operator==(const PscKey& a, const PscKey& b) {
-    return a.prefix == b.prefix && a.pasid == b.pasid && a.domain == b.domain;
-  }
+  friend bool operator==(const PscKey& a, const PscKey& b) { return ((a.prefix ^ b.prefix) | (a.tag ^ b.tag)) == 0; }
 };
 
 struct QemuKey {
@@ -152,6 +154,28 @@ struct TranslationCaches::Impl {
   std::uint64_t held_by_size[3] = {0, 0, 0};   // valid IOTLB entries per page size (probe skipping)
   std::unordered_map<QemuKey, IotlbEntry, QemuKeyHash> qemu;
   std::optional<Psc> psc[4];
+  // Hot path: the array holding each page size (nullptr when absent or disabled), set once.
+  Iotlb* by_size[3] = {nullptr, nullptr, nullptr};
+  bool qemu_mode = false;
+  bool any_iotlb = false;
+
+  // One set-associative probe for page size S (0 = 4K, 1 = 2M, 2 = 1G); skipped when no entry of
+  // that size is held.
+  template <int S>
+  const IotlbEntry* probe(DomainId domain, Pasid pasid, Iova iova) {
+    Iotlb* c = by_size[S];
+    if (held_by_size[S] == 0 || c == nullptr) return nullptr;
+    constexpr unsigned kShift = 12 + 9 * S;
+    CacheCounters& st = stats.iotlb_by_size[S];
+    ++st.lookups;
+    if (const IotlbEntry* e = c->lookup(IotlbKey{iova.value >> kShift, pasid.value, domain.value, kShift})) {
+      ++st.hits;
+      ++stats.iotlb.hits;
+      return e;
+    }
+    ++st.misses;
+    return nullptr;
+  }
 
   bool is_qemu() const { return config.iotlb_organization == config::IotlbOrganization::kQemu; }
   bool per_size() const { return config.iotlb_organization == config::IotlbOrganization::kPerSize; }
@@ -172,7 +196,7 @@ struct TranslationCaches::Impl {
       if (!c) continue;
       total += c->invalidate_if([&](const IotlbKey& k, const IotlbEntry& e) {
         if (!pred(e)) return false;
-        const int s = size_index(k.shift);
+        const int s = size_index(k.shift());
         --held_by_size[s];
         ++stats.iotlb_by_size[s].invalidated;
         return true;
@@ -250,6 +274,9 @@ TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_
       m.qemu.reserve(std::size_t{config.qemu_max_entries} + 1);
       break;
   }
+  m.qemu_mode = m.is_qemu();
+  for (int i = 0; i < 3; ++i) m.by_size[i] = m.array_for(i);
+  m.any_iotlb = m.iotlb_enabled();
   static const char* const kPscNames[4] = {"psc.pde", "psc.pdpe", "psc.pml4e", "psc.pml5e"};
   for (int i = 0; i < 4; ++i) m.psc[i] = make_cache<Impl::Psc>(config.psc[i], kPscNames[i]);
 }
@@ -287,38 +314,29 @@ void TranslationCaches::fill_context(const ContextCacheEntry& entry) {
 
 const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
   Impl& m = *impl_;
-  if (!m.iotlb_enabled()) return nullptr;
+  if (!m.any_iotlb) return nullptr;
   ++m.stats.iotlb.lookups;
-  if (m.is_qemu()) {
-    // QEMU vtd_lookup_iotlb: probe levels 1..3, key (source-id, gfn at level, level, PASID).
-    if (!m.qemu.empty()) {
-      for (int s = 0; s < 3; ++s) {
-        const std::uint64_t gfn = (iova.value & ~((1ull << kShifts[s]) - 1)) >> 12;
-        ++m.stats.iotlb_by_size[s].lookups;
-        auto it = m.qemu.find(QemuKey{gfn, pasid.value, source.value, static_cast<std::uint8_t>(s + 1)});
-        if (it != m.qemu.end()) {
-          ++m.stats.iotlb_by_size[s].hits;
-          ++m.stats.iotlb.hits;
-          return &it->second;
-        }
-        ++m.stats.iotlb_by_size[s].misses;
-      }
-    }
+  if (!m.qemu_mode) {
+    // Probe 4K, then 2M, then 1G (unrolled so each probe's shift is a constant).
+    if (const IotlbEntry* e = m.probe<0>(domain, pasid, iova)) return e;
+    if (const IotlbEntry* e = m.probe<1>(domain, pasid, iova)) return e;
+    if (const IotlbEntry* e = m.probe<2>(domain, pasid, iova)) return e;
     ++m.stats.iotlb.misses;
     return nullptr;
   }
-  for (int s = 0; s < 3; ++s) {
-    if (m.held_by_size[s] == 0) continue;
-    Impl::Iotlb* c = m.array_for(s);
-    if (c == nullptr) continue;
-    ++m.stats.iotlb_by_size[s].lookups;
-    const IotlbKey key{iova.value >> kShifts[s], pasid.value, domain.value, static_cast<std::uint8_t>(kShifts[s])};
-    if (const IotlbEntry* e = c->lookup(key)) {
-      ++m.stats.iotlb_by_size[s].hits;
-      ++m.stats.iotlb.hits;
-      return e;
+  // QEMU vtd_lookup_iotlb: probe levels 1..3, key (source-id, gfn at level, level, PASID).
+  if (!m.qemu.empty()) {
+    for (int s = 0; s < 3; ++s) {
+      const std::uint64_t gfn = (iova.value & ~((1ull << kShifts[s]) - 1)) >> 12;
+      ++m.stats.iotlb_by_size[s].lookups;
+      auto it = m.qemu.find(QemuKey{gfn, pasid.value, source.value, static_cast<std::uint8_t>(s + 1)});
+      if (it != m.qemu.end()) {
+        ++m.stats.iotlb_by_size[s].hits;
+        ++m.stats.iotlb.hits;
+        return &it->second;
+      }
+      ++m.stats.iotlb_by_size[s].misses;
     }
-    ++m.stats.iotlb_by_size[s].misses;
   }
   ++m.stats.iotlb.misses;
   return nullptr;
@@ -358,7 +376,7 @@ void TranslationCaches::fill_iotlb(const IotlbEntry& in) {
   if (r.updated) return;
   ++m.held_by_size[s];
   if (r.evicted) {
-    const int es = size_index(r.evicted_key.shift);
+    const int es = size_index(r.evicted_key.shift());
     --m.held_by_size[es];
     ++m.stats.iotlb.evictions;
     ++m.stats.iotlb_by_size[es].evictions;
@@ -426,7 +444,10 @@ std::uint64_t TranslationCaches::Impl::invalidate_iotlb(const core::Invalidation
       dropped += drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
     } else if (g == G::kPage) {
       // QEMU vtd_hash_remove_by_page: gfn under the AM mask, or the entry's page holds addr.
-      const std::uint64_t mask = ~((1ull << am) - 1);
+      std::uint64_t mask = ~((1ull << am) - 1);
+      // QEMU 7.2 holds this mask in a uint8_t (VTDIOTLBPageInvInfo.mask, intel_iommu_internal.h):
+      // only the low bits of the page numbers are compared (config qemu_inv_mask_bits).
+      if (config.qemu_inv_mask_bits < 64) mask &= (1ull << config.qemu_inv_mask_bits) - 1;
       const std::uint64_t gfn = (r.addr.value >> 12) & mask;
       dropped += drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
         if (!in_scope(e.domain.value, k.pasid)) return false;
@@ -477,30 +498,25 @@ std::uint64_t TranslationCaches::invalidate(const core::InvalidationRequest& r) 
         default:
           return m.drop_context_if([](const ContextCacheEntry&) { return true; });
       }
-    case T::kPasidCache: {
-      // Spec 6.5.2.5 pc_inv_dsc: domain-selective, PASID-selective (within domain), global.
-      if (!m.pasid) return 0;
-      std::uint64_t n = 0;
+    case T::kPasidCache:
+      // Spec 6.5.2.5 pc_inv_dsc: domain-selective, PASID-selective (within domain), global. In
+      // scalable mode every resolved context embeds PASID-table state, including the entries of
+      // requests without PASID (kept in the context array, tagged with RID_PASID), so both
+      // arrays are searched; a PASID matches the entry's PASID or its tag PASID.
       switch (r.granularity) {
         case G::kDomain:
-          n = m.pasid->invalidate_if([&](const PasidKey&, const ContextCacheEntry& e) { return e.domain == r.domain; });
-          break;
+          return m.drop_context_if([&](const ContextCacheEntry& e) { return e.domain == r.domain; });
         case G::kPasid:
         case G::kPage:
-          n = m.pasid->invalidate_if([&](const PasidKey&, const ContextCacheEntry& e) {
-            return e.domain == r.domain && e.pasid == r.pasid;
+          return m.drop_context_if([&](const ContextCacheEntry& e) {
+            return e.domain == r.domain && (e.pasid == r.pasid || e.tag_pasid == r.pasid);
           });
-          break;
         case G::kDevice:
-          n = m.pasid->invalidate_if([&](const PasidKey&, const ContextCacheEntry& e) { return e.source == r.source; });
-          break;
+          return m.drop_context_if([&](const ContextCacheEntry& e) { return e.source == r.source; });
         case G::kGlobal:
-          n = m.pasid->clear();
-          break;
+          return m.drop_context_if([](const ContextCacheEntry&) { return true; });
       }
-      m.stats.pasid.invalidated += n;
-      return n;
-    }
+      return 0;
     case T::kIotlb:
       return m.invalidate_iotlb(r, false);
     case T::kPasidIotlb:

@@ -166,6 +166,24 @@ TEST(CacheTranslationCaches, PasidCacheInvalidation) {
   EXPECT_EQ(c.occupancy().pasid, 0u);
 }
 
+TEST(CacheTranslationCaches, PasidInvalidationReachesRidPasidContexts) {
+  TranslationCaches c{config::CachesConfig{}};
+  cache::ContextCacheEntry e;  // scalable-mode request without PASID, resolved through RID_PASID 0
+  e.source = kDev;
+  e.domain = DomainId(3);
+  e.tag_pasid = Pasid(0);
+  c.fill_context(e);
+  InvalidationRequest r;
+  r.target = InvalidationTarget::kPasidCache;
+  r.granularity = InvalidationGranularity::kPasid;
+  r.domain = DomainId(3);
+  r.pasid = Pasid(1);
+  EXPECT_EQ(c.invalidate(r), 0u);
+  r.pasid = Pasid(0);
+  EXPECT_EQ(c.invalidate(r), 1u);
+  EXPECT_EQ(c.find_context(kDev, Pasid{}), nullptr);
+}
+
 TEST(CacheTranslationCaches, SharedIotlbFindsSuperpagesFromAny4KPage) {
   TranslationCaches c{config::CachesConfig{}};
   c.fill_iotlb(page(1, 0x40000000, 21));

@@ -7,12 +7,17 @@
 // entries * slots and the policy state) is allocated at construction; lookup, insert and
 // invalidate never allocate.
 //
-// Key requirements: `bool operator==(const Key&, const Key&)` and `std::uint64_t index() const`,
+// Key requirements: `bool operator==(const Key&, const Key&)` (cheap: a lookup compares up to
+// every way of the set) and `std::uint64_t index() const`,
 // the set selector. The set is index() mod sets (a mask when sets is a power of two, which is the
 // usual hardware choice and the fast path). The key decides which bits select the set.
 //
 // Replacement: an invalid way of the set is used first (lowest way number); only a full set asks
 // the policy for a victim.
+//
+// Layout: keys, valid flags and entries in three flat arrays (structure of arrays), so a lookup
+// scans only the set's keys (for the IOTLB, 4 ways x 16 bytes = one cache line) and touches the
+// entry only on a hit.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -42,7 +47,9 @@ class SetAssocCache {
         sets_(entries / ways_),
         set_mask_((sets_ & (sets_ - 1)) == 0 ? sets_ - 1 : 0),
         pow2_sets_((sets_ & (sets_ - 1)) == 0),
-        slots_(entries),
+        keys_(entries),
+        valid_(entries, 0),
+        entries_(entries),
         policy_(policy, sets_, ways_, seed) {}
 
   explicit SetAssocCache(const config::CacheGeometry& g) : SetAssocCache(g.entries, g.ways, g.policy, g.seed) {}
@@ -60,22 +67,27 @@ class SetAssocCache {
   // insert or invalidation), else nullptr.
   Entry* lookup(const Key& key) {
     const std::uint32_t set = set_of(key);
-    Slot* s = &slots_[std::size_t{set} * ways_];
+    const std::size_t base = std::size_t{set} * ways_;
+    const Key* k = keys_.data() + base;
+    const std::uint8_t* v = valid_.data() + base;
+    // Early exit: measured faster than a branch-free scan of all ways (bench/translate_bench).
+    std::uint32_t hit = ways_;
     for (std::uint32_t w = 0; w < ways_; ++w) {
-      if (s[w].valid && s[w].key == key) {
-        policy_.on_hit(set, w);
-        return &s[w].entry;
+      if (k[w] == key && v[w]) {  // key first: a stale key of an invalid way still fails on v
+        hit = w;
+        break;
       }
     }
-    return nullptr;
+    if (hit == ways_) return nullptr;
+    policy_.on_hit(set, hit);
+    return &entries_[base + hit];
   }
 
   // Finds key without touching the replacement state.
   const Entry* peek(const Key& key) const {
-    const std::uint32_t set = set_of(key);
-    const Slot* s = &slots_[std::size_t{set} * ways_];
+    const std::size_t base = std::size_t{set_of(key)} * ways_;
     for (std::uint32_t w = 0; w < ways_; ++w) {
-      if (s[w].valid && s[w].key == key) return &s[w].entry;
+      if (valid_[base + w] && keys_[base + w] == key) return &entries_[base + w];
     }
     return nullptr;
   }
@@ -84,15 +96,15 @@ class SetAssocCache {
   InsertResult insert(const Key& key, const Entry& entry) {
     InsertResult r;
     const std::uint32_t set = set_of(key);
-    Slot* s = &slots_[std::size_t{set} * ways_];
+    const std::size_t base = std::size_t{set} * ways_;
     std::uint32_t free_way = ways_;
     for (std::uint32_t w = 0; w < ways_; ++w) {
-      if (!s[w].valid) {
+      if (!valid_[base + w]) {
         if (free_way == ways_) free_way = w;
-      } else if (s[w].key == key) {
-        s[w].entry = entry;
+      } else if (keys_[base + w] == key) {
+        entries_[base + w] = entry;
         policy_.on_hit(set, w);
-        r.entry = &s[w].entry;
+        r.entry = &entries_[base + w];
         r.updated = true;
         return r;
       }
@@ -101,26 +113,26 @@ class SetAssocCache {
     if (way == ways_) {
       way = policy_.victim(set);
       r.evicted = true;
-      r.evicted_key = s[way].key;
-      r.evicted_entry = s[way].entry;
+      r.evicted_key = keys_[base + way];
+      r.evicted_entry = entries_[base + way];
       policy_.on_invalidate(set, way);
     } else {
       ++valid_count_;
     }
-    s[way].key = key;
-    s[way].entry = entry;
-    s[way].valid = true;
+    keys_[base + way] = key;
+    entries_[base + way] = entry;
+    valid_[base + way] = 1;
     policy_.on_insert(set, way);
-    r.entry = &s[way].entry;
+    r.entry = &entries_[base + way];
     return r;
   }
 
   // Drops the entry of key; true when one was held.
   bool invalidate(const Key& key) {
     const std::uint32_t set = set_of(key);
-    Slot* s = &slots_[std::size_t{set} * ways_];
+    const std::size_t base = std::size_t{set} * ways_;
     for (std::uint32_t w = 0; w < ways_; ++w) {
-      if (s[w].valid && s[w].key == key) {
+      if (valid_[base + w] && keys_[base + w] == key) {
         drop(set, w);
         return true;
       }
@@ -134,9 +146,10 @@ class SetAssocCache {
     if (valid_count_ == 0) return 0;
     std::size_t dropped = 0;
     for (std::uint32_t set = 0; set < sets_; ++set) {
-      Slot* s = &slots_[std::size_t{set} * ways_];
+      const std::size_t base = std::size_t{set} * ways_;
       for (std::uint32_t w = 0; w < ways_; ++w) {
-        if (s[w].valid && pred(static_cast<const Key&>(s[w].key), static_cast<const Entry&>(s[w].entry))) {
+        if (valid_[base + w] &&
+            pred(static_cast<const Key&>(keys_[base + w]), static_cast<const Entry&>(entries_[base + w]))) {
           drop(set, w);
           ++dropped;
         }
@@ -152,18 +165,12 @@ class SetAssocCache {
   // Calls f(key, entry) for each valid entry, set by set, way by way.
   template <class F>
   void for_each(F&& f) const {
-    for (const Slot& s : slots_) {
-      if (s.valid) f(s.key, s.entry);
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (valid_[i]) f(keys_[i], entries_[i]);
     }
   }
 
  private:
-  struct Slot {
-    Key key{};
-    Entry entry{};
-    bool valid = false;
-  };
-
   static std::uint32_t validated_ways(std::uint32_t entries, std::uint32_t ways) {
     if (entries == 0) throw std::invalid_argument("cache geometry: entries must be > 0");
     if (ways == 0) ways = entries;  // fully associative
@@ -179,7 +186,7 @@ class SetAssocCache {
   }
 
   void drop(std::uint32_t set, std::uint32_t way) {
-    slots_[std::size_t{set} * ways_ + way].valid = false;
+    valid_[std::size_t{set} * ways_ + way] = 0;
     policy_.on_invalidate(set, way);
     --valid_count_;
   }
@@ -188,7 +195,9 @@ class SetAssocCache {
   std::uint32_t sets_;
   std::uint64_t set_mask_;
   bool pow2_sets_;
-  std::vector<Slot> slots_;
+  std::vector<Key> keys_;
+  std::vector<std::uint8_t> valid_;
+  std::vector<Entry> entries_;
   ReplacementPolicy policy_;
   std::size_t valid_count_ = 0;
 };
