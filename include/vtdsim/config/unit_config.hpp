@@ -55,6 +55,10 @@ struct CachesConfig {
   CacheGeometry iotlb_2m{16, 4, ReplacementPolicy::kLru, true, 1, 1};  // kPerSize only
   CacheGeometry iotlb_1g{4, 4, ReplacementPolicy::kLru, true, 1, 1};   // kPerSize only
   std::uint32_t qemu_max_entries = 1024;                               // QEMU VTD_IOTLB_MAX_SIZE
+  // kQemu page-selective invalidation: width of QEMU's VTDIOTLBPageInvInfo.mask. QEMU 7.2 keeps it
+  // in a uint8_t, so only the low 8 bits of the page number are compared and an invalidation also
+  // drops entries a multiple of 256 pages away; 64 = the behaviour after QEMU widened the field.
+  std::uint8_t qemu_inv_mask_bits = 8;
   CacheGeometry context{16, 16, ReplacementPolicy::kLru, true, 1, 1};
   CacheGeometry pasid{32, 8, ReplacementPolicy::kLru, true, 1, 1};
   // Paging-structure caches, index = level - 2: PDE (2), PDPE (3), PML4E (4), PML5E (5).
