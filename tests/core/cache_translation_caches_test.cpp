@@ -450,6 +450,25 @@ TEST(CacheTranslationCaches, QemuInvalidationSemantics) {
   EXPECT_EQ(c.occupancy().iotlb, 0u);
 }
 
+// QEMU 7.2 keeps VTDIOTLBPageInvInfo.mask in a uint8_t: page-selective invalidation compares only
+// the low 8 bits of the page numbers, so it also drops entries 256 pages apart (qemu_inv_mask_bits
+// = 8, the default); 64 compares the whole page number.
+TEST(CacheTranslationCaches, QemuPageInvalidationMaskWidth) {
+  for (std::uint8_t bits : {std::uint8_t{8}, std::uint8_t{64}}) {
+    config::CachesConfig cfg = qemu_config(1024);
+    cfg.qemu_inv_mask_bits = bits;
+    TranslationCaches c{cfg};
+    c.fill_iotlb(page(1, 0x5000, 12));
+    c.fill_iotlb(page(1, 0x105000, 12));  // gfn 0x105: same low 8 bits as 0x5
+    c.fill_iotlb(page(1, 0x6000, 12));
+    EXPECT_EQ(c.invalidate(iotlb_page(1, 0x5000, 0, false)), bits == 8 ? 2u : 1u) << int(bits);
+    EXPECT_EQ(has(c, 1, 0x105000), bits != 8);
+    EXPECT_TRUE(has(c, 1, 0x6000));
+    // AM >= 8 leaves no bits to compare in the 8-bit mask: every entry of the domain goes.
+    EXPECT_EQ(c.invalidate(iotlb_page(1, 0x40000000, 8, false)), bits == 8 ? 1u : 0u) << int(bits);
+  }
+}
+
 TEST(CacheTranslationCaches, DisabledCachesHoldNothing) {
   config::CachesConfig cfg;
   cfg.iotlb.enabled = false;
