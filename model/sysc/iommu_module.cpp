@@ -13,6 +13,7 @@ IommuModule::IommuModule(sc_core::sc_module_name name, core::RemappingUnit& unit
       mem_out("mem_out"),
       fault_irq("fault_irq", false),
       unit_(unit),
+      timing_(unit.config().timing),
       ns_per_cycle_(1.0 / unit.config().timing.clock_ghz) {
   dma_in.register_b_transport(this, &IommuModule::b_transport);
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
@@ -24,14 +25,8 @@ sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
   return sc_core::sc_time(static_cast<double>(cycles) * ns_per_cycle_, sc_core::SC_NS);
 }
 
-std::uint64_t IommuModule::translation_cycles(const core::TranslationResult& result) const {
-  const config::TimingConfig& t = unit_.config().timing;
-  const core::CacheOutcome& o = result.outcome;
-  if (o.iotlb_hit) return t.iotlb_hit;
-  std::uint64_t cycles = o.context_cache_hit ? t.context_cache_hit : t.context_cache_miss;
-  if (o.psc_hit_level != 0) cycles += t.psc_hit;
-  cycles += static_cast<std::uint64_t>(result.walk.count) * (t.memory_read + t.per_read);
-  return cycles;
+std::uint64_t IommuModule::time_to_cycles(const sc_core::sc_time& t) const {
+  return static_cast<std::uint64_t>(t.to_seconds() * 1e9 / ns_per_cycle_);
 }
 
 void IommuModule::update_fault_line() {
@@ -61,14 +56,17 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   std::array<std::uint64_t, kMaxPagesPerRequest> host{};
   std::array<std::uint32_t, kMaxPagesPerRequest> size{};
   unsigned pieces = 0;
-  std::uint64_t cycles = 0;
+  // The timing model works in IOMMU cycles on one clock: the request issues at the initiator's
+  // local time, each piece after the previous one completed.
+  const std::uint64_t issue = time_to_cycles(sc_core::sc_time_stamp() + delay);
+  std::uint64_t now = issue;
   std::uint64_t cur = addr;
   const std::uint64_t end = addr + len;
   while (cur < end) {
     if (pieces == kMaxPagesPerRequest) {
       payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
       ++counters_.faults;
-      delay += cycles_to_time(cycles);
+      delay += cycles_to_time(now - issue);
       return;
     }
     const std::uint64_t page_end = (cur | (kPageSize4K - 1)) + 1;
@@ -82,7 +80,7 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     request.address_type = ext->address_type;
     const core::TranslationResult result = unit_.translate(request);
     ++counters_.translations;
-    cycles += translation_cycles(result);
+    now = timing_.complete(now, request, result);
     if (pieces == 0) {
       ext->outcome = result.outcome;
       ext->host = result.host;
@@ -92,8 +90,8 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     if (!result.ok()) {
       ext->fault = result.fault;
       ++counters_.faults;
-      counters_.busy_cycles += cycles;
-      delay += cycles_to_time(cycles);
+      counters_.busy_cycles += now - issue;
+      delay += cycles_to_time(now - issue);
       payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       update_fault_line();
       return;
@@ -103,8 +101,8 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     ++pieces;
     cur += chunk;
   }
-  counters_.busy_cycles += cycles;
-  delay += cycles_to_time(cycles);
+  counters_.busy_cycles += now - issue;
+  delay += cycles_to_time(now - issue);
 
   // Phase 2: forward, merging pieces that are contiguous in host memory.
   unsigned char* const data = payload.get_data_ptr();
@@ -165,10 +163,13 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
   }
   // Register side effects (queued invalidation) cost descriptor time (timing model).
   const core::CommandCounters& after = unit_.commands();
-  const config::TimingConfig& t = unit_.config().timing;
-  const std::uint64_t descriptors = after.descriptors - before.descriptors;
-  const std::uint64_t waits = after.wait_descriptors - before.wait_descriptors;
-  delay += cycles_to_time(1 + descriptors * t.invalidation_descriptor + waits * t.wait_descriptor);
+  const auto descriptors = static_cast<std::uint32_t>(after.descriptors - before.descriptors);
+  const auto waits = static_cast<std::uint32_t>(after.wait_descriptors - before.wait_descriptors);
+  delay += cycles_to_time(1);
+  if (descriptors != 0) {
+    const std::uint64_t issue = time_to_cycles(sc_core::sc_time_stamp() + delay);
+    delay += cycles_to_time(timing_.complete_invalidation(issue, descriptors, waits) - issue);
+  }
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
   update_fault_line();
 }

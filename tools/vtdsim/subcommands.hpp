@@ -18,4 +18,7 @@ struct UsageError : std::runtime_error {
 int& exit_code();
 
 void add_demo(CLI::App& app);
+#ifdef VTDSIM_HAVE_SYSTEMC
+void add_run(CLI::App& app);
+#endif
 }  // namespace vtdsim::tools

@@ -17,6 +17,7 @@
 
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
+#include "vtdsim/timing/timing_model.hpp"
 
 namespace vtdsim::sysc {
 
@@ -44,9 +45,10 @@ class IommuModule : public sc_core::sc_module {
 
   core::RemappingUnit& unit() { return unit_; }
   const IommuCounters& counters() const { return counters_; }
-  // Latency of one translation in IOMMU cycles (timing model).
-  std::uint64_t translation_cycles(const core::TranslationResult& result) const;
+  timing::TimingModel& timing() { return timing_; }
+  const timing::TimingModel& timing() const { return timing_; }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
+  std::uint64_t time_to_cycles(const sc_core::sc_time& t) const;
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
@@ -56,6 +58,7 @@ class IommuModule : public sc_core::sc_module {
   void update_fault_line();
 
   core::RemappingUnit& unit_;
+  timing::TimingModel timing_;
   IommuCounters counters_;
   double ns_per_cycle_;
   bool irq_level_ = false;

@@ -1,0 +1,82 @@
+// The guest's VT-d driver (in the manner of Linux drivers/iommu/intel/): builds the root, context
+// and second-level tables in modelled memory with core::TableBuilder and programs the remapping
+// unit only through its MMIO registers: RTADDR + GCMD.SRTP, the invalidation queue (IQA, IQT,
+// GCMD.QIE, VT-d spec 6.5.2), global invalidations, GCMD.TE. Invalidations are queued
+// descriptors followed by an invalidation wait descriptor whose status write the driver polls.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "vtdsim/core/table_builder.hpp"
+#include "vtdsim/guest/guest_memory.hpp"
+#include "vtdsim/guest/mmio_port.hpp"
+#include "vtdsim/platform/event_log.hpp"
+#include "vtdsim/spec/invalidation_descriptor.hpp"
+
+namespace vtdsim::guest {
+
+struct VtdDriverCounters {
+  std::uint64_t page_invalidations = 0;     // page-selective IOTLB descriptors
+  std::uint64_t domain_invalidations = 0;   // domain-selective IOTLB descriptors
+  std::uint64_t global_invalidations = 0;   // global IOTLB / context-cache descriptors
+  std::uint64_t context_invalidations = 0;  // device-selective context-cache descriptors
+  std::uint64_t wait_descriptors = 0;
+  std::uint64_t submissions = 0;            // IQT writes
+  std::uint64_t wait_timeouts = 0;          // wait status never written
+  std::uint64_t queue_errors = 0;           // FSTS.IQE seen
+};
+
+class VtdDriver {
+ public:
+  VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
+            std::uint64_t tables_size, platform::EventLog* log);
+
+  // Reads CAP/ECAP, sets the root table, enables queued invalidation, flushes, enables translation.
+  // Returns false (and leaves translation off) when a status bit never follows its command.
+  bool init(tlm_utils::tlm_quantumkeeper& keeper);
+  bool enabled() const { return enabled_; }
+  std::uint64_t cap() const { return cap_; }
+  std::uint64_t ecap() const { return ecap_; }
+
+  // Context entries (legacy mode): translate through `domain`'s table, or pass-through (TT=10b).
+  void attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
+  void attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
+
+  // Second-level mappings (TableBuilder), recorded as trace map/unmap events.
+  void map(DomainId domain, std::uint64_t iova, std::uint64_t host, std::uint64_t size, Perms perms);
+  void unmap(DomainId domain, std::uint64_t iova, std::uint64_t size);
+
+  // IOTLB invalidation + wait (6.5.2.3, 6.5.2.8). flush_pages covers [iova, iova + pages * 4K)
+  // with one page-selective descriptor of the smallest aligned power-of-two size (as Linux's
+  // qi_flush_iotlb with its address mask); falls back to domain-selective beyond CAP.MAMV.
+  void flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper);
+  void flush_domain(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
+
+  core::TableBuilder& tables() { return *tables_; }
+  const VtdDriverCounters& counters() const { return counters_; }
+
+ private:
+  void queue(const spec::qi::Descriptor& d);
+  void submit(tlm_utils::tlm_quantumkeeper& keeper);  // adds the wait descriptor, writes IQT, polls
+  void record_invalidation(const core::InvalidationRequest& r);
+  void gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils::tlm_quantumkeeper& keeper, bool& ok);
+
+  GuestMemory& memory_;
+  MmioPort& mmio_;
+  std::uint64_t base_;
+  platform::EventLog* log_;
+  std::unique_ptr<core::TableBuilder> tables_;
+  std::uint64_t queue_base_ = 0, status_addr_ = 0;
+  std::uint64_t tail_ = 0;              // next free slot (128-bit units)
+  std::uint64_t slots_ = 256;
+  std::uint32_t wait_seq_ = 0;
+  std::uint64_t cap_ = 0, ecap_ = 0;
+  bool enabled_ = false;
+  VtdDriverCounters counters_;
+};
+
+}  // namespace vtdsim::guest

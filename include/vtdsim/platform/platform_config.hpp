@@ -1,0 +1,83 @@
+// Platform description of a SystemC run (sections platform:, guest:, workload: of the one YAML
+// configuration; iommu: is the core's). It says what the platform really does with each device's
+// DMA (translated by the IOMMU, bypassing it, or "auto" = as QEMU's virtio: translated iff
+// VIRTIO_F_ACCESS_PLATFORM was negotiated) separately from what it advertises to the guest (the
+// device is in a DMAR device scope / INCLUDE_PCI_ALL, so the guest's IOMMU driver owns it), plus
+// per-device pass-through contexts and virtio flags. Layout and defaults: docs/sysc-platform.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "vtdsim/config/unit_config.hpp"
+#include "vtdsim/guest/dma_api.hpp"
+#include "vtdsim/sysc/memory_module.hpp"
+#include "vtdsim/sysc/root_complex.hpp"
+#include "vtdsim/virtio/virtio_blk_device.hpp"
+#include "vtdsim/virtio/virtio_net_device.hpp"
+
+namespace vtdsim::platform {
+
+enum class DeviceType : std::uint8_t { kVirtioNet, kVirtioBlk };
+
+enum class WorkloadKind : std::uint8_t {
+  kNone, kNetTxStream, kNetRxStream, kNetRequestResponse,
+  kBlkReadSeq, kBlkReadRandom, kBlkWriteSeq, kBlkWriteRandom,
+};
+const char* to_string(WorkloadKind kind);
+
+struct WorkloadConfig {
+  WorkloadKind kind = WorkloadKind::kNone;
+  std::uint32_t packet_size = 1500;   // net: frame bytes (without virtio_net_hdr)
+  double rate_gbps = 10.0;            // net tx stream: offered rate; 0 = as fast as the ring allows
+  std::uint64_t count = 0;            // packets / transactions / requests; 0 = until the end
+  std::uint32_t response_size = 64;   // net rr
+  std::uint32_t block_size = 4096;    // blk
+  std::uint32_t queue_depth = 8;      // blk: requests in flight
+};
+
+struct DeviceConfig {
+  std::string name;
+  DeviceType type = DeviceType::kVirtioNet;
+  sysc::DmaRoute route = sysc::DmaRoute::kIommu;   // what the platform does ("translated:")
+  bool in_dmar_scope = true;                       // what it advertises to the guest
+  bool pass_through_context = false;               // guest programs TT=10b for this device
+  bool refuse_access_platform = false;             // guest driver refuses VIRTIO_F_ACCESS_PLATFORM
+  std::uint64_t bar_base = 0;                      // assigned by the loader
+  virtio::VirtioPciConfig pci;
+  virtio::NetDeviceConfig net;
+  virtio::BlkDeviceConfig blk;
+  WorkloadConfig workload;
+};
+
+struct GuestConfig {
+  guest::UnmapPolicy policy = guest::UnmapPolicy::kStrict;
+  bool pass_through = false;          // iommu=pt: identity domains for every device
+  std::uint32_t lazy_batch = 256;
+  double lazy_timeout_us = 10000.0;
+  bool force_dma_api = false;         // platform quirk (Xen-like)
+  unsigned iova_limit_bits = 32;
+};
+
+struct PlatformConfig {
+  config::UnitConfig unit;
+  sysc::MemoryTiming memory;
+  std::uint64_t ram_bytes = 8ull << 30;
+  double hop_latency_ns = 20.0;
+  double quantum_ns = 1000.0;
+  std::uint64_t iommu_base = 0xfed90000ull;
+  GuestConfig guest;
+  double duration_us = 1000.0;
+  std::uint64_t seed = 1;
+  std::vector<DeviceConfig> devices;
+};
+
+// Reads platform:, guest:, workload: (and iommu: through config::resolve_unit_config). Throws
+// config::ConfigError with the key path on bad input.
+PlatformConfig resolve_platform_config(const YAML::Node& root);
+nlohmann::json to_json(const PlatformConfig& config);
+
+}  // namespace vtdsim::platform

@@ -1,0 +1,214 @@
+#include "vtdsim/guest/vtd_driver.hpp"
+
+#include "vtdsim/spec/registers.hpp"
+
+namespace vtdsim::guest {
+
+namespace reg = spec::reg;
+namespace qi = spec::qi;
+
+VtdDriver::VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
+                     std::uint64_t tables_size, platform::EventLog* log)
+    : memory_(memory), mmio_(mmio), base_(register_base), log_(log) {
+  tables_ = std::make_unique<core::TableBuilder>(memory.memory(), tables_base, tables_size,
+                                                 core::TableFormat::kLegacy);
+  queue_base_ = memory.alloc_pages(1);   // IQA.QS = 0: one page, 256 descriptors of 128 bits
+  status_addr_ = memory.alloc_pages(1);  // wait-descriptor status words
+}
+
+void VtdDriver::gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils::tlm_quantumkeeper& keeper,
+                     bool& ok) {
+  // 11.4.4.1: software reads GSTS, keeps the persistent enables, sets one command, polls GSTS.
+  const auto gsts = static_cast<std::uint32_t>(mmio_.read(base_ + reg::kGsts, 4, keeper));
+  const std::uint32_t persistent = gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre |
+                                           reg::gcmd::kEafl | reg::gcmd::kCfi);
+  mmio_.write(base_ + reg::kGcmd, 4, persistent | set_bit, keeper);
+  for (int i = 0; i < 100; ++i) {
+    if (mmio_.read(base_ + reg::kGsts, 4, keeper) & status_bit) return;
+    keeper.inc(sc_core::sc_time(100, sc_core::SC_NS));
+  }
+  ok = false;
+}
+
+bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper) {
+  cap_ = mmio_.read(base_ + reg::kCap, 8, keeper);
+  ecap_ = mmio_.read(base_ + reg::kEcap, 8, keeper);
+  bool ok = true;
+  mmio_.write(base_ + reg::kRtaddr, 8, tables_->rtaddr(), keeper);
+  gcmd(reg::gcmd::kSrtp, reg::gcmd::kSrtp, keeper, ok);
+  // 6.5.2 / 11.4.10: queue base and size, tail 0, then QIE.
+  mmio_.write(base_ + reg::kIqt, 8, 0, keeper);
+  mmio_.write(base_ + reg::kIqa, 8, queue_base_, keeper);
+  gcmd(reg::gcmd::kQie, reg::gcmd::kQie, keeper, ok);
+  if (!ok) return false;
+  tail_ = 0;
+  // Global context-cache and IOTLB invalidation before enabling translation (6.5.3 / Linux).
+  queue(qi::make_cc(qi::cc::kGlobal));
+  queue(qi::make_iotlb(qi::iotlb::kGlobal, 0, 0, 0, false, true, true));
+  ++counters_.global_invalidations;
+  core::InvalidationRequest cc;
+  cc.target = core::InvalidationTarget::kContextCache;
+  record_invalidation(cc);
+  record_invalidation(core::InvalidationRequest{});
+  submit(keeper);
+  gcmd(reg::gcmd::kTe, reg::gcmd::kTe, keeper, ok);
+  enabled_ = ok;
+  return ok;
+}
+
+void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  if (!tables_->has_domain(domain)) tables_->create_domain(domain, 4);
+  tables_->set_context(source, domain);
+  if (log_ && log_->enabled()) {
+    trace::TraceEvent e;
+    e.kind = trace::EventKind::kContext;
+    e.source = source;
+    e.domain = domain;
+    e.translation_type = core::TranslationType::kUntranslated;
+    e.levels = 4;
+    log_->record(e);
+  }
+  // Context-entry change: device-selective context-cache invalidation, then domain IOTLB flush
+  // (6.5.3.3 "Guidance to Software for Invalidations").
+  queue(qi::make_cc(qi::cc::kDevice, domain.value, source.value));
+  ++counters_.context_invalidations;
+  core::InvalidationRequest cc;
+  cc.target = core::InvalidationTarget::kContextCache;
+  cc.granularity = core::InvalidationGranularity::kDevice;
+  cc.domain = domain;
+  cc.source = source;
+  record_invalidation(cc);
+  flush_domain(domain, keeper);
+}
+
+void VtdDriver::attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  tables_->set_pass_through(source, domain);
+  if (log_ && log_->enabled()) {
+    trace::TraceEvent e;
+    e.kind = trace::EventKind::kContext;
+    e.source = source;
+    e.domain = domain;
+    e.translation_type = core::TranslationType::kPassThrough;
+    log_->record(e);
+  }
+  queue(qi::make_cc(qi::cc::kDevice, domain.value, source.value));
+  ++counters_.context_invalidations;
+  core::InvalidationRequest cc;
+  cc.target = core::InvalidationTarget::kContextCache;
+  cc.granularity = core::InvalidationGranularity::kDevice;
+  cc.domain = domain;
+  cc.source = source;
+  record_invalidation(cc);
+  flush_domain(domain, keeper);
+}
+
+void VtdDriver::map(DomainId domain, std::uint64_t iova, std::uint64_t host, std::uint64_t size, Perms perms) {
+  tables_->map(domain, Iova(iova), HostAddr(host), size, perms);
+  if (log_ && log_->enabled()) {
+    trace::TraceEvent e;
+    e.kind = trace::EventKind::kMap;
+    e.domain = domain;
+    e.iova = Iova(iova);
+    e.host = HostAddr(host);
+    e.size = size;
+    e.perms = perms;
+    log_->record(e);
+  }
+}
+
+void VtdDriver::unmap(DomainId domain, std::uint64_t iova, std::uint64_t size) {
+  tables_->unmap(domain, Iova(iova), size);
+  if (log_ && log_->enabled()) {
+    trace::TraceEvent e;
+    e.kind = trace::EventKind::kUnmap;
+    e.domain = domain;
+    e.iova = Iova(iova);
+    e.size = size;
+    log_->record(e);
+  }
+}
+
+void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages,
+                            tlm_utils::tlm_quantumkeeper& keeper) {
+  unsigned am = 0;
+  while ((1ull << am) < pages) ++am;
+  std::uint64_t base = iova & ~((4096ull << am) - 1);
+  // The aligned block must still cover the range's end (else grow the mask).
+  while (base + (4096ull << am) < iova + pages * 4096) {
+    ++am;
+    base = iova & ~((4096ull << am) - 1);
+  }
+  if (!reg::cap::psi(cap_) || am > reg::cap::mamv(cap_)) {
+    flush_domain(domain, keeper);
+    return;
+  }
+  queue(qi::make_iotlb(qi::iotlb::kPage, domain.value, base, static_cast<std::uint8_t>(am), false, true, true));
+  ++counters_.page_invalidations;
+  core::InvalidationRequest r;
+  r.target = core::InvalidationTarget::kIotlb;
+  r.granularity = core::InvalidationGranularity::kPage;
+  r.domain = domain;
+  r.addr = Iova(base);
+  r.address_mask = static_cast<std::uint8_t>(am);
+  r.drain_reads = r.drain_writes = true;
+  record_invalidation(r);
+  submit(keeper);
+}
+
+void VtdDriver::flush_domain(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  queue(qi::make_iotlb(qi::iotlb::kDomain, domain.value, 0, 0, false, true, true));
+  ++counters_.domain_invalidations;
+  core::InvalidationRequest r;
+  r.target = core::InvalidationTarget::kIotlb;
+  r.granularity = core::InvalidationGranularity::kDomain;
+  r.domain = domain;
+  r.drain_reads = r.drain_writes = true;
+  record_invalidation(r);
+  submit(keeper);
+}
+
+void VtdDriver::record_invalidation(const core::InvalidationRequest& r) {
+  if (!log_ || !log_->enabled()) return;
+  trace::TraceEvent e;
+  e.kind = trace::EventKind::kInvalidate;
+  e.invalidation = r;
+  e.domain = r.domain;
+  e.source = r.source;
+  log_->record(e);
+}
+
+void VtdDriver::queue(const qi::Descriptor& d) {
+  const std::uint64_t addr = queue_base_ + 16 * tail_;
+  memory_.memory().write64(addr, d.lo());
+  memory_.memory().write64(addr + 8, d.hi());
+  tail_ = (tail_ + 1) % slots_;
+}
+
+void VtdDriver::submit(tlm_utils::tlm_quantumkeeper& keeper) {
+  // 6.5.2.8: inv_wait_dsc with SW=1 writes status data to the status address when every earlier
+  // descriptor has completed; the driver polls that memory word.
+  // One status word per submission (1024 slots in the page) so concurrent submitters do not
+  // overwrite each other's completion word.
+  const std::uint32_t seq = ++wait_seq_;
+  const std::uint64_t status_addr = status_addr_ + 4ull * (seq % 1024);
+  memory_.memory().write32(status_addr, 0);
+  queue(qi::make_wait(true, status_addr, seq));
+  ++counters_.wait_descriptors;
+  ++counters_.submissions;
+  mmio_.write(base_ + reg::kIqt, 8, tail_ << 4, keeper);
+  for (int i = 0; i < 1000; ++i) {
+    std::uint32_t status = 0;
+    memory_.memory().read32(status_addr, status);
+    if (status == seq) return;
+    const auto fsts = static_cast<std::uint32_t>(mmio_.read(base_ + reg::kFsts, 4, keeper));
+    if (fsts & reg::fsts::kIqe) {
+      ++counters_.queue_errors;
+      mmio_.write(base_ + reg::kFsts, 4, reg::fsts::kIqe, keeper);  // RW1C; the head skips nothing
+      return;
+    }
+    keeper.inc(sc_core::sc_time(50, sc_core::SC_NS));
+  }
+  ++counters_.wait_timeouts;
+}
+
+}  // namespace vtdsim::guest

@@ -1,0 +1,130 @@
+#include "vtdsim/sysc/platform_builder.hpp"
+
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "vtdsim/config/config_loader.hpp"
+#include "vtdsim/virtio/virtio_blk_device.hpp"
+#include "vtdsim/virtio/virtio_net_device.hpp"
+
+namespace vtdsim::sysc {
+
+Platform::Platform(const platform::PlatformConfig& config)
+    : config_(config), memory_(config.ram_bytes), monitor_(&log_) {
+  tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
+  unit_ = std::make_unique<core::RemappingUnit>(config.unit, memory_);
+  guest_memory_ = std::make_unique<guest::GuestMemory>(memory_, kGuestRamBase, config.ram_bytes - kGuestRamBase);
+  mem_ = std::make_unique<MemoryModule>("memory", memory_, config.memory);
+  iommu_ = std::make_unique<IommuModule>("iommu", *unit_);
+  rc_ = std::make_unique<RootComplex>("root_complex", config.hop_latency_ns);
+  guest_ = std::make_unique<guest::GuestOs>("guest", config_, *guest_memory_, &monitor_, &log_);
+
+  rc_->to_iommu.bind(iommu_->dma_in);
+  iommu_->mem_out.bind(mem_->socket);
+  rc_->to_memory.bind(mem_->socket);
+  guest_->mmio_socket.bind(rc_->cpu_in);
+  rc_->mmio_out.bind(iommu_->mmio);
+  rc_->add_mmio_window("iommu", config.iommu_base, 0x1000, 0);
+  rc_->add_observer(&monitor_);
+
+  unsigned port = 1;
+  for (const platform::DeviceConfig& d : config.devices) {
+    std::unique_ptr<virtio::VirtioPciDevice> dev;
+    if (d.type == platform::DeviceType::kVirtioNet)
+      dev = std::make_unique<virtio::VirtioNetDevice>(d.name.c_str(), d.pci, d.net);
+    else
+      dev = std::make_unique<virtio::VirtioBlkDevice>(d.name.c_str(), d.pci, d.blk);
+    dev->dma_socket.bind(rc_->dma_in);
+    rc_->mmio_out.bind(dev->bar);
+    rc_->add_mmio_window(d.name, d.bar_base, virtio::bar::kSize, port++);
+    rc_->set_route(d.pci.source, d.route);
+    monitor_.add_device(d.name, d.pci.source);
+    guest_->add_device(d, dev.get());
+    devices_.push_back(std::move(dev));
+  }
+}
+
+Platform::~Platform() = default;
+
+void Platform::run() { run(sc_core::sc_time(config_.duration_us, sc_core::SC_US)); }
+
+void Platform::run(const sc_core::sc_time& duration) {
+  sc_core::sc_start(duration);
+  simulated_ = sc_core::sc_time_stamp().to_seconds();
+}
+
+nlohmann::json Platform::stats_json() const {
+  nlohmann::json j;
+  j["config"] = platform::to_json(config_);
+  j["simulated_seconds"] = simulated_;
+  nlohmann::json devs = monitor_.to_json();
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    const auto& gd = *guest_->devices()[i];
+    const virtio::VirtioPciDevice& dev = *devices_[i];
+    nlohmann::json& o = devs[gd.config.name];
+    o["probed"] = gd.probed;
+    o["features"] = {{"offered", dev.device_features()}, {"negotiated", dev.driver_features()},
+                     {"access_platform", (dev.driver_features() >> virtio::kFAccessPlatform) & 1}};
+    o["route"] = to_string(gd.config.route);
+    o["guest_dma"] = {{"uses_dma_api", gd.dma_api},
+                      {"mode", guest::to_string(gd.mode)},
+                      {"context", gd.context}};
+    if (gd.dma) {
+      const auto& c = gd.dma->counters();
+      o["guest_dma"]["maps"] = c.maps;
+      o["guest_dma"]["unmaps"] = c.unmaps;
+      o["guest_dma"]["strict_flushes"] = c.strict_flushes;
+      o["guest_dma"]["lazy_flushes"] = c.lazy_flushes;
+      o["guest_dma"]["map_failures"] = c.map_failures;
+      o["guest_dma"]["iova_cache_hits"] = gd.dma->iovas().counters().cache_hits;
+    }
+    const auto& vc = dev.counters();
+    o["virtio"] = {{"notifications", vc.notifications}, {"interrupts", vc.interrupts},
+                   {"features_rejected", vc.features_rejected}, {"needs_reset", vc.needs_reset},
+                   {"status", dev.status()}};
+    const auto& w = gd.stats;
+    o["workload"] = {{"kind", platform::to_string(gd.config.workload.kind)},
+                     {"tx_packets", w.tx_packets}, {"tx_bytes", w.tx_bytes},
+                     {"rx_packets", w.rx_packets}, {"rx_bytes", w.rx_bytes}, {"rx_bad", w.rx_bad},
+                     {"transactions", w.transactions}, {"requests", w.requests},
+                     {"request_bytes", w.request_bytes}, {"request_errors", w.request_errors},
+                     {"data_errors", w.data_errors}, {"ring_full_waits", w.ring_full_waits},
+                     {"completion_ns", {{"mean", w.completion_ns.mean()}, {"p99", w.completion_ns.percentile(0.99)}}}};
+    if (auto* net = dynamic_cast<const virtio::VirtioNetDevice*>(&dev)) {
+      const auto& n = net->net_counters();
+      o["device"] = {{"tx_packets", n.tx_packets}, {"tx_bytes", n.tx_bytes}, {"rx_packets", n.rx_packets},
+                     {"rx_bytes", n.rx_bytes}, {"rx_dropped_no_buffer", n.rx_dropped_no_buffer},
+                     {"tx_errors", n.tx_errors}, {"rx_errors", n.rx_errors}};
+    } else if (auto* blk = dynamic_cast<const virtio::VirtioBlkDevice*>(&dev)) {
+      const auto& b = blk->blk_counters();
+      o["device"] = {{"reads", b.reads}, {"writes", b.writes}, {"read_bytes", b.read_bytes},
+                     {"write_bytes", b.write_bytes}, {"errors", b.errors}};
+    }
+  }
+  j["devices"] = devs;
+  const IommuCounters& ic = iommu_->counters();
+  const auto& cs = unit_->caches().stats();
+  j["iommu"] = {{"requests", ic.requests}, {"translations", ic.translations}, {"faults", ic.faults},
+                {"iotlb_hits", ic.iotlb_hits}, {"untranslated", ic.untranslated},
+                {"mmio_reads", ic.mmio_reads}, {"mmio_writes", ic.mmio_writes},
+                {"iotlb", {{"lookups", cs.iotlb.lookups}, {"hits", cs.iotlb.hits}, {"misses", cs.iotlb.misses},
+                           {"invalidated", cs.iotlb.invalidated}}},
+                {"context_cache", {{"lookups", cs.context.lookups}, {"hits", cs.context.hits}}},
+                {"commands", {{"invalidations", unit_->commands().invalidations},
+                              {"descriptors", unit_->commands().descriptors},
+                              {"wait_descriptors", unit_->commands().wait_descriptors},
+                              {"queue_errors", unit_->commands().queue_errors}}},
+                {"fault_irq", iommu_->fault_irq.read()}};
+  const auto& vc = guest_->vtd()->counters();
+  j["guest"] = {{"booted", guest_->booted()},
+                {"vtd_enabled", guest_->vtd()->enabled()},
+                {"page_invalidations", vc.page_invalidations},
+                {"domain_invalidations", vc.domain_invalidations},
+                {"context_invalidations", vc.context_invalidations},
+                {"wait_descriptors", vc.wait_descriptors},
+                {"wait_timeouts", vc.wait_timeouts},
+                {"queue_errors", vc.queue_errors},
+                {"mmio_accesses", guest_->mmio().accesses()}};
+  return j;
+}
+
+}  // namespace vtdsim::sysc
