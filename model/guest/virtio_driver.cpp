@@ -47,7 +47,8 @@ bool VirtioDriver::negotiate(std::uint64_t wanted, tlm_utils::tlm_quantumkeeper&
   status |= vs::kStatusFeaturesOk;  // 5.
   mmio_.write(c + cc::kDeviceStatus, 1, status, keeper);
   if (!(read_status(keeper) & vs::kStatusFeaturesOk)) {  // 6.
-    mmio_.write(c + cc::kDeviceStatus, 1, status | vs::kStatusFailed, keeper);
+    // Linux virtio_add_status(FAILED): read back, OR the bit in.
+    mmio_.write(c + cc::kDeviceStatus, 1, read_status(keeper) | vs::kStatusFailed, keeper);
     return false;
   }
   return true;

@@ -34,6 +34,8 @@ bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper) {
   cap_ = mmio_.read(base_ + reg::kCap, 8, keeper);
   ecap_ = mmio_.read(base_ + reg::kEcap, 8, keeper);
   bool ok = true;
+  // Unmask the fault event (FECTL.IM, 11.4.7.2; masked after reset) as Linux's dmar_set_interrupt.
+  mmio_.write(base_ + reg::kFectl, 4, 0, keeper);
   mmio_.write(base_ + reg::kRtaddr, 8, tables_->rtaddr(), keeper);
   gcmd(reg::gcmd::kSrtp, reg::gcmd::kSrtp, keeper, ok);
   // 6.5.2 / 11.4.10: queue base and size, tail 0, then QIE.
