@@ -58,6 +58,7 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
   if (iotlb_extras) {
     known.push_back("organization");
     known.push_back("qemu_max_entries");
+    known.push_back("qemu_inv_mask_bits");
   }
   check_keys(node, path, known);
   for (const auto& kv : node) {
@@ -79,6 +80,11 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
     else if (key == "seed") g.seed = parse_uint(v, p, ~0ull);
     else if (key == "organization") iotlb_extras->iotlb_organization = parse_organization(v, p);
     else if (key == "qemu_max_entries") iotlb_extras->qemu_max_entries = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
+    else if (key == "qemu_inv_mask_bits") {
+      const std::uint64_t bits = parse_uint(v, p, 64);
+      if (bits != 8 && bits != 64) bad(v, p, "must be 8 (QEMU 7.2's uint8_t mask) or 64, got '" + v.Scalar() + "'");
+      iotlb_extras->qemu_inv_mask_bits = static_cast<std::uint8_t>(bits);
+    }
   }
 }
 
@@ -364,6 +370,7 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   CachesConfig& k = c.caches;
   if (raw.iotlb_organization) k.iotlb_organization = *raw.iotlb_organization;
   if (raw.qemu_max_entries) k.qemu_max_entries = *raw.qemu_max_entries;
+  if (raw.qemu_inv_mask_bits) k.qemu_inv_mask_bits = *raw.qemu_inv_mask_bits;
   if (k.qemu_max_entries == 0) throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at least 1");
   resolve_geometry(raw.iotlb, k.iotlb, "iommu.iotlb");
   resolve_geometry(raw.iotlb_2m, k.iotlb_2m, "iommu.iotlb_2m");
@@ -422,6 +429,7 @@ nlohmann::json to_json(const UnitConfig& c) {
   j["iotlb"] = geometry_json(k.iotlb);
   j["iotlb"]["organization"] = to_string(k.iotlb_organization);
   j["iotlb"]["qemu_max_entries"] = k.qemu_max_entries;
+  j["iotlb"]["qemu_inv_mask_bits"] = k.qemu_inv_mask_bits;
   j["iotlb_2m"] = geometry_json(k.iotlb_2m);
   j["iotlb_1g"] = geometry_json(k.iotlb_1g);
   j["context_cache"] = geometry_json(k.context);

@@ -1,0 +1,107 @@
+// Imports the log of QEMU's emulated Intel IOMMU (QEMU 7.2 hw/i386/intel_iommu.c) as trace
+// events: the output of `qemu-system-x86_64 ... -device intel-iommu ... -trace 'vtd_*' -D FILE`,
+// with or without the `PID@SECONDS.MICROS:` prefix of `-msg timestamp=on`, plain, gzip or zstd.
+//
+// What each line becomes (docs/trace-format.md "QEMU log"):
+//   vtd_dmar_translate dev B:D.F iova I -> gpa G mask M
+//       a DMA event (source B:D.F, iova I, 4 bytes, read), preceded when needed by a context event
+//       (first use of the source) and by map events so that the replayer's tables hold I -> G with
+//       the page size M + 1 (an unmap first if the importer had mapped I elsewhere).
+//   vtd_iotlb_cc_hit / vtd_iotlb_cc_update ... high H ...
+//       only teach the source -> domain binding (DID = H >> 8, AW = H & 7, so levels = AW + 2);
+//       a context event is emitted when the binding is new or changes. Their presence never
+//       decides anything.
+//   vtd_inv_desc_iotlb_pages domain D addr A mask M   -> inv iotlb page did=D addr=A am=M
+//   vtd_inv_desc_iotlb_domain ... domain D            -> inv iotlb domain did=D
+//   vtd_inv_desc_iotlb_global                         -> inv iotlb global
+//   vtd_inv_desc_cc_global                            -> inv context global
+//   vtd_inv_desc_cc_domain                            -> inv context global (QEMU 7.2 treats a
+//                                                        domain-selective context invalidation as global)
+//   vtd_inv_desc_cc_devices sid S fmask F             -> inv context device sid=S fm=F
+//   vtd_context_cache_reset                           -> inv context global + inv iotlb global
+//       (QEMU's vtd_reset_caches on SRTP, on a TE change and at reset empties both)
+//   vtd_inv_desc_iec granularity G index I mask M     -> inv iec global / page
+//   vtd_dmar_enable enable 0|1                        -> translate lines while 0 are not DMA events
+//                                                        (QEMU passes them through untranslated)
+// Every other line (other trace points, QEMU's IOTLB decisions vtd_iotlb_page_hit /
+// vtd_iotlb_page_update / vtd_iotlb_reset, vtd_inv_desc_cc_device, register traces, ...) is
+// counted per trace-point name and skipped, never an error. A malformed line of a kind that is
+// used throws TraceError("FILE:LINE: what").
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "vtdsim/trace/compressed_input.hpp"
+#include "vtdsim/trace/trace_event.hpp"
+#include "vtdsim/trace/trace_source.hpp"
+
+namespace vtdsim::trace {
+
+struct QemuImportStats {
+  std::uint64_t lines = 0;
+  std::map<std::string, std::uint64_t> used;     // trace-point name -> lines that produced events/state
+  std::map<std::string, std::uint64_t> skipped;  // trace-point name -> lines not used
+  std::uint64_t not_trace_lines = 0;             // lines that are not "[PID@S.US:]name args"
+  std::uint64_t events[5] = {0, 0, 0, 0, 0};     // emitted, by EventKind
+  std::uint64_t translations_while_disabled = 0; // vtd_dmar_translate while TE = 0
+  std::uint64_t unknown_domain_translations = 0; // translations of a source no context line named
+  std::uint64_t remaps = 0;                      // a page seen mapped to a new address (unmap + map)
+  std::uint64_t events_of(EventKind kind) const { return events[static_cast<int>(kind)]; }
+};
+
+// Domain used for a source whose domain the log never showed (no vtd_iotlb_cc_* line before its
+// first translation).
+inline constexpr std::uint16_t kQemuUnknownDomain = 0xffff;
+
+class QemuLogImporter final : public TraceSource {
+ public:
+  explicit QemuLogImporter(const std::string& path);
+  explicit QemuLogImporter(std::unique_ptr<CompressedInput> input);
+
+  std::optional<TraceEvent> next() override;
+  std::string position() const override;  // "FILE:LINE" of the line that produced the last event
+
+  const QemuImportStats& stats() const { return stats_; }
+
+ private:
+  struct Binding {
+    DomainId domain;
+    std::uint8_t levels = 3;
+    core::TranslationType type = core::TranslationType::kUntranslated;
+  };
+  struct Mapping {
+    std::uint64_t size = 0;
+    std::uint64_t host = 0;
+  };
+
+  void process_line(const std::string& line);
+  void emit(TraceEvent event);
+  void bind(SourceId source, const Binding& binding);
+  void translate_line(const std::string& args);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::unique_ptr<CompressedInput> input_;
+  std::string line_;
+  std::deque<std::pair<TraceEvent, std::uint64_t>> pending_;
+  std::uint64_t position_line_ = 0;
+  QemuImportStats stats_;
+  std::uint64_t time_ns_ = 0;
+  bool have_first_time_ = false;
+  std::uint64_t first_time_us_ = 0;
+  bool translation_enabled_ = true;  // until a vtd_dmar_enable line says otherwise
+  std::unordered_map<std::uint16_t, Binding> learned_;   // from context-cache lines
+  std::unordered_map<std::uint16_t, Binding> emitted_;   // last context event per source
+  // What the emitted map events left in the tables: (domain, iova base) -> size, host base.
+  // Non-overlapping ranges; grows with the distinct pages the log touches, not its length.
+  std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping> mappings_;
+};
+
+// True if one of the first lines of `head` is a QEMU trace line of a vtd_ trace point.
+bool looks_like_qemu_log(const std::string& head);
+
+}  // namespace vtdsim::trace
