@@ -89,6 +89,8 @@ class BinaryTraceReader final : public TraceSource {
  public:
   // Opens path; a zstd-compressed file is recognised by its magic. Throws TraceError.
   explicit BinaryTraceReader(const std::string& path);
+  // Reads from an input already opened (e.g. after format detection with peek(); "-" = stdin).
+  explicit BinaryTraceReader(std::unique_ptr<CompressedInput> input);
   ~BinaryTraceReader() override;
   BinaryTraceReader(const BinaryTraceReader&) = delete;
   BinaryTraceReader& operator=(const BinaryTraceReader&) = delete;
@@ -104,6 +106,7 @@ class BinaryTraceReader final : public TraceSource {
 
  private:
   bool refill();
+  void read_header();
   [[noreturn]] void fail(const std::string& what, std::uint64_t record) const;
 
   std::string path_;
