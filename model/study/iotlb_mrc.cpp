@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "vtdsim/study/csv_table.hpp"
+#include "vtdsim/trace/replayer.hpp"
+#include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::study {
 
@@ -73,6 +75,29 @@ std::vector<MrcPoint> IotlbMissRatioCurve::curve() const {
   for (std::size_t i = 0; i < hits.size(); ++i)
     out.push_back(MrcPoint{static_cast<std::uint32_t>(i + 1), lookups_, hits[i] + fixed_hits_});
   return out;
+}
+
+IotlbMissRatioCurve compute_iotlb_mrc(const config::UnitConfig& config, trace::TraceSource& source,
+                                      std::uint32_t max_entries) {
+  IotlbMissRatioCurve curve(config.caches.iotlb_organization, max_entries);
+  trace::Replayer replayer(config);
+  const cache::TranslationCaches& caches = replayer.unit().caches();
+  curve.set_baseline(caches.stats());
+  replayer.set_translation_callback([&curve, &caches](const trace::TranslationObservation& o) {
+    curve.on_translation(o.request, o.result, caches.stats());
+  });
+  while (auto event = source.next()) {
+    // Seen just before the replayer applies it: after every translation of earlier events.
+    if (event->kind == trace::EventKind::kInvalidate) curve.on_invalidation(event->invalidation);
+    try {
+      replayer.apply(*event);
+    } catch (const trace::TraceError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw trace::TraceError(source.position(), 0, e.what());
+    }
+  }
+  return curve;
 }
 
 void write_mrc_csv(std::ostream& out, const std::vector<MrcPoint>& curve) {

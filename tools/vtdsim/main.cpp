@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
 #ifdef VTDSIM_HAVE_SYSTEMC
   add_run(app);
 #endif
+  add_convert(app);
+  add_mrc(app);
+  add_sweep(app);
+  add_merge(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -18,6 +18,10 @@ struct UsageError : std::runtime_error {
 int& exit_code();
 
 void add_demo(CLI::App& app);
+void add_convert(CLI::App& app);
+void add_mrc(CLI::App& app);
+void add_sweep(CLI::App& app);
+void add_merge(CLI::App& app);
 #ifdef VTDSIM_HAVE_SYSTEMC
 void add_run(CLI::App& app);
 #endif

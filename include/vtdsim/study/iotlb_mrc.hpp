@@ -30,6 +30,7 @@
 #include "vtdsim/core/invalidation.hpp"
 #include "vtdsim/core/translation.hpp"
 #include "vtdsim/study/lru_stack_profiler.hpp"
+#include "vtdsim/trace/trace_source.hpp"
 
 namespace vtdsim::study {
 
@@ -75,6 +76,13 @@ class IotlbMissRatioCurve {
   std::uint64_t lookups_ = 0;
   std::uint64_t fixed_hits_ = 0;  // per_size: 2M/1G hits, independent of the 4K array's size
 };
+
+// Replays `source` once with `config` (trace::Replayer) and feeds a curve up to max_entries:
+// translations through the replayer's callback, invalidation events as they are applied.
+// Throws what the replayer or the source throws (TraceError with the position), and
+// std::invalid_argument for the qemu organization.
+IotlbMissRatioCurve compute_iotlb_mrc(const config::UnitConfig& config, trace::TraceSource& source,
+                                      std::uint32_t max_entries);
 
 // CSV: entries,lookups,hits,misses,hit_rate,miss_ratio (one row per size).
 void write_mrc_csv(std::ostream& out, const std::vector<MrcPoint>& curve);
