@@ -22,7 +22,9 @@
 
 // ---- allocation counter -------------------------------------------------------------------
 // GCC flags free() inside a replaced operator delete as mismatched; both are replaced together.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
 }
