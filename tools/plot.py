@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plot IOTLB hit rate against IOTLB size from `vtdsim sweep` and `vtdsim mrc` CSVs.
 
     tools/plot.py OUT.png|OUT.svg CSV... [--title TEXT] [--x-key KEY] [--log-x] [--miss]
