@@ -71,8 +71,14 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     result.page_size = 0;
     result.perms = Perms{};
     if (!fpd) {
-      faults_.record(FaultRecord{request.source, request.pasid, request.iova.value & ~kPageOffsetMask,
-                                 access, reason});
+      FaultRecord record;
+      record.source = request.source;
+      record.pasid = request.pasid;
+      record.address = request.iova.value & ~kPageOffsetMask;
+      record.access = access;
+      record.reason = reason;
+      record.address_type = request.address_type;
+      faults_.record(record);
     }
     return result;
   };

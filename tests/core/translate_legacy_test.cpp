@@ -488,6 +488,11 @@ TEST(TranslateLegacy, TranslationRequestBlockedUnlessDeviceTlbEnabled) {
             FaultReason::kTranslationBlocked);
   EXPECT_EQ(rig.translate(kDevA, 0x9000, Access::kRead, Pasid{}, AddressType::kTranslated).fault,
             FaultReason::kTranslationBlocked);
+  const auto faults = rig.recorded_faults();
+  ASSERT_EQ(faults.size(), 2u);
+  EXPECT_EQ(faults[0].reason, 0x0d);
+  EXPECT_EQ(faults[0].address_type, 1);  // translation request
+  EXPECT_EQ(faults[1].address_type, 2);  // translated request
   const TranslationResult tr = rig.translate(kDevB, 0x5000, Access::kRead, Pasid{}, AddressType::kTranslationRequest);
   ASSERT_TRUE(tr.ok()) << tr.fault;
   EXPECT_EQ(tr.host.value, 0x9000u);

@@ -295,4 +295,7 @@ TEST(TranslateScalable, PasidEntryFaultProcessingDisableSuppressesRecording) {
   const auto faults = rig.recorded_faults();
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0].reason, 0x79);
+  EXPECT_TRUE(faults[0].pasid_present);
+  EXPECT_EQ(faults[0].pasid, 0x45u);
+  EXPECT_EQ(faults[0].address, 0x6000u);
 }

@@ -60,6 +60,9 @@ struct Rig {
     std::uint8_t reason;
     std::uint16_t source;
     std::uint64_t address;
+    std::uint8_t address_type;  // FRCD.AT, bits 125:124
+    bool pasid_present;         // FRCD.PP, bit 95
+    std::uint32_t pasid;        // FRCD.PV, bits 123:104
   };
   std::vector<Recorded> recorded_faults() {
     std::vector<Recorded> out;
@@ -68,7 +71,8 @@ struct Rig {
       const std::uint64_t hi = unit->read_register(base + 8, 8);
       if ((hi >> 63) & 1) {
         out.push_back(Recorded{static_cast<std::uint8_t>((hi >> 32) & 0xff), static_cast<std::uint16_t>(hi & 0xffff),
-                               unit->read_register(base, 8) & ~0xfffull});
+                               unit->read_register(base, 8) & ~0xfffull, static_cast<std::uint8_t>((hi >> 60) & 3),
+                               ((hi >> 31) & 1) != 0, static_cast<std::uint32_t>((hi >> 40) & 0xfffff)});
       }
     }
     return out;
