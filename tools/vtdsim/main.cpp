@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("vtdsim ") + VTDSIM_VERSION);
   app.require_subcommand(1);
   add_demo(app);
+  add_replay(app);
 #ifdef VTDSIM_HAVE_SYSTEMC
   add_run(app);
 #endif

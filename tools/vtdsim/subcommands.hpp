@@ -18,6 +18,7 @@ struct UsageError : std::runtime_error {
 int& exit_code();
 
 void add_demo(CLI::App& app);
+void add_replay(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_mrc(CLI::App& app);
 void add_sweep(CLI::App& app);
