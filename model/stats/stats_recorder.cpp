@@ -143,7 +143,8 @@ void StatsRecorder::record(const core::TranslationRequest& req, const core::Tran
       ++s.reads_by_level[rd.level <= 5 ? rd.level : 0];
     } else {
       context_reads = true;
-      ++s.reads_by_kind[static_cast<std::size_t>(rd.kind)];
+      const auto kind = static_cast<std::size_t>(rd.kind);
+      if (kind < s.reads_by_kind.size()) ++s.reads_by_kind[kind];
     }
   }
   s.walk_reads += reads;

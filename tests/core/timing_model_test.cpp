@@ -99,7 +99,7 @@ TEST(TimingModel, OneWalkerQueuesTheSecondMiss) {
   EXPECT_DOUBLE_EQ(t.walker_occupancy(), static_cast<double>(8 * kRead) / static_cast<double>(second));
 }
 
-TEST(TimingModel, TwoWalkersDoNotQueue) {
+TEST(TimingModel, FreeWalkersDoNotQueue) {
   TimingModel t{config::TimingConfig{}};  // 4 walkers
   EXPECT_EQ(t.complete(0, request(0x1000), walk(4)), 4 + 4 * kRead);
   EXPECT_EQ(t.complete(0, request(0x200000), walk(4)), 4 + 4 * kRead);
