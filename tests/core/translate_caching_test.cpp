@@ -188,3 +188,64 @@ TEST(TranslateCaching, CachedContextKeepsFaultProcessingDisable) {
   EXPECT_EQ(second.fault, FaultReason::kReadDenied);
   EXPECT_TRUE(rig.recorded_faults().empty());
 }
+
+TEST(TranslateCaching, Pml4eCacheHitInFiveLevelTable) {
+  config::UnitConfig c;
+  c.cap.sagaw = 0b1110;
+  c.cap.mgaw = 57;
+  Rig rig(core::TableFormat::kLegacy, c);
+  auto& t = *rig.tables;
+  t.create_domain(kDom1, 5);
+  const std::uint64_t a = 0x5000;
+  const std::uint64_t b = (1ull << 30) | 0x5000;  // same PML5E and PML4E, next PDPE
+  t.map(kDom1, Iova(a), HostAddr(0x9000), 0x1000, Perms{true, true});
+  t.map(kDom1, Iova(b), HostAddr(0xa000), 0x1000, Perms{true, true});
+  t.set_context(kDevA, kDom1);
+  rig.enable();
+  ASSERT_EQ(rig.translate(kDevA, a).walk.count, 7);
+  const TranslationResult r = rig.translate(kDevA, b);
+  ASSERT_TRUE(r.ok()) << r.fault;
+  EXPECT_EQ(r.outcome.psc_hit_level, 4);
+  EXPECT_EQ(r.outcome.walk_start_level, 3);
+  const std::vector<WalkRead> expected{paging(t.paging_entry_address(kDom1, Iova(b), 3), 3),
+                                       paging(t.paging_entry_address(kDom1, Iova(b), 2), 2),
+                                       paging(t.paging_entry_address(kDom1, Iova(b), 1), 1)};
+  EXPECT_EQ(reads_of(r), expected);
+  EXPECT_EQ(r.host.value, 0xa000u);
+}
+
+TEST(TranslateCaching, WithCachingModeReservedPagingEntryIsCachedAsNegative) {
+  CachingRig rig(/*caching_mode=*/true);
+  const std::uint64_t pte = rig.tables->paging_entry_address(kDom1, Iova(0x6000), 1);
+  std::uint64_t v = 0;
+  ASSERT_TRUE(rig.memory.read64(pte, v));
+  rig.memory.write64(pte, v | (1ull << 50));  // above HAW
+  EXPECT_EQ(rig.translate(kDevA, 0x6000).fault, FaultReason::kPagingEntryReserved);
+  const TranslationResult hit = rig.translate(kDevA, 0x6000, Access::kWrite);
+  EXPECT_EQ(hit.fault, FaultReason::kPagingEntryReserved);
+  EXPECT_TRUE(hit.outcome.iotlb_hit);
+  EXPECT_EQ(hit.walk.count, 0);
+}
+
+TEST(TranslateCaching, ScalableIotlbEntriesAreTaggedByPasid) {
+  Rig rig(core::TableFormat::kScalable);
+  auto& t = *rig.tables;
+  t.create_domain(kDom1);
+  t.map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
+  t.create_domain(DomainId(2));
+  t.map(DomainId(2), Iova(0x5000), HostAddr(0x7000), 0x1000, Perms{true, true});
+  t.set_scalable_context(kDevA);
+  t.set_pasid_entry(kDevA, Pasid(0), core::TableBuilder::PasidMode::kSecondLevel, kDom1);
+  t.set_pasid_entry(kDevA, Pasid(0x45), core::TableBuilder::PasidMode::kSecondLevel, DomainId(2));
+  rig.enable();
+  for (int round = 0; round < 2; ++round) {
+    const TranslationResult rid = rig.translate(kDevA, 0x5000);
+    const TranslationResult with = rig.translate(kDevA, 0x5000, Access::kRead, Pasid(0x45));
+    ASSERT_TRUE(rid.ok() && with.ok());
+    EXPECT_EQ(rid.host.value, 0x9000u);
+    EXPECT_EQ(with.host.value, 0x7000u);
+    EXPECT_EQ(rid.outcome.iotlb_hit, round == 1);
+    EXPECT_EQ(with.outcome.iotlb_hit, round == 1);
+    EXPECT_EQ(with.outcome.pasid_cache_hit, round == 1);
+  }
+}
