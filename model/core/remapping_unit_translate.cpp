@@ -95,9 +95,11 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   // Context: context cache, else the tables.
   cache::ContextCacheEntry context;
   if (const cache::ContextCacheEntry* hit = caches_.find_context(request.source, request.pasid)) {
+    // Requests with a PASID are looked up in the PASID cache, others in the context cache (the
+    // caches' counters split the same way).
     context = *hit;
-    result.outcome.context_cache_hit = true;
-    result.outcome.pasid_cache_hit = scalable;
+    result.outcome.context_cache_hit = !request.pasid.present();
+    result.outcome.pasid_cache_hit = request.pasid.present();
   } else {
     const ContextResolver resolver(cap, memory_);
     const ContextResolution resolved =
