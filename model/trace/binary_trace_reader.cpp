@@ -177,10 +177,15 @@ bool BinaryTraceReader::next(TraceEvent& out) {
     while (end_ - begin_ < sizeof(BinaryRecord) && refill()) {
     }
     if (end_ == begin_) return false;
-    if (end_ - begin_ < sizeof(BinaryRecord))
-      fail("truncated record (" + std::to_string(end_ - begin_) + " of " + std::to_string(sizeof(BinaryRecord)) +
+    if (end_ - begin_ < sizeof(BinaryRecord)) {
+      // Consume the partial record so that a caller going on after the error (--skip-bad)
+      // sees the end of the trace instead of the same error forever.
+      const std::size_t partial = end_ - begin_;
+      begin_ = end_;
+      fail("truncated record (" + std::to_string(partial) + " of " + std::to_string(sizeof(BinaryRecord)) +
                " bytes)",
            records_);
+    }
   }
   BinaryRecord record;
   std::memcpy(&record, buffer_.data() + begin_, sizeof(record));
@@ -189,7 +194,8 @@ bool BinaryTraceReader::next(TraceEvent& out) {
   } else {
     const char* reason = "invalid field";
     decode_record(record, out, &reason);
-    fail(std::string("corrupt record: ") + reason, records_);
+    begin_ += sizeof(BinaryRecord);  // the bad record is consumed: --skip-bad goes on after it
+    fail(std::string("corrupt record: ") + reason, records_++);
   }
   begin_ += sizeof(BinaryRecord);
   ++records_;
