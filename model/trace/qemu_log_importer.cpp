@@ -5,6 +5,7 @@
 #include <sstream>
 #include <vector>
 
+
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -44,11 +45,18 @@ bool parse_prefix(const std::string& line, std::size_t& rest, bool& has_time, st
 
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_'; }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string t; in >> t;) out.push_back(t);
-  return out;
+// Splits on spaces and tabs (no iostreams: this runs once per log line).
+void split(const std::string& s, std::vector<std::string>& out) {
+  out.clear();
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < n && s[j] != ' ' && s[j] != '\t') ++j;
+    if (j > i) out.emplace_back(s, i, j - i);
+    i = j;
+  }
 }
 
 }  // namespace
@@ -136,7 +144,8 @@ void QemuLogImporter::process_line(const std::string& line) {
   }
   const std::string name = line.substr(rest, name_end - rest);
   const std::string args = name_end < line.size() ? line.substr(name_end + 1) : std::string();
-  const std::vector<std::string> tok = split(args);
+  std::vector<std::string>& tok = tokens_;
+  split(args, tok);
 
   // "key value" pairs: value after the token `key`.
   auto field = [&](const char* key) -> std::uint64_t {
@@ -164,7 +173,7 @@ void QemuLogImporter::process_line(const std::string& line) {
 
   if (name == "vtd_dmar_translate") {
     used();
-    translate_line(args);
+    translate_line(tok);
   } else if (name == "vtd_iotlb_cc_hit" || name == "vtd_iotlb_cc_update") {
     // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
     used();
@@ -237,9 +246,8 @@ void QemuLogImporter::process_line(const std::string& line) {
   }
 }
 
-void QemuLogImporter::translate_line(const std::string& args) {
+void QemuLogImporter::translate_line(const std::vector<std::string>& t) {
   // "dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff"
-  const std::vector<std::string> t = split(args);
   std::string dev;
   std::uint64_t iova = 0, gpa = 0, mask = 0;
   bool have_iova = false, have_gpa = false, have_mask = false;

@@ -35,6 +35,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "vtdsim/trace/compressed_input.hpp"
 #include "vtdsim/trace/trace_event.hpp"
@@ -82,11 +83,12 @@ class QemuLogImporter final : public TraceSource {
   void process_line(const std::string& line);
   void emit(TraceEvent event);
   void bind(SourceId source, const Binding& binding);
-  void translate_line(const std::string& args);
+  void translate_line(const std::vector<std::string>& tokens);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
   std::string line_;
+  std::vector<std::string> tokens_;  // reused per line
   std::deque<std::pair<TraceEvent, std::uint64_t>> pending_;
   std::uint64_t position_line_ = 0;
   QemuImportStats stats_;
