@@ -239,3 +239,18 @@ TEST(QemuLogImporter, MalformedUsedLineIsAnErrorWithFileAndLine) {
   EXPECT_TRUE(looks_like_qemu_log("vtd_inv_qi_fetch \n"));
   EXPECT_FALSE(looks_like_qemu_log("0 dma 00:02.0 r 0x1000 4\n"));
 }
+
+// The excerpt shipped in traces/ (first 149 translations of the shared log, interrupt-remapping
+// lines removed): the same agreement check without the shared directory.
+TEST(QemuLogImporter, ShippedExcerptAgreesWithQemu) {
+  const std::string excerpt = std::string(VTDSIM_SOURCE_DIR) + "/traces/qemu-sample.log.gz";
+  TempFile filtered(".log");
+  const std::vector<bool> expected = qemu_decisions(excerpt, filtered.path());
+  ASSERT_EQ(expected.size(), 149u);
+  const ReplayOutcome got = replay(filtered.path(), load_config("qemu.yaml"));
+  ASSERT_EQ(got.hits.size(), expected.size());
+  EXPECT_EQ(got.hits, expected);
+  std::size_t hits = 0;
+  for (bool h : expected) hits += h;
+  EXPECT_EQ(hits, 67u);
+}
