@@ -54,6 +54,16 @@ DecodedDescriptor error(std::uint64_t iqei, q::Type type = q::Type::kWait) {
 
 }  // namespace
 
+AtsRange ats_range(const InvalidationRequest& req) {
+  if (req.granularity != InvalidationGranularity::kPage || req.address_mask >= 52) {
+    return AtsRange{r::mask(62, 12), true};
+  }
+  if (req.address_mask == 0) return AtsRange{req.addr.value & r::mask(63, 12), false};
+  const unsigned ones = req.address_mask - 1u;
+  const std::uint64_t low = ones == 0 ? 0 : r::mask(12 + ones - 1, 12);
+  return AtsRange{(aligned_page(req.addr.value, req.address_mask).value) | low, true};
+}
+
 RegisterInvalidation decode_context_command(std::uint64_t ccmd, const config::CapabilityConfig& cap) {
   RegisterInvalidation out;
   InvalidationRequest& req = out.request;

@@ -12,7 +12,8 @@ RemappingUnit::RemappingUnit(const config::UnitConfig& config, mem::SparseMemory
       caches_(config.caches) {}
 
 std::uint64_t RemappingUnit::invalidate(const InvalidationRequest& request) {
-  const std::uint64_t dropped = caches_.invalidate(request);
+  std::uint64_t dropped = caches_.invalidate(request);
+  if (request.target == InvalidationTarget::kDeviceTlb && device_tlb_handler_) dropped += device_tlb_handler_(request);
   ++commands_.invalidations;
   commands_.entries_dropped += dropped;
   return dropped;

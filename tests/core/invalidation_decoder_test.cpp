@@ -1,6 +1,7 @@
 // Descriptor -> InvalidationRequest decoding (VT-d spec 6.5.2.1-6.5.2.8, Table 23).
 #include <gtest/gtest.h>
 
+#include "vtdsim/cache/device_tlb.hpp"
 #include "vtdsim/core/invalidation_decoder.hpp"
 #include "vtdsim/spec/registers.hpp"
 
@@ -103,6 +104,31 @@ TEST(InvalidationDecoder, DeviceTlbSizeEncoding) {
   EXPECT_EQ(p.request.target, InvalidationTarget::kDeviceTlb);
   EXPECT_EQ(p.request.pasid, Pasid(12));
   EXPECT_EQ(p.request.addr, Iova(0x9000));
+}
+
+TEST(InvalidationDecoder, AtsRangeRoundTripsThroughTheDeviceTlbDecoder) {
+  // Decoding a dev_tlb_inv_dsc and re-encoding it names the same range as the device TLB's own
+  // ATS decoder.
+  const std::uint64_t addrs[] = {0x1234'5000, 0x1234'4000, 0x1220'0000 | 0xff000, 0x7fff'ffff'ffff'f000ull,
+                                 0x8000'0000'0000'1000ull, 0x3000};
+  for (std::uint64_t a : addrs) {
+    for (bool s : {false, true}) {
+      auto d = decode(q::make_dev_tlb(1, a, s), false, false);
+      ASSERT_EQ(d.kind, DescriptorKind::kInvalidate);
+      const core::AtsRange back = core::ats_range(d.request);
+      const auto want = cache::DeviceTlb::decode_range(a, s);
+      const auto got = cache::DeviceTlb::decode_range(back.addr, back.size_bit);
+      EXPECT_EQ(got.base, want.base) << std::hex << a << " " << s;
+      EXPECT_EQ(got.size, want.size) << std::hex << a << " " << s;
+      // The decoded request covers that range too.
+      if (want.size != 0) {
+        EXPECT_EQ(d.request.addr.value, want.base);
+        EXPECT_EQ(kPageSize4K << d.request.address_mask, want.size);
+      } else {
+        EXPECT_EQ(d.request.granularity, InvalidationGranularity::kDevice);
+      }
+    }
+  }
 }
 
 TEST(InvalidationDecoder, DeviceTlbNeedsDt) {

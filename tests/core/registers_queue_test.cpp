@@ -310,6 +310,24 @@ TEST(RegistersQueue, InterruptEntryCacheDescriptorCountedWithIr) {
   EXPECT_EQ(u.iqei(), r::iqercd::kReservedField);
 }
 
+TEST(RegistersQueue, DeviceTlbInvalidationReachesTheHandler) {
+  Unit u;
+  std::vector<core::InvalidationRequest> seen;
+  u.unit.set_device_tlb_handler([&](const core::InvalidationRequest& req) {
+    seen.push_back(req);
+    return std::uint64_t{2};
+  });
+  u.setup();
+  u.put(0, q::make_dev_tlb(0x0418, 0xabc000, false));
+  u.put(1, q::make_iotlb(q::iotlb::kGlobal));
+  u.tail(2);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, core::InvalidationTarget::kDeviceTlb);
+  EXPECT_EQ(seen[0].source, SourceId(0x0418));
+  EXPECT_EQ(seen[0].addr, Iova(0xabc000));
+  EXPECT_EQ(u.unit.commands().entries_dropped, 2u);
+}
+
 TEST(RegistersQueue, ReservedTtmStopsTheQueue) {
   Unit u;
   u.unit.write_register(r::kRtaddr, 8, 0x300000 | (2ull << 10));  // TTM = 10b reserved

@@ -52,6 +52,15 @@ struct DecodedDescriptor {
 DecodedDescriptor decode_descriptor(const spec::qi::Descriptor& d, const config::CapabilityConfig& cap, bool scalable,
                                     bool wide);
 
+// The ATS invalidation form (ADDR with the S-bit size encoding, PCIe ATS / spec 6.5.2.5) of a
+// decoded device-TLB request: kPage with AM = 0 -> (addr, S = 0); kPage with AM = n > 0 ->
+// S = 1 and n - 1 ones from bit 12; kDevice / kGlobal -> ADDR[62:12] all ones, S = 1.
+struct AtsRange {
+  std::uint64_t addr = 0;
+  bool size_bit = false;
+};
+AtsRange ats_range(const InvalidationRequest& request);
+
 // Domain-id bits implemented for CAP.ND (4 + 2*ND bits, 11.4.2); higher DID bits are ignored.
 std::uint16_t implemented_domain(std::uint16_t did, const config::CapabilityConfig& cap);
 

@@ -3,6 +3,7 @@
 // answers into cycles; the replay engine and the SystemC module both drive this one class.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "vtdsim/cache/translation_caches.hpp"
 #include "vtdsim/config/unit_config.hpp"
@@ -46,6 +47,14 @@ class RemappingUnit {
 
   // Fault event interrupt line (FSTS has an unmasked pending condition, FECTL.IM clear).
   bool fault_interrupt_pending() const;
+  // Invalidation completion event line (ICS.IWC set, IECTL.IM clear).
+  bool invalidation_interrupt_pending() const { return registers_.invalidation_interrupt_pending(); }
+
+  // Device-TLB (ATS) invalidations (dev_tlb_inv_dsc / p_dev_tlb_inv_dsc, or a trace event) are
+  // passed to this handler by invalidate(); whoever owns the devices' TLBs sets it (returns the
+  // entries it dropped). core::ats_range() turns the request back into the ATS ADDR/S form.
+  using DeviceTlbHandler = std::function<std::uint64_t(const InvalidationRequest&)>;
+  void set_device_tlb_handler(DeviceTlbHandler handler) { device_tlb_handler_ = std::move(handler); }
 
   const config::UnitConfig& config() const { return config_; }
   mem::SparseMemory& memory() { return memory_; }
@@ -70,6 +79,7 @@ class RemappingUnit {
   FaultRecorder faults_;
   cache::TranslationCaches caches_;
   CommandCounters commands_;
+  DeviceTlbHandler device_tlb_handler_;
 };
 
 }  // namespace vtdsim::core
