@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "vtdsim/trace/binary_trace.hpp"
+#include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
@@ -312,6 +313,34 @@ TEST(BinaryTrace, TextBinaryTextRoundTrip) {
     EXPECT_EQ(again.str(), original.str());
     for (std::size_t i = 0; i < events.size(); ++i) expect_same(events[i], back[i], i);
   }
+}
+
+// The real QEMU log: imported -> text -> binary+zstd -> text, byte-identical.
+TEST(BinaryTrace, QemuLogTextBinaryTextRoundTrip) {
+  trace::QemuLogImporter importer(std::string(VTDSIM_SHARED_DIR) + "/traces/qemu-linux-strict.log.gz");
+  std::ostringstream text;
+  {
+    TextTraceWriter writer(text);
+    while (auto e = importer.next()) writer.write(*e);
+  }
+  const std::string text_path = temp_path("qemu.trace");
+  std::ofstream(text_path) << text.str();
+  std::vector<TraceEvent> events;
+  {
+    TextTraceReader reader(text_path);
+    while (auto e = reader.next()) events.push_back(*e);
+  }
+  ASSERT_GT(events.size(), 6000u);
+  const std::string bin = temp_path("qemu.bin.zst");
+  write_trace(bin, events, BinaryCompression::kZstd);
+  std::ostringstream again;
+  {
+    TextTraceWriter writer(again);
+    BinaryTraceReader reader(bin);
+    TraceEvent e;
+    while (reader.next(e)) writer.write(e);
+  }
+  EXPECT_EQ(again.str(), text.str());
 }
 
 TEST(BinaryTrace, MissingFile) {
