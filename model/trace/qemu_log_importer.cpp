@@ -288,7 +288,7 @@ void QemuLogImporter::translate_line(const std::vector<std::string>& t) {
   } else {
     ++stats_.unknown_domain_translations;
     binding.domain = DomainId(kQemuUnknownDomain);
-    binding.levels = 4;
+    binding.levels = 3;  // QEMU's default aw-bits=39: 3-level tables
   }
   bind(source, binding);
   const std::uint64_t base = iova & ~mask;

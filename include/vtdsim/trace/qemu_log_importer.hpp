@@ -56,7 +56,7 @@ struct QemuImportStats {
 };
 
 // Domain used for a source whose domain the log never showed (no vtd_iotlb_cc_* line before its
-// first translation).
+// first translation), with 3-level tables (QEMU's default aw-bits=39).
 inline constexpr std::uint16_t kQemuUnknownDomain = 0xffff;
 
 class QemuLogImporter final : public TraceSource {
