@@ -7,7 +7,9 @@ namespace vtdsim::core {
 
 namespace r = spec::reg;
 
-FaultRecorder::FaultRecorder(unsigned records) : slots_(records == 0 ? 1 : (records > 256 ? 256 : records)) {}
+FaultRecorder::FaultRecorder(unsigned records, unsigned address_width)
+    : slots_(records == 0 ? 1 : (records > 256 ? 256 : records)),
+      fi_mask_(r::mask(address_width < 13 ? 12 : (address_width > 64 ? 63 : address_width - 1), 12)) {}
 
 std::uint32_t FaultRecorder::causes() const {
   return (status_ & (r::fsts::kPfo | r::fsts::kIqe | r::fsts::kIce | r::fsts::kIte)) |
@@ -47,7 +49,7 @@ void FaultRecorder::record(const FaultRecord& fault) {
     return;
   }
   slot.rec = fault;
-  slot.rec.address &= r::mask(63, 12);
+  slot.rec.address &= fi_mask_;  // FI: bits 63:MGAW are reserved (0)
   slot.f = true;
   if (pending_count_++ == 0) fri_ = next_;  // FRI: first pending record when PPF got set
   ++counters_.recorded;
@@ -114,17 +116,8 @@ void FaultRecorder::write_record(unsigned index, unsigned dword, std::uint32_t v
   if ((value & (1u << 31)) && s.f) {
     s.f = false;
     --pending_count_;
-    // Keep FRI on the oldest record still pending (software walks from FRI while F is set).
-    if (pending_count_ != 0 && index == fri_) {
-      const unsigned n = static_cast<unsigned>(slots_.size());
-      for (unsigned k = 1; k < n; ++k) {
-        const unsigned j = (index + k) % n;
-        if (slots_[j].f) {
-          fri_ = j;
-          break;
-        }
-      }
-    }
+    // FRI keeps the index latched when PPF was set (FSTS_REG FRI); it is updated only when
+    // hardware sets PPF again.
     if (causes() == 0) ip_ = false;
   }
 }

@@ -8,7 +8,7 @@ RemappingUnit::RemappingUnit(const config::UnitConfig& config, mem::SparseMemory
     : config_(config),
       memory_(memory),
       registers_(config.cap),
-      faults_(config.cap.nfr),
+      faults_(config.cap.nfr, config.cap.mgaw),
       caches_(config.caches) {}
 
 std::uint64_t RemappingUnit::invalidate(const InvalidationRequest& request) {

@@ -32,7 +32,8 @@ struct FaultCounters {
 
 class FaultRecorder {
  public:
-  explicit FaultRecorder(unsigned records);
+  // records = CAP.NFR; address_width = MGAW (FRCD.FI bits at and above it are recorded as 0).
+  explicit FaultRecorder(unsigned records, unsigned address_width = 64);
   // Records a fault (or sets PFO when the next record is still in use). Allocation-free.
   void record(const FaultRecord& fault);
 
@@ -76,6 +77,7 @@ class FaultRecorder {
   void event_if_new(std::uint32_t before);
 
   std::vector<Slot> slots_;
+  std::uint64_t fi_mask_;
   unsigned pending_count_ = 0;
   unsigned next_ = 0;          // index of the register the next fault goes to
   std::uint32_t status_ = 0;   // PFO, IQE, ICE, ITE (PPF derived; FRI below)
