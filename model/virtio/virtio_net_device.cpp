@@ -92,6 +92,16 @@ void VirtioNetDevice::tx_thread() {
       set_needs_reset(tx_keeper_.get_local_time());
       continue;  // driver_ok() is now false: wait for a reset
     }
+    // The transmit FIFO holds one frame: fetching the next frame overlaps the wire time of the
+    // current one, but the device does not run more than one frame ahead of the wire.
+    {
+      const sc_core::sc_time now = sc_core::sc_time_stamp() + tx_keeper_.get_local_time();
+      const sc_core::sc_time one_frame = wire_time(net_.mtu + 14u);
+      if (tx_wire_free_ > now + one_frame) {
+        tx_keeper_.set(tx_wire_free_ - one_frame - sc_core::sc_time_stamp());
+        if (tx_keeper_.need_sync()) tx_keeper_.sync();
+      }
+    }
     // Gather the device-readable part: virtio_net_hdr followed by the frame (5.1.6.2).
     std::size_t total = 0;
     bool ok = true;
@@ -111,7 +121,6 @@ void VirtioNetDevice::tx_thread() {
     const std::uint64_t frame = total > net::kHdrSize ? total - net::kHdrSize : 0;
     const sc_core::sc_time now = sc_core::sc_time_stamp() + tx_keeper_.get_local_time();
     tx_wire_free_ = std::max(now, tx_wire_free_) + wire_time(frame);
-    tx_keeper_.set(tx_wire_free_ - sc_core::sc_time_stamp());
     ++counters_.tx_packets;
     counters_.tx_bytes += frame;
     vq.push(tx_dma_, tx_chain_.head, 0);
