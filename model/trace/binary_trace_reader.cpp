@@ -203,8 +203,8 @@ bool BinaryTraceReader::next(TraceEvent& out) {
 }
 
 std::optional<TraceEvent> BinaryTraceReader::next() {
-  TraceEvent event;
-  if (!next(event)) return std::nullopt;
+  std::optional<TraceEvent> event(std::in_place);  // decoded in place, returned without a copy
+  if (!next(*event)) return std::nullopt;
   return event;
 }
 
