@@ -34,7 +34,13 @@ double positive(const YAML::Node& n, const std::string& path) {
   return v;
 }
 double non_negative(const YAML::Node& n, const std::string& path) {
-  const double v = parse_double(n, path);
+  // config::parse_double only takes positive values; 0 is meaningful here (unlimited, none).
+  double v = 0;
+  try {
+    v = n.as<double>();
+  } catch (const YAML::Exception&) {
+    throw ConfigError(path, "expected a number, got '" + (n.IsScalar() ? n.Scalar() : std::string("?")) + "'");
+  }
   if (!(v >= 0)) throw ConfigError(path, "must be >= 0, got " + std::to_string(v));
   return v;
 }

@@ -80,7 +80,9 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     request.address_type = ext->address_type;
     const core::TranslationResult result = unit_.translate(request);
     ++counters_.translations;
-    now = timing_.complete(now, request, result);
+    const std::uint64_t done = timing_.complete(now, request, result);
+    recorder_.record(request, result, done - now);
+    now = done;
     if (pieces == 0) {
       ext->outcome = result.outcome;
       ext->host = result.host;

@@ -114,6 +114,10 @@ nlohmann::json Platform::stats_json() const {
                               {"wait_descriptors", unit_->commands().wait_descriptors},
                               {"queue_errors", unit_->commands().queue_errors}}},
                 {"fault_irq", iommu_->fault_irq.read()}};
+  // The same layout as `vtdsim replay --json` (translations, caches, timing).
+  j["translation"] = stats::to_json(iommu_->recorder().stats());
+  j["translation"]["caches"] = stats::to_json(unit_->caches().stats());
+  j["translation"]["timing"] = stats::to_json(iommu_->timing());
   const auto& vc = guest_->vtd()->counters();
   j["guest"] = {{"booted", guest_->booted()},
                 {"vtd_enabled", guest_->vtd()->enabled()},

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <functional>
 
 namespace vtdsim::test {
@@ -23,9 +24,21 @@ class SyscTest : public ::testing::Test {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0) << "fork failed";
     if (pid == 0) {
-      body();
+      // Never return into gtest from the child (it would run the remaining tests again).
+      int code = 0;
+      try {
+        body();
+        code = ::testing::Test::HasFailure() ? 1 : 0;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "exception in SystemC child: %s\n", e.what());
+        code = 3;
+      } catch (...) {
+        std::fprintf(stderr, "unknown exception in SystemC child\n");
+        code = 3;
+      }
       std::fflush(stdout);
-      _exit(::testing::Test::HasFailure() ? 1 : 0);
+      std::fflush(stderr);
+      _exit(code);
     }
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);

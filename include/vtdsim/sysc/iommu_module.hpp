@@ -17,6 +17,7 @@
 
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
+#include "vtdsim/stats/stats_recorder.hpp"
 #include "vtdsim/timing/timing_model.hpp"
 
 namespace vtdsim::sysc {
@@ -45,6 +46,8 @@ class IommuModule : public sc_core::sc_module {
 
   core::RemappingUnit& unit() { return unit_; }
   const IommuCounters& counters() const { return counters_; }
+  // Per-translation statistics in the same layout as `vtdsim replay` (stats::StatsRecorder).
+  const stats::StatsRecorder& recorder() const { return recorder_; }
   timing::TimingModel& timing() { return timing_; }
   const timing::TimingModel& timing() const { return timing_; }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
@@ -59,6 +62,7 @@ class IommuModule : public sc_core::sc_module {
 
   core::RemappingUnit& unit_;
   timing::TimingModel timing_;
+  stats::StatsRecorder recorder_;
   IommuCounters counters_;
   double ns_per_cycle_;
   bool irq_level_ = false;
