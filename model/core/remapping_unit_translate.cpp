@@ -65,7 +65,10 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   const Access access = request.access;
   bool fpd = false;
 
-  auto fail = [&](FaultReason reason) -> TranslationResult& {
+  // fail/finish fill `result` in place and every path returns the named `result`, so it is
+  // constructed in the caller's slot (NRVO): returning a reference here would copy the whole
+  // result (WalkReads included) on every translation.
+  auto fail = [&](FaultReason reason) {
     result.fault = reason;
     result.host = HostAddr{};
     result.page_size = 0;
@@ -80,7 +83,6 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
       record.address_type = request.address_type;
       faults_.record(record);
     }
-    return result;
   };
 
   // Remapping disabled (GSTS.TES = 0): DMA goes to the address the device issued.
@@ -90,7 +92,10 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   }
   const bool scalable = registers_.scalable_mode();
   const config::CapabilityConfig& cap = config_.cap;
-  if (!scalable && request.pasid.present()) return fail(FaultReason::kSmLegacyRequestWithPasid);
+  if (!scalable && request.pasid.present()) {
+    fail(FaultReason::kSmLegacyRequestWithPasid);
+    return result;
+  }
 
   // Context: context cache, else the tables.
   cache::ContextCacheEntry context;
@@ -108,12 +113,16 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(context);
   }
   fpd = context.fault_processing_disabled;
-  if (context.fault != FaultReason::kNone) return fail(context.fault);
+  if (context.fault != FaultReason::kNone) {
+    fail(context.fault);
+    return result;
+  }
   result.domain = context.domain;
 
   // Request address type against the context (legacy TT, spec 9.3; scalable DTE, spec 9.4).
   if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
-    return fail(scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked);
+    fail(scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked);
+    return result;
   }
   if (request.address_type == AddressType::kTranslated) {
     // Already translated by the device's TLB: not remapped again.
@@ -130,26 +139,33 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   unsigned width = spec::agaw_bits(levels);
   if (cap.mgaw < width) width = cap.mgaw;
   if (width < 64 && (request.iova.value >> width) != 0) {
-    return fail(scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw);
+    fail(scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw);
+    return result;
   }
 
   const DomainId domain = context.domain;
   const Pasid tag = context.tag_pasid;
-  auto finish = [&](const cache::IotlbEntry& leaf) -> TranslationResult& {
+  auto finish = [&](const cache::IotlbEntry& leaf) {
     const std::uint64_t page_size = 1ull << leaf.page_shift;
-    if (!leaf.perms.allows(access)) return fail(permission_fault(scalable, access));
+    if (!leaf.perms.allows(access)) {
+      fail(permission_fault(scalable, access));
+      return;
+    }
     result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
     result.page_size = page_size;
     result.perms = leaf.perms;
     result.outcome.translated = true;
-    return result;
   };
 
   if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, domain, tag, request.iova)) {
     result.outcome.iotlb_hit = true;
-    if (hit->fault != FaultReason::kNone) return fail(cached_fault_reason(hit->fault, access));
+    if (hit->fault != FaultReason::kNone) {
+      fail(cached_fault_reason(hit->fault, access));
+      return result;
+    }
     const cache::IotlbEntry leaf = *hit;
-    return finish(leaf);
+    finish(leaf);
+    return result;
   }
 
   // Page walk, from the deepest paging-structure-cache entry if one covers the address.
@@ -189,7 +205,8 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
       leaf.fault = reason;
       caches_.fill_iotlb(leaf);
     }
-    return fail(reason);
+    fail(reason);
+    return result;
   }
   leaf.page_shift = walked.page_shift;
   leaf.level = walked.leaf_level;
@@ -197,7 +214,8 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   leaf.host_base = walked.page_base;
   leaf.perms = walked.perms;
   caches_.fill_iotlb(leaf);
-  return finish(leaf);
+  finish(leaf);
+  return result;
 }
 
 }  // namespace vtdsim::core
