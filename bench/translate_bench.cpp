@@ -248,8 +248,18 @@ BENCHMARK(BM_UnorderedMapTranslateBaseline);
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
+    // Plain runs give one time each; with --benchmark_repetitions the mean aggregate is used
+    // (this also works with --benchmark_report_aggregates_only).
     for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Iteration && !r.error_occurred) ns_[r.benchmark_name()] = r.GetAdjustedCPUTime();
+      if (r.error_occurred) continue;
+      const std::string name = r.run_name.str();
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "mean") {
+        ns_[name] = r.GetAdjustedCPUTime();
+        from_mean_[name] = true;
+      } else if (r.run_type == Run::RT_Iteration && !from_mean_[name]) {
+        sum_[name] += r.GetAdjustedCPUTime();
+        ns_[name] = sum_[name] / ++count_[name];
+      }
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -261,7 +271,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
  private:
-  std::map<std::string, double> ns_;
+  std::map<std::string, double> ns_, sum_;
+  std::map<std::string, int> count_;
+  std::map<std::string, bool> from_mean_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@ TimingModel::TimingModel(const config::TimingConfig& config) : config_(config) {
 void TimingModel::reset() {
   std::fill(walker_free_.begin(), walker_free_.end(), 0);
   inflight_ = {};
+  inflight_max_done_ = 0;
   stats_ = {};
   latency_.clear();
   any_issue_ = false;
@@ -39,6 +40,7 @@ std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const
 
 const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
                                                         std::uint32_t pasid, std::uint64_t iova) const {
+  if (issue >= inflight_max_done_) return nullptr;  // every fill completed by `issue` (or none)
   const Inflight* best = nullptr;
   for (const Inflight& f : inflight_) {
     if (f.valid && f.done > issue && f.domain == domain && f.pasid == pasid && iova >= f.base &&
@@ -59,6 +61,7 @@ void TimingModel::add_inflight(std::uint64_t issue, const Inflight& fill) {
     if (f.done < slot->done) slot = &f;
   }
   *slot = fill;
+  if (fill.valid && fill.done > inflight_max_done_) inflight_max_done_ = fill.done;
 }
 
 std::uint64_t TimingModel::complete(std::uint64_t issue, const core::TranslationRequest& request,
@@ -117,6 +120,7 @@ std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint3
     for (std::uint64_t w : walker_free_) done = std::max(done, w);
   }
   for (Inflight& f : inflight_) f.valid = false;
+  inflight_max_done_ = 0;
   ++stats_.invalidation_batches;
   stats_.invalidation_descriptors += descriptors;
   stats_.wait_descriptors += waits;

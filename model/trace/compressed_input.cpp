@@ -176,6 +176,29 @@ bool CompressedInput::refill_out() {
 std::size_t CompressedInput::read(void* dst, std::size_t size) {
   auto* p = static_cast<unsigned char*>(dst);
   std::size_t done = 0;
+  if (compression_ == Compression::kNone) {
+    // Plain file: no staging copy. Bytes already buffered (by detect/peek/read_line) come first,
+    // in order: out_, then raw_; the rest is read from the file straight into dst.
+    std::size_t n = std::min(size, out_len_ - out_pos_);
+    std::memcpy(p, out_.data() + out_pos_, n);
+    out_pos_ += n;
+    done += n;
+    n = std::min(size - done, raw_len_ - raw_pos_);
+    std::memcpy(p + done, raw_.data() + raw_pos_, n);
+    raw_pos_ += n;
+    done += n;
+    while (done < size && !raw_eof_) {
+      n = std::fread(p + done, 1, size - done, file_);
+      if (n == 0) {
+        if (std::ferror(file_)) fail(std::string("read error: ") + std::strerror(errno));
+        raw_eof_ = true;
+        break;
+      }
+      raw_bytes_read_ += n;
+      done += n;
+    }
+    return done;
+  }
   while (done < size) {
     if (out_pos_ == out_len_ && !refill_out()) break;
     std::size_t n = std::min(size - done, out_len_ - out_pos_);

@@ -135,10 +135,11 @@ std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::u
     ++counters_.bad_events;
     if (bad_messages_.size() < options_.max_bad_messages) bad_messages_.push_back(message);
   };
+  TraceEvent event;  // reused: next_into overwrites it (no per-event optional)
   for (;;) {
-    std::optional<TraceEvent> event;
+    bool more = false;
     try {
-      event = source.next();
+      more = source.next_into(event);
     } catch (const TraceError& err) {
       // Only line errors can be skipped: the reader has consumed the bad line. Errors of the
       // input itself (corrupt compressed data, I/O) would repeat forever.
@@ -146,9 +147,9 @@ std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::u
       bad(err.what());
       continue;
     }
-    if (!event) break;
+    if (!more) break;
     try {
-      apply(*event);
+      apply(event);
     } catch (const std::exception& err) {
       const std::string message = source.position() + ": " + err.what();
       if (!options_.skip_bad) throw TraceError(message);

@@ -104,6 +104,9 @@ class TimingModel {
   config::TimingConfig config_;
   std::vector<std::uint64_t> walker_free_;  // cycle at which each walker is free
   std::array<Inflight, kInflightSlots> inflight_{};
+  // Upper bound of `done` over the valid in-flight fills (0 when none): a lookup issued at or
+  // after it cannot merge with any, so find_inflight returns without scanning the slots.
+  std::uint64_t inflight_max_done_ = 0;
   TimingStats stats_;
   LatencyHistogram latency_;
   bool any_issue_ = false;

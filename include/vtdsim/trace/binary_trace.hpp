@@ -98,6 +98,7 @@ class BinaryTraceReader final : public TraceSource {
   std::optional<TraceEvent> next() override;
   // Same without the optional: false at the end of the trace.
   bool next(TraceEvent& out);
+  bool next_into(TraceEvent& out) override { return next(out); }
   // "file@record N (byte B)" of the last event returned.
   std::string position() const override;
 
