@@ -177,6 +177,8 @@ struct TranslationCaches::Impl {
     return nullptr;
   }
 
+  [[gnu::noinline]] const IotlbEntry* find_qemu(SourceId source, Pasid pasid, Iova iova);
+
   bool is_qemu() const { return config.iotlb_organization == config::IotlbOrganization::kQemu; }
   bool per_size() const { return config.iotlb_organization == config::IotlbOrganization::kPerSize; }
   Iotlb* array_for(int size) {
@@ -324,21 +326,26 @@ const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain
     ++m.stats.iotlb.misses;
     return nullptr;
   }
+  return m.find_qemu(source, pasid, iova);
+}
+
+// Out of line so that the set-associative fast path above stays small (fewer saved registers).
+const IotlbEntry* TranslationCaches::Impl::find_qemu(SourceId source, Pasid pasid, Iova iova) {
   // QEMU vtd_lookup_iotlb: probe levels 1..3, key (source-id, gfn at level, level, PASID).
-  if (!m.qemu.empty()) {
+  if (!qemu.empty()) {
     for (int s = 0; s < 3; ++s) {
       const std::uint64_t gfn = (iova.value & ~((1ull << kShifts[s]) - 1)) >> 12;
-      ++m.stats.iotlb_by_size[s].lookups;
-      auto it = m.qemu.find(QemuKey{gfn, pasid.value, source.value, static_cast<std::uint8_t>(s + 1)});
-      if (it != m.qemu.end()) {
-        ++m.stats.iotlb_by_size[s].hits;
-        ++m.stats.iotlb.hits;
+      ++stats.iotlb_by_size[s].lookups;
+      auto it = qemu.find(QemuKey{gfn, pasid.value, source.value, static_cast<std::uint8_t>(s + 1)});
+      if (it != qemu.end()) {
+        ++stats.iotlb_by_size[s].hits;
+        ++stats.iotlb.hits;
         return &it->second;
       }
-      ++m.stats.iotlb_by_size[s].misses;
+      ++stats.iotlb_by_size[s].misses;
     }
   }
-  ++m.stats.iotlb.misses;
+  ++stats.iotlb.misses;
   return nullptr;
 }
 

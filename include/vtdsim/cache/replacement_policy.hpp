@@ -24,7 +24,7 @@ class ReplacementPolicy {
   void on_insert(std::uint32_t set, std::uint32_t way) {
     visit<void>([&](auto& p) { p.on_insert(set, way); });
   }
-  void on_hit(std::uint32_t set, std::uint32_t way) {
+  [[gnu::always_inline]] inline void on_hit(std::uint32_t set, std::uint32_t way) {
     visit<void>([&](auto& p) { p.on_hit(set, way); });
   }
   void on_invalidate(std::uint32_t set, std::uint32_t way) {

@@ -65,7 +65,8 @@ class SetAssocCache {
 
   // Finds key; on a hit updates the replacement state and returns the entry (valid until the next
   // insert or invalidation), else nullptr.
-  Entry* lookup(const Key& key) {
+  // Always inlined: it is the body of every cache probe on the translation hot path.
+  [[gnu::always_inline]] inline Entry* lookup(const Key& key) {
     const std::uint32_t set = set_of(key);
     const std::size_t base = std::size_t{set} * ways_;
     const Key* k = keys_.data() + base;
