@@ -154,10 +154,14 @@ void GuestOs::net_tx(GuestDevice* d) {
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
   const unsigned nbuf = vq.size();
   const std::uint64_t pool = memory_.alloc_bytes(stride * nbuf);
-  std::vector<unsigned char> content(size, 0);
+  std::vector<unsigned char>& content = d->buffers.tx_content;
+  content.assign(size, 0);
   for (std::uint64_t i = vs::net::kHdrSize; i < size; ++i) content[i] = static_cast<unsigned char>(i);
-  std::vector<std::uint16_t> free_bufs;
-  std::vector<std::uint64_t> bus(nbuf, 0);
+  std::vector<std::uint16_t>& free_bufs = d->buffers.tx_free;
+  free_bufs.clear();
+  free_bufs.reserve(nbuf);
+  std::vector<std::uint64_t>& bus = d->buffers.tx_bus;
+  bus.assign(nbuf, 0);
   for (unsigned i = 0; i < nbuf; ++i) {
     memory_.memory().write(pool + stride * i, content.data(), size);
     free_bufs.push_back(static_cast<std::uint16_t>(nbuf - 1 - i));
@@ -226,7 +230,8 @@ void GuestOs::net_rx(GuestDevice* d) {
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
   const unsigned nbuf = vq.size();
   const std::uint64_t pool = memory_.alloc_bytes(stride * nbuf);
-  std::vector<std::uint64_t> bus(nbuf, 0);
+  std::vector<std::uint64_t>& bus = d->buffers.rx_bus;
+  bus.assign(nbuf, 0);
   auto post = [&](unsigned i) {
     bus[i] = d->dma->map(pool + stride * i, size, DmaDirection::kFromDevice, k);
     if (bus[i] == 0) {
@@ -270,14 +275,12 @@ void GuestOs::blk(GuestDevice* d) {
   const bool random = wl.kind == WorkloadKind::kBlkReadRandom || wl.kind == WorkloadKind::kBlkWriteRandom;
   DriverVirtqueue& vq = d->driver->queue(0);
   const unsigned qd = std::min<unsigned>(wl.queue_depth, vq.size());
-  struct Slot {
-    std::uint64_t meta, data;           // meta page: header at 0, status at 64
-    std::uint64_t hdr_bus = 0, data_bus = 0, status_bus = 0;
-    std::uint64_t sector = 0;
-    sc_core::sc_time issued;
-  };
-  std::vector<Slot> slots(qd);
-  std::vector<unsigned> free_slots;
+  using Slot = WorkloadBuffers::BlkSlot;
+  std::vector<Slot>& slots = d->buffers.blk_slots;
+  slots.assign(qd, Slot{});
+  std::vector<unsigned>& free_slots = d->buffers.blk_free;
+  free_slots.clear();
+  free_slots.reserve(qd);
   for (unsigned i = 0; i < qd; ++i) {
     slots[i].meta = memory_.alloc_pages(1);
     slots[i].data = memory_.alloc_bytes(wl.block_size);

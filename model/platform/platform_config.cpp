@@ -218,6 +218,7 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
       c.devices.push_back(d);
     }
   }
+  if (c.devices.empty()) throw ConfigError("platform.devices", "at least one device is required");
   if (g && g["refuse_access_platform"]) {
     const YAML::Node r = g["refuse_access_platform"];
     if (!r.IsSequence()) throw ConfigError("guest.refuse_access_platform", "must be a list of device names");

@@ -30,6 +30,22 @@ struct WorkloadStats {
   timing::LatencyHistogram completion_ns;               // rr round trip / blk request latency
 };
 
+// Buffers of a device's workload threads. They live here, not on the threads' stacks: SystemC
+// threads still blocked when the simulation ends are never unwound, so locals would leak.
+struct WorkloadBuffers {
+  struct BlkSlot {
+    std::uint64_t meta = 0, data = 0;   // meta page: header at 0, status at 64
+    std::uint64_t hdr_bus = 0, data_bus = 0, status_bus = 0;
+    std::uint64_t sector = 0;
+    sc_core::sc_time issued;
+  };
+  std::vector<unsigned char> tx_content;
+  std::vector<std::uint16_t> tx_free;
+  std::vector<std::uint64_t> tx_bus, rx_bus;
+  std::vector<BlkSlot> blk_slots;
+  std::vector<unsigned> blk_free;
+};
+
 struct GuestDevice {
   platform::DeviceConfig config;
   virtio::VirtioPciDevice* device = nullptr;
@@ -40,6 +56,7 @@ struct GuestDevice {
   DmaMode mode = DmaMode::kPhysical;
   std::string context;         // "translate", "pass-through", "none"
   WorkloadStats stats;
+  WorkloadBuffers buffers;
   sc_core::sc_event rx_done;   // rr: a response arrived
 };
 

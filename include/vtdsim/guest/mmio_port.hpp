@@ -29,7 +29,9 @@ class MmioPort {
  private:
   void access(tlm::tlm_command cmd, std::uint64_t addr, std::uint64_t* value, unsigned size,
               tlm_utils::tlm_quantumkeeper& keeper) {
-    tlm::tlm_generic_payload p;
+    // One payload for every access of every guest thread: targets of MMIO never wait, so no
+    // two accesses overlap, and no payload is left on a thread stack that is never unwound.
+    tlm::tlm_generic_payload& p = payload_;
     p.set_command(cmd);
     p.set_address(addr);
     p.set_data_ptr(reinterpret_cast<unsigned char*>(value));
@@ -48,6 +50,7 @@ class MmioPort {
   }
 
   tlm::tlm_initiator_socket<>& socket_;
+  tlm::tlm_generic_payload payload_;
   std::uint64_t accesses_ = 0, errors_ = 0;
 };
 
