@@ -93,22 +93,16 @@ void StatsRecorder::reset() {
   std::fill(domain_index_.begin(), domain_index_.end(), 0);
 }
 
-FlowCounters& StatsRecorder::device_slot(SourceId s) {
-  std::uint32_t& i = device_index_[s.value];
-  if (i == 0) {
-    stats_.devices.emplace_back(s, FlowCounters{});
-    i = static_cast<std::uint32_t>(stats_.devices.size());
-  }
-  return stats_.devices[i - 1].second;
+FlowCounters& StatsRecorder::add_device(SourceId s) {
+  stats_.devices.emplace_back(s, FlowCounters{});
+  device_index_[s.value] = static_cast<std::uint32_t>(stats_.devices.size());
+  return stats_.devices.back().second;
 }
 
-FlowCounters& StatsRecorder::domain_slot(DomainId d) {
-  std::uint32_t& i = domain_index_[d.value];
-  if (i == 0) {
-    stats_.domains.emplace_back(d, FlowCounters{});
-    i = static_cast<std::uint32_t>(stats_.domains.size());
-  }
-  return stats_.domains[i - 1].second;
+FlowCounters& StatsRecorder::add_domain(DomainId d) {
+  stats_.domains.emplace_back(d, FlowCounters{});
+  domain_index_[d.value] = static_cast<std::uint32_t>(stats_.domains.size());
+  return stats_.domains.back().second;
 }
 
 void StatsRecorder::record(const core::TranslationRequest& req, const core::TranslationResult& res,

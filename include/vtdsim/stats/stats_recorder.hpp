@@ -106,8 +106,17 @@ class StatsRecorder {
   void reset();
 
  private:
-  FlowCounters& device_slot(SourceId s);
-  FlowCounters& domain_slot(DomainId d);
+  // Inline fast path (the flow was seen before); add_* appends a new flow.
+  FlowCounters& device_slot(SourceId s) {
+    const std::uint32_t i = device_index_[s.value];
+    return i != 0 ? stats_.devices[i - 1].second : add_device(s);
+  }
+  FlowCounters& domain_slot(DomainId d) {
+    const std::uint32_t i = domain_index_[d.value];
+    return i != 0 ? stats_.domains[i - 1].second : add_domain(d);
+  }
+  FlowCounters& add_device(SourceId s);
+  FlowCounters& add_domain(DomainId d);
 
   TranslationStats stats_;
   std::vector<std::uint32_t> device_index_;  // source-id -> position + 1 in stats_.devices
