@@ -392,7 +392,7 @@ void TranslationCaches::fill_iotlb(const IotlbEntry& in) {
 
 bool TranslationCaches::find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out) {
   Impl& m = *impl_;
-  for (unsigned level = 2; level < top_level && level <= 5; ++level) {
+  for (unsigned level = 2; level <= top_level && level <= 5; ++level) {
     auto& c = m.psc[level - 2];
     if (!c) continue;
     CacheCounters& st = m.stats.psc[level - 2];

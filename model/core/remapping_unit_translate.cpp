@@ -180,12 +180,12 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   const PageWalker walker(cap, memory_);
   const WalkOutcome walked = walker.walk(start, levels, request.iova, scalable, result.walk);
 
-  // Non-leaf entries fetched are valid whatever happened below them. The top-level entry is not
-  // cached: find_walk_start only looks below the top level (its next table is one read away from
-  // SLPTPTR anyway).
+  // Non-leaf entries fetched are valid whatever happened below them. The top-level entry is
+  // cached too (spec 6.2.4: a 4-level table's PML4E goes in the PML4E cache), so a hit there
+  // skips the top-level read.
   for (std::uint8_t i = 0; i < walked.psc_count; ++i) {
     cache::PscEntry psc = walked.psc[i];
-    if (psc.level >= levels) continue;
+    if (psc.level > levels) continue;
     psc.domain = domain;
     psc.pasid = tag;
     caches_.fill_psc(psc);

@@ -358,10 +358,12 @@ TEST(CacheTranslationCaches, PasidBasedIotlbInvalidation) {
   EXPECT_EQ(c.occupancy().psc[0], 1u);
 }
 
-TEST(CacheTranslationCaches, WalkStartIsDeepestHitBelowTop) {
+// The deepest paging-structure-cache hit at or below the table's top level (spec 6.2.4: a 4-level
+// table's PML4E is held in the PML4E cache, so a hit there skips the top-level read).
+TEST(CacheTranslationCaches, WalkStartIsDeepestHitUpToTheTopLevel) {
   TranslationCaches c{config::CachesConfig{}};
   PscEntry out;
-  EXPECT_FALSE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12345000), 4, out));
+  EXPECT_FALSE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12345000), 4, out));  // PDE, PDPE, PML4E miss
   c.fill_psc(psc(1, 4, 0x12345000));
   c.fill_psc(psc(1, 3, 0x12345000));
   ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12345000), 4, out));
@@ -370,21 +372,24 @@ TEST(CacheTranslationCaches, WalkStartIsDeepestHitBelowTop) {
   c.fill_psc(psc(1, 2, 0x12345000));
   ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12345000), 4, out));
   EXPECT_EQ(out.level, 2);
-  // Top level 3: only the PDE cache is below it.
   ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12345000), 3, out));
   EXPECT_EQ(out.level, 2);
-  EXPECT_FALSE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12545000), 3, out));  // other 2M region
+  // Other 2M region of the same 1G region: the PDPE entry is the deepest hit.
+  ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12545000), 3, out));
+  EXPECT_EQ(out.level, 3);
   ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x12545000), 4, out));
   EXPECT_EQ(out.level, 3);
-  // Top level 5: the PML4E cache is probed after PDE and PDPE miss (other 1G region).
+  // Other 1G region: the PML4E entry (512G region) hits after PDE and PDPE miss.
   ASSERT_TRUE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x52345000), 5, out));
   EXPECT_EQ(out.level, 4);
+  // A 3-level table never probes the PML4E cache.
+  EXPECT_FALSE(c.find_walk_start(DomainId(1), Pasid{}, Iova(0x52345000), 3, out));
   const auto& s = c.stats();
-  EXPECT_EQ(s.psc[0].lookups, 7u);
+  EXPECT_EQ(s.psc[0].lookups, 8u);
   EXPECT_EQ(s.psc[0].hits, 2u);
-  EXPECT_EQ(s.psc[1].lookups, 4u);  // probed only after a PDE miss below top level
-  EXPECT_EQ(s.psc[1].hits, 2u);
-  EXPECT_EQ(s.psc[2].lookups, 1u);  // never probed with top level 4
+  EXPECT_EQ(s.psc[1].lookups, 6u);  // probed only after a PDE miss
+  EXPECT_EQ(s.psc[1].hits, 3u);
+  EXPECT_EQ(s.psc[2].lookups, 2u);  // probed only after PDE and PDPE miss with top level >= 4
   EXPECT_EQ(s.psc[2].hits, 1u);
 }
 

@@ -26,7 +26,7 @@ class TranslationCaches {
   const IotlbEntry* find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova);
   void fill_iotlb(const IotlbEntry& entry);
 
-  // Deepest paging-structure cache entry (lowest level >= 2, below top_level) covering iova.
+  // Deepest paging-structure cache entry (lowest level >= 2, up to top_level) covering iova.
   bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out);
   void fill_psc(const PscEntry& entry);
 
