@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "vtdsim/trace/binary_trace.hpp"
+#include "vtdsim/trace/little_endian.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -11,15 +12,6 @@ namespace {
 
 constexpr std::size_t kBufferBytes = 256 * 1024;
 
-template <typename T>
-T from_le(T v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
-  if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(v));
-  if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(v));
-#endif
-  return v;
-}
 
 // Every enumerated field in range and the reserved bytes zero (one branch on the hot path; the
 // detailed check in decode_record names the field).
@@ -37,26 +29,26 @@ T from_le(T v) {
 // Fields of a valid record into the event.
 [[gnu::always_inline]] inline void fill_event(const BinaryRecord& r, TraceEvent& e) {
   e.kind = static_cast<EventKind>(r.kind);
-  e.time_ns = from_le(r.time_ns);
-  e.source = SourceId(from_le(r.source));
-  e.pasid = Pasid(from_le(r.pasid));
-  e.domain = DomainId(from_le(r.domain));
-  e.iova = Iova(from_le(r.iova));
-  e.size = from_le(r.size);
+  e.time_ns = little_endian(r.time_ns);
+  e.source = SourceId(little_endian(r.source));
+  e.pasid = Pasid(little_endian(r.pasid));
+  e.domain = DomainId(little_endian(r.domain));
+  e.iova = Iova(little_endian(r.iova));
+  e.size = little_endian(r.size);
   e.access = static_cast<Access>(r.access);
-  e.host = HostAddr(from_le(r.host));
+  e.host = HostAddr(little_endian(r.host));
   e.perms = Perms{(r.perms & 1) != 0, (r.perms & 2) != 0};
-  e.page_size = from_le(r.page_size);
+  e.page_size = little_endian(r.page_size);
   e.translation_type = static_cast<core::TranslationType>(r.translation_type);
   e.levels = r.levels;
   core::InvalidationRequest& inv = e.invalidation;
   inv.target = static_cast<core::InvalidationTarget>(r.inv_target);
   inv.granularity = static_cast<core::InvalidationGranularity>(r.inv_granularity);
-  inv.domain = DomainId(from_le(r.inv_domain));
-  inv.source = SourceId(from_le(r.inv_source));
+  inv.domain = DomainId(little_endian(r.inv_domain));
+  inv.source = SourceId(little_endian(r.inv_source));
   inv.function_mask = r.inv_function_mask;
-  inv.pasid = Pasid(from_le(r.inv_pasid));
-  inv.addr = Iova(from_le(r.inv_addr));
+  inv.pasid = Pasid(little_endian(r.inv_pasid));
+  inv.addr = Iova(little_endian(r.inv_addr));
   inv.address_mask = r.inv_address_mask;
   inv.invalidation_hint = (r.inv_flags & 1) != 0;
   inv.drain_reads = (r.inv_flags & 2) != 0;
@@ -130,14 +122,14 @@ void BinaryTraceReader::read_header() {
                                    std::to_string(sizeof(BinaryHeader)) + " bytes)");
   BinaryHeader header;
   std::memcpy(&header, buffer_.data() + begin_, sizeof(header));
-  if (from_le(header.version) != kBinaryVersion)
-    throw TraceError(path_, 0, "unsupported binary trace version " + std::to_string(from_le(header.version)) +
+  if (little_endian(header.version) != kBinaryVersion)
+    throw TraceError(path_, 0, "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
                                    " (this build reads version " + std::to_string(kBinaryVersion) + ")");
-  if (from_le(header.record_size) != sizeof(BinaryRecord))
-    throw TraceError(path_, 0, "record size " + std::to_string(from_le(header.record_size)) + ", expected " +
+  if (little_endian(header.record_size) != sizeof(BinaryRecord))
+    throw TraceError(path_, 0, "record size " + std::to_string(little_endian(header.record_size)) + ", expected " +
                                    std::to_string(sizeof(BinaryRecord)));
-  if (from_le(header.header_size) != sizeof(BinaryHeader))
-    throw TraceError(path_, 0, "header size " + std::to_string(from_le(header.header_size)) + ", expected " +
+  if (little_endian(header.header_size) != sizeof(BinaryHeader))
+    throw TraceError(path_, 0, "header size " + std::to_string(little_endian(header.header_size)) + ", expected " +
                                    std::to_string(sizeof(BinaryHeader)));
   if (header.flags != 0) throw TraceError(path_, 0, "unknown header flags");
   begin_ += sizeof(BinaryHeader);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "vtdsim/trace/binary_trace.hpp"
+#include "vtdsim/trace/little_endian.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -14,39 +15,30 @@ namespace {
 
 constexpr std::size_t kBufferBytes = 256 * 1024;
 
-template <typename T>
-T to_le(T v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
-  if constexpr (sizeof(T) == 4) return static_cast<T>(__builtin_bswap32(v));
-  if constexpr (sizeof(T) == 8) return static_cast<T>(__builtin_bswap64(v));
-#endif
-  return v;
-}
 
 }  // namespace
 
 BinaryRecord encode_record(const TraceEvent& e) {
   BinaryRecord r;
   std::memset(&r, 0, sizeof(r));
-  r.time_ns = to_le(e.time_ns);
-  r.iova = to_le(e.iova.value);
-  r.size = to_le(e.size);
-  r.host = to_le(e.host.value);
-  r.page_size = to_le(e.page_size);
-  r.pasid = to_le(e.pasid.value);
-  r.source = to_le(e.source.value);
-  r.domain = to_le(e.domain.value);
+  r.time_ns = little_endian(e.time_ns);
+  r.iova = little_endian(e.iova.value);
+  r.size = little_endian(e.size);
+  r.host = little_endian(e.host.value);
+  r.page_size = little_endian(e.page_size);
+  r.pasid = little_endian(e.pasid.value);
+  r.source = little_endian(e.source.value);
+  r.domain = little_endian(e.domain.value);
   r.kind = static_cast<std::uint8_t>(e.kind);
   r.access = static_cast<std::uint8_t>(e.access);
   r.perms = static_cast<std::uint8_t>((e.perms.read ? 1 : 0) | (e.perms.write ? 2 : 0));
   r.translation_type = static_cast<std::uint8_t>(e.translation_type);
   r.levels = e.levels;
   const core::InvalidationRequest& inv = e.invalidation;
-  r.inv_addr = to_le(inv.addr.value);
-  r.inv_pasid = to_le(inv.pasid.value);
-  r.inv_domain = to_le(inv.domain.value);
-  r.inv_source = to_le(inv.source.value);
+  r.inv_addr = little_endian(inv.addr.value);
+  r.inv_pasid = little_endian(inv.pasid.value);
+  r.inv_domain = little_endian(inv.domain.value);
+  r.inv_source = little_endian(inv.source.value);
   r.inv_target = static_cast<std::uint8_t>(inv.target);
   r.inv_granularity = static_cast<std::uint8_t>(inv.granularity);
   r.inv_flags = static_cast<std::uint8_t>((inv.invalidation_hint ? 1 : 0) | (inv.drain_reads ? 2 : 0) |
@@ -81,9 +73,9 @@ BinaryTraceWriter::BinaryTraceWriter(const std::string& path, BinaryCompression 
   }
   BinaryHeader header;
   std::memcpy(header.magic, kBinaryMagic, sizeof(header.magic));
-  header.version = to_le(kBinaryVersion);
-  header.header_size = to_le(static_cast<std::uint16_t>(sizeof(BinaryHeader)));
-  header.record_size = to_le(static_cast<std::uint16_t>(sizeof(BinaryRecord)));
+  header.version = little_endian(kBinaryVersion);
+  header.header_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryHeader)));
+  header.record_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryRecord)));
   header.flags = 0;
   put(&header, sizeof(header));
 }

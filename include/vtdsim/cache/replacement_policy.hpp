@@ -6,10 +6,9 @@
 #include <cstdint>
 #include <variant>
 
-#include "vtdsim/cache/fifo_policy.hpp"
-#include "vtdsim/cache/lru_policy.hpp"
 #include "vtdsim/cache/plru_policy.hpp"
 #include "vtdsim/cache/random_policy.hpp"
+#include "vtdsim/cache/stamp_policy.hpp"
 #include "vtdsim/config/unit_config.hpp"
 
 namespace vtdsim::cache {

@@ -1,16 +1,22 @@
-// First-in-first-out replacement: the victim is the way filled longest ago; hits do not refresh.
-// Insert order comes from an access counter, never from wall time.
+// Replacement by age stamps: every way carries the value of an access counter (one tick per insert,
+// and per hit when kRefreshOnHit) and the victim is the way with the smallest stamp. Ages come
+// from the counter, never from wall time, so runs are deterministic.
+//   LruPolicy  (kRefreshOnHit = true):  least recently used.
+//   FifoPolicy (kRefreshOnHit = false): first in, first out; hits do not refresh.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 namespace vtdsim::cache {
 
-class FifoPolicy {
+template <bool kRefreshOnHit>
+class StampPolicy {
  public:
-  FifoPolicy(std::uint32_t sets, std::uint32_t ways) : ways_(ways), stamp_(std::size_t{sets} * ways, 0) {}
+  StampPolicy(std::uint32_t sets, std::uint32_t ways) : ways_(ways), stamp_(std::size_t{sets} * ways, 0) {}
   void on_insert(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = ++clock_; }
-  void on_hit(std::uint32_t, std::uint32_t) {}
+  void on_hit(std::uint32_t set, std::uint32_t way) {
+    if constexpr (kRefreshOnHit) stamp_[slot(set, way)] = ++clock_;
+  }
   void on_invalidate(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = 0; }
   // Called only when every way of the set holds a valid entry.
   std::uint32_t victim(std::uint32_t set) const {
@@ -28,5 +34,8 @@ class FifoPolicy {
   std::uint64_t clock_ = 0;
   std::vector<std::uint64_t> stamp_;
 };
+
+using LruPolicy = StampPolicy<true>;
+using FifoPolicy = StampPolicy<false>;
 
 }  // namespace vtdsim::cache
