@@ -27,6 +27,27 @@ struct RunOptions {
   std::string trace_out;
 };
 
+// Says in words when what the guest believes about a device disagrees with what the platform does.
+void print_mismatch(const std::string& name, const nlohmann::json& d, std::uint64_t count) {
+  const std::string route = d.value("route", std::string("?"));
+  const std::string mode = d.contains("guest_dma") ? d["guest_dma"]["mode"].get<std::string>() : "?";
+  const auto faults = d["faults"]["count"].get<std::uint64_t>();
+  const auto corrupt = d["corruptions"].get<std::uint64_t>();
+  if (route == "direct" && mode != "direct" && corrupt > 0) {
+    std::printf("  MISMATCH %s: the guest programs it with IOVAs (DMA API mode '%s') but the platform sends its DMA "
+                "straight to memory: %llu of %llu DMAs reached the wrong host address\n",
+                name.c_str(), mode.c_str(), static_cast<unsigned long long>(corrupt),
+                static_cast<unsigned long long>(count));
+  } else if (route == "iommu" && mode == "direct" && faults > 0) {
+    std::printf("  MISMATCH %s: the guest programs it with physical addresses but the platform translates its "
+                "DMA: %llu DMAs faulted %s\n",
+                name.c_str(), static_cast<unsigned long long>(faults), d["faults"]["by_reason"].dump().c_str());
+  } else if (corrupt > 0) {
+    std::printf("  MISMATCH %s: %llu of %llu DMAs reached a host address other than the guest's buffer\n",
+                name.c_str(), static_cast<unsigned long long>(corrupt), static_cast<unsigned long long>(count));
+  }
+}
+
 void print_summary(const nlohmann::json& j, double wall_seconds) {
   std::printf("simulated %.6f s in %.3f s wall\n", j["simulated_seconds"].get<double>(), wall_seconds);
   std::printf("%-8s %-8s %-8s %-10s %10s %12s %6s %8s %9s %9s %7s %7s\n", "device", "route", "dma", "context",
@@ -48,6 +69,7 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
                 static_cast<unsigned long long>(d["corruptions"].get<std::uint64_t>()));
     if (!d["faults"]["by_reason"].empty()) std::printf("         fault reasons: %s\n", d["faults"]["by_reason"].dump().c_str());
     if (d.contains("probed") && !d["probed"].get<bool>()) std::printf("         driver did not bind (FEATURES_OK refused)\n");
+    print_mismatch(it.key(), d, count);
   }
   const nlohmann::json& g = j["guest"];
   std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n",
