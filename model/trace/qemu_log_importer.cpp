@@ -1,10 +1,11 @@
 #include "vtdsim/trace/qemu_log_importer.hpp"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <vector>
-
 
 #include "vtdsim/trace/trace_error.hpp"
 
@@ -18,7 +19,7 @@ using core::InvalidationTarget;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Parses an optional "PID@SECONDS.MICROS:" prefix. On success sets `micros` and `rest`.
-bool parse_prefix(const std::string& line, std::size_t& rest, bool& has_time, std::uint64_t& micros) {
+bool parse_prefix(std::string_view line, std::size_t& rest, bool& has_time, std::uint64_t& micros) {
   std::size_t i = 0;
   const std::size_t n = line.size();
   has_time = false;
@@ -45,8 +46,85 @@ bool parse_prefix(const std::string& line, std::size_t& rest, bool& has_time, st
 
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_'; }
 
-// Splits on spaces and tabs (no iostreams: this runs once per log line).
-void split(const std::string& s, std::vector<std::string>& out) {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// What `strtoull(v, &end, 0)` gives: the value, whether it used the whole token (*end == '\0')
+// and whether it overflowed (ERANGE). The usual forms ("0x" and 1 to 16 hex digits, a decimal
+// number without a leading zero) by hand; anything else through the C library itself, so odd
+// tokens ("+1", "010", "0x", ...) are judged exactly as before.
+struct CNumber {
+  std::uint64_t value = 0;
+  bool whole = false;
+  bool overflow = false;
+};
+CNumber c_strtoull(std::string_view v) {
+  CNumber r;
+  if (v.size() > 2 && v.size() <= 18 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+    std::uint64_t x = 0;
+    std::size_t i = 2;
+    for (; i < v.size(); ++i) {
+      const int d = hex_value(v[i]);
+      if (d < 0) break;
+      x = (x << 4) | static_cast<std::uint64_t>(d);
+    }
+    if (i == v.size()) {
+      r.value = x;
+      r.whole = true;
+      return r;
+    }
+  } else if (!v.empty() && v.size() <= 19 && v[0] >= '1' && v[0] <= '9') {
+    std::uint64_t x = 0;
+    std::size_t i = 0;
+    for (; i < v.size() && is_digit(v[i]); ++i) x = x * 10 + static_cast<std::uint64_t>(v[i] - '0');
+    if (i == v.size()) {
+      r.value = x;
+      r.whole = true;
+      return r;
+    }
+  } else if (v.size() == 1 && v[0] == '0') {
+    r.whole = true;
+    return r;
+  }
+  const std::string s(v);
+  char* end = nullptr;
+  errno = 0;
+  r.value = std::strtoull(s.c_str(), &end, 0);
+  r.whole = *end == '\0';
+  r.overflow = errno == ERANGE;
+  return r;
+}
+
+// `sscanf(dev, "%x:%x.%x%c", &bus, &slot, &fn, &tail) == 3`: "B:D.F" with hex fields, by hand
+// for plain hex digits, by sscanf for anything else.
+bool parse_bdf(std::string_view dev, unsigned& bus, unsigned& slot, unsigned& fn) {
+  unsigned* out[3] = {&bus, &slot, &fn};
+  const char seps[3] = {':', '.', '\0'};
+  std::size_t i = 0;
+  bool plain = true;
+  for (int f = 0; f < 3 && plain; ++f) {
+    unsigned x = 0;
+    const std::size_t start = i;
+    for (; i < dev.size() && hex_value(dev[i]) >= 0; ++i) x = (x << 4) | static_cast<unsigned>(hex_value(dev[i]));
+    if (i == start || i - start > 7) plain = false;
+    *out[f] = x;
+    if (f < 2) {
+      if (i < dev.size() && dev[i] == seps[f]) ++i;
+      else plain = false;
+    }
+  }
+  if (plain && i == dev.size()) return true;
+  const std::string s(dev);
+  char tail = 0;
+  return std::sscanf(s.c_str(), "%x:%x.%x%c", &bus, &slot, &fn, &tail) == 3;
+}
+
+// Splits on spaces and tabs into views of `s`.
+void split(std::string_view s, std::vector<std::string_view>& out) {
   out.clear();
   std::size_t i = 0;
   const std::size_t n = s.size();
@@ -54,10 +132,12 @@ void split(const std::string& s, std::vector<std::string>& out) {
     while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
     std::size_t j = i;
     while (j < n && s[j] != ' ' && s[j] != '\t') ++j;
-    if (j > i) out.emplace_back(s, i, j - i);
+    if (j > i) out.push_back(s.substr(i, j - i));
     i = j;
   }
 }
+
+std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
 
 }  // namespace
 
@@ -86,22 +166,29 @@ void QemuLogImporter::fail(const std::string& what) const {
   throw TraceError(input_->display_name(), input_->line_number(), what);
 }
 
-std::optional<TraceEvent> QemuLogImporter::next() {
+bool QemuLogImporter::next_into(TraceEvent& out) {
   while (pending_.empty()) {
-    if (!input_->read_line(line_)) return std::nullopt;
+    std::string_view line;
+    if (!input_->read_line_view(line)) return false;
     ++stats_.lines;
-    process_line(line_);
+    process_line(line);
   }
-  auto [event, line] = pending_.front();
+  out = pending_.front().first;
+  position_line_ = pending_.front().second;
   pending_.pop_front();
-  position_line_ = line;
-  ++stats_.events[static_cast<int>(event.kind)];
+  ++stats_.events[static_cast<int>(out.kind)];
+  return true;
+}
+
+std::optional<TraceEvent> QemuLogImporter::next() {
+  TraceEvent event;
+  if (!next_into(event)) return std::nullopt;
   return event;
 }
 
-void QemuLogImporter::emit(TraceEvent event) {
-  event.time_ns = time_ns_;
+void QemuLogImporter::emit(const TraceEvent& event) {
   pending_.emplace_back(event, input_->line_number());
+  pending_.back().first.time_ns = time_ns_;
 }
 
 void QemuLogImporter::bind(SourceId source, const Binding& binding) {
@@ -119,7 +206,49 @@ void QemuLogImporter::bind(SourceId source, const Binding& binding) {
   emit(e);
 }
 
-void QemuLogImporter::process_line(const std::string& line) {
+const QemuLogImporter::NameEntry& QemuLogImporter::name_entry(std::string_view name) {
+  auto it = names_.find(name);
+  if (it != names_.end()) return it->second;
+  static const std::pair<const char*, LineKind> kUsed[] = {
+      {"vtd_dmar_translate", LineKind::kTranslate},
+      {"vtd_iotlb_cc_hit", LineKind::kContextCache},
+      {"vtd_iotlb_cc_update", LineKind::kContextCache},
+      {"vtd_inv_desc_iotlb_pages", LineKind::kInvIotlbPages},
+      {"vtd_inv_desc_iotlb_domain", LineKind::kInvIotlbDomain},
+      {"vtd_inv_desc_iotlb_global", LineKind::kInvIotlbGlobal},
+      {"vtd_inv_desc_cc_global", LineKind::kInvContextGlobal},
+      {"vtd_inv_desc_cc_domain", LineKind::kInvContextGlobal},
+      {"vtd_inv_desc_cc_devices", LineKind::kInvContextDevices},
+      {"vtd_context_cache_reset", LineKind::kContextCacheReset},
+      {"vtd_inv_desc_iec", LineKind::kInvIec},
+      {"vtd_dmar_enable", LineKind::kDmarEnable},
+  };
+  NameEntry entry;
+  for (const auto& [used_name, kind] : kUsed)
+    if (name == used_name) entry.kind = kind;
+  // The counter lives in the stats map (nodes never move); the table's key views its key.
+  auto& counts = entry.kind == LineKind::kSkip ? stats_.skipped : stats_.used;
+  auto counter = counts.emplace(std::string(name), 0).first;
+  entry.count = &counter->second;
+  return names_.emplace(std::string_view(counter->first), entry).first->second;
+}
+
+std::uint64_t QemuLogImporter::field(std::string_view name, const char* key) const {
+  // "key value" pairs: value after the first token `key`.
+  const std::vector<std::string_view>& tok = tokens_;
+  for (std::size_t i = 0; i + 1 < tok.size(); ++i) {
+    if (tok[i] == key) {
+      const std::string_view v = tok[i + 1];
+      const CNumber x = c_strtoull(v);
+      if (v.empty() || !x.whole || x.overflow || v[0] == '-')
+        fail(std::string(name) + ": bad value " + quoted(v) + " for '" + key + "'");
+      return x.value;
+    }
+  }
+  fail(std::string(name) + ": missing '" + key + "'");
+}
+
+void QemuLogImporter::process_line(std::string_view line) {
   std::size_t rest = 0;
   bool has_time = false;
   std::uint64_t micros = 0;
@@ -142,27 +271,13 @@ void QemuLogImporter::process_line(const std::string& line) {
     const std::uint64_t t = micros >= first_time_us_ ? (micros - first_time_us_) * 1000 : 0;
     if (t > time_ns_) time_ns_ = t;
   }
-  const std::string name = line.substr(rest, name_end - rest);
-  const std::string args = name_end < line.size() ? line.substr(name_end + 1) : std::string();
-  std::vector<std::string>& tok = tokens_;
-  split(args, tok);
+  const std::string_view name = line.substr(rest, name_end - rest);
+  const NameEntry& entry = name_entry(name);
+  ++*entry.count;
+  if (entry.kind == LineKind::kSkip) return;  // most lines: no fields needed
+  split(name_end < line.size() ? line.substr(name_end + 1) : std::string_view(), tokens_);
+  const std::vector<std::string_view>& tok = tokens_;
 
-  // "key value" pairs: value after the token `key`.
-  auto field = [&](const char* key) -> std::uint64_t {
-    for (std::size_t i = 0; i + 1 < tok.size(); ++i) {
-      if (tok[i] == key) {
-        const std::string& v = tok[i + 1];
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long x = std::strtoull(v.c_str(), &end, 0);
-        if (v.empty() || *end != '\0' || errno == ERANGE || v[0] == '-')
-          fail(name + ": bad value '" + v + "' for '" + key + "'");
-        return x;
-      }
-    }
-    fail(name + ": missing '" + key + "'");
-  };
-  auto used = [&] { ++stats_.used[name]; };
   auto inv = [&](InvalidationTarget target, InvalidationGranularity granularity) {
     TraceEvent e;
     e.kind = EventKind::kInvalidate;
@@ -171,94 +286,100 @@ void QemuLogImporter::process_line(const std::string& line) {
     return e;
   };
 
-  if (name == "vtd_dmar_translate") {
-    used();
-    translate_line(tok);
-  } else if (name == "vtd_iotlb_cc_hit" || name == "vtd_iotlb_cc_update") {
-    // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
-    used();
-    const std::uint64_t bus = field("bus"), devfn = field("devfn"), high = field("high"), low = field("low");
-    if (bus > 0xff || devfn > 0xff) fail(name + ": bus or devfn out of range");
-    Binding b;
-    b.domain = DomainId(static_cast<std::uint16_t>((high >> 8) & 0xffff));
-    const unsigned aw = static_cast<unsigned>(high & 7);
-    b.levels = static_cast<std::uint8_t>(aw <= 3 ? aw + 2 : 4);
-    if (b.levels < 3) b.levels = 3;
-    const unsigned tt = static_cast<unsigned>((low >> 2) & 3);
-    b.type = tt == 2 ? core::TranslationType::kPassThrough
-                     : tt == 1 ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
-    const SourceId source(static_cast<std::uint16_t>((bus << 8) | devfn));
-    learned_[source.value] = b;
-    bind(source, b);
-  } else if (name == "vtd_inv_desc_iotlb_pages") {
-    used();
-    TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kPage);
-    const std::uint64_t did = field("domain"), addr = field("addr"), am = field("mask");
-    if (did > 0xffff) fail(name + ": domain out of range");
-    if (am > 52) fail(name + ": address mask out of range");
-    e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did));
-    e.invalidation.addr = Iova(addr);
-    e.invalidation.address_mask = static_cast<std::uint8_t>(am);
-    emit(e);
-  } else if (name == "vtd_inv_desc_iotlb_domain") {
-    used();
-    if (tok.empty()) fail(name + ": missing domain");
-    TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kDomain);
-    char* end = nullptr;
-    const unsigned long long did = std::strtoull(tok.back().c_str(), &end, 0);
-    if (*end != '\0' || did > 0xffff) fail(name + ": bad domain '" + tok.back() + "'");
-    e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did));
-    emit(e);
-  } else if (name == "vtd_inv_desc_iotlb_global") {
-    used();
-    emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
-  } else if (name == "vtd_inv_desc_cc_global" || name == "vtd_inv_desc_cc_domain") {
-    used();
-    emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
-  } else if (name == "vtd_inv_desc_cc_devices") {
-    used();
-    TraceEvent e = inv(InvalidationTarget::kContextCache, InvalidationGranularity::kDevice);
-    const std::uint64_t sid = field("sid"), fm = field("fmask");
-    if (sid > 0xffff || fm > 3) fail(name + ": sid or fmask out of range");
-    e.invalidation.source = SourceId(static_cast<std::uint16_t>(sid));
-    e.invalidation.function_mask = static_cast<std::uint8_t>(fm);
-    emit(e);
-  } else if (name == "vtd_context_cache_reset") {
-    used();
-    emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
-    emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
-  } else if (name == "vtd_inv_desc_iec") {
-    used();
-    const std::uint64_t g = field("granularity"), index = field("index"), mask = field("mask");
-    if (g == 0) {
-      emit(inv(InvalidationTarget::kInterruptEntry, InvalidationGranularity::kGlobal));
-    } else {
-      TraceEvent e = inv(InvalidationTarget::kInterruptEntry, InvalidationGranularity::kPage);
-      e.invalidation.addr = Iova(index);
-      e.invalidation.address_mask = static_cast<std::uint8_t>(mask > 52 ? 52 : mask);
-      emit(e);
+  switch (entry.kind) {
+    case LineKind::kSkip:
+      break;
+    case LineKind::kTranslate:
+      translate_line();
+      break;
+    case LineKind::kContextCache: {
+      // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
+      const std::uint64_t bus = field(name, "bus"), devfn = field(name, "devfn"), high = field(name, "high"),
+                          low = field(name, "low");
+      if (bus > 0xff || devfn > 0xff) fail(std::string(name) + ": bus or devfn out of range");
+      Binding b;
+      b.domain = DomainId(static_cast<std::uint16_t>((high >> 8) & 0xffff));
+      const unsigned aw = static_cast<unsigned>(high & 7);
+      b.levels = static_cast<std::uint8_t>(aw <= 3 ? aw + 2 : 4);
+      if (b.levels < 3) b.levels = 3;
+      const unsigned tt = static_cast<unsigned>((low >> 2) & 3);
+      b.type = tt == 2 ? core::TranslationType::kPassThrough
+                       : tt == 1 ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
+      const SourceId source(static_cast<std::uint16_t>((bus << 8) | devfn));
+      learned_[source.value] = b;
+      bind(source, b);
+      break;
     }
-  } else if (name == "vtd_dmar_enable") {
-    used();
-    translation_enabled_ = field("enable") != 0;
-  } else {
-    ++stats_.skipped[name];
+    case LineKind::kInvIotlbPages: {
+      TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kPage);
+      const std::uint64_t did = field(name, "domain"), addr = field(name, "addr"), am = field(name, "mask");
+      if (did > 0xffff) fail(std::string(name) + ": domain out of range");
+      if (am > 52) fail(std::string(name) + ": address mask out of range");
+      e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did));
+      e.invalidation.addr = Iova(addr);
+      e.invalidation.address_mask = static_cast<std::uint8_t>(am);
+      emit(e);
+      break;
+    }
+    case LineKind::kInvIotlbDomain: {
+      if (tok.empty()) fail(std::string(name) + ": missing domain");
+      TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kDomain);
+      const CNumber did = c_strtoull(tok.back());
+      if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(tok.back()));
+      e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did.value));
+      emit(e);
+      break;
+    }
+    case LineKind::kInvIotlbGlobal:
+      emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
+      break;
+    case LineKind::kInvContextGlobal:
+      emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
+      break;
+    case LineKind::kInvContextDevices: {
+      TraceEvent e = inv(InvalidationTarget::kContextCache, InvalidationGranularity::kDevice);
+      const std::uint64_t sid = field(name, "sid"), fm = field(name, "fmask");
+      if (sid > 0xffff || fm > 3) fail(std::string(name) + ": sid or fmask out of range");
+      e.invalidation.source = SourceId(static_cast<std::uint16_t>(sid));
+      e.invalidation.function_mask = static_cast<std::uint8_t>(fm);
+      emit(e);
+      break;
+    }
+    case LineKind::kContextCacheReset:
+      emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
+      emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
+      break;
+    case LineKind::kInvIec: {
+      const std::uint64_t g = field(name, "granularity"), index = field(name, "index"), mask = field(name, "mask");
+      if (g == 0) {
+        emit(inv(InvalidationTarget::kInterruptEntry, InvalidationGranularity::kGlobal));
+      } else {
+        TraceEvent e = inv(InvalidationTarget::kInterruptEntry, InvalidationGranularity::kPage);
+        e.invalidation.addr = Iova(index);
+        e.invalidation.address_mask = static_cast<std::uint8_t>(mask > 52 ? 52 : mask);
+        emit(e);
+      }
+      break;
+    }
+    case LineKind::kDmarEnable:
+      translation_enabled_ = field(name, "enable") != 0;
+      break;
   }
 }
 
-void QemuLogImporter::translate_line(const std::vector<std::string>& t) {
+void QemuLogImporter::translate_line() {
   // "dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff"
-  std::string dev;
+  const std::vector<std::string_view>& t = tokens_;
+  std::string_view dev;
   std::uint64_t iova = 0, gpa = 0, mask = 0;
   bool have_iova = false, have_gpa = false, have_mask = false;
   for (std::size_t i = 0; i + 1 < t.size(); ++i) {
     auto num = [&](std::uint64_t& out, bool& have) {
-      const std::string& v = t[i + 1];
-      char* end = nullptr;
-      errno = 0;
-      out = std::strtoull(v.c_str(), &end, 0);
-      if (v.empty() || *end != '\0' || errno == ERANGE || v[0] == '-')
-        fail("vtd_dmar_translate: bad value '" + v + "' for '" + t[i] + "'");
+      const std::string_view v = t[i + 1];
+      const CNumber x = c_strtoull(v);
+      if (v.empty() || !x.whole || x.overflow || v[0] == '-')
+        fail("vtd_dmar_translate: bad value " + quoted(v) + " for " + quoted(t[i]));
+      out = x.value;
       have = true;
     };
     if (t[i] == "dev") dev = t[i + 1];
@@ -269,9 +390,8 @@ void QemuLogImporter::translate_line(const std::vector<std::string>& t) {
   if (dev.empty() || !have_iova || !have_gpa || !have_mask)
     fail("vtd_dmar_translate: expected 'dev B:D.F iova I -> gpa G mask M'");
   unsigned bus = 0, slot = 0, fn = 0;
-  char tail = 0;
-  if (std::sscanf(dev.c_str(), "%x:%x.%x%c", &bus, &slot, &fn, &tail) != 3 || bus > 0xff || slot > 0x1f || fn > 7)
-    fail("vtd_dmar_translate: bad device '" + dev + "'");
+  if (!parse_bdf(dev, bus, slot, fn) || bus > 0xff || slot > 0x1f || fn > 7)
+    fail("vtd_dmar_translate: bad device " + quoted(dev));
   std::uint64_t page_size = mask + 1;
   if (mask != kPageSize4K - 1 && mask != kPageSize2M - 1 && mask != kPageSize1G - 1)
     fail("vtd_dmar_translate: mask " + std::to_string(mask) + " is not a 4 KiB, 2 MiB or 1 GiB page");
@@ -302,7 +422,8 @@ void QemuLogImporter::translate_line(const std::vector<std::string>& t) {
       if (prev->first.first == did && prev->first.second + prev->second.size > base) it = prev;
     }
     bool same = false;
-    std::vector<std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping>::iterator> stale;
+    auto& stale = stale_;
+    stale.clear();
     for (; it != mappings_.end() && it->first.first == did && it->first.second < base + page_size; ++it) {
       if (it->first.second == base && it->second.size == page_size && it->second.host == host) same = true;
       else stale.push_back(it);

@@ -27,12 +27,19 @@
 // vtd_iotlb_page_update / vtd_iotlb_reset, vtd_inv_desc_cc_device, register traces, ...) is
 // counted per trace-point name and skipped, never an error. A malformed line of a kind that is
 // used throws TraceError("FILE:LINE: what").
+//
+// Speed (issue #4, tools/bench-qemu-import.sh): lines are parsed in place in the reader's buffers
+// (CompressedInput::read_line_view, decompression in its own thread), the trace-point name is
+// looked up once per line in a table of the names seen so far, and only used lines are split into
+// fields; numbers are parsed by hand in their usual forms and by the C library otherwise, so any
+// line is accepted or rejected exactly as strtoull/sscanf would.
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -65,6 +72,7 @@ class QemuLogImporter final : public TraceSource {
   explicit QemuLogImporter(std::unique_ptr<CompressedInput> input);
 
   std::optional<TraceEvent> next() override;
+  bool next_into(TraceEvent& out) override;
   std::string position() const override;  // "FILE:LINE" of the line that produced the last event
 
   const QemuImportStats& stats() const { return stats_; }
@@ -79,19 +87,31 @@ class QemuLogImporter final : public TraceSource {
     std::uint64_t size = 0;
     std::uint64_t host = 0;
   };
+  // What a trace point's lines become (see the table above).
+  enum class LineKind : std::uint8_t {
+    kSkip, kTranslate, kContextCache, kInvIotlbPages, kInvIotlbDomain, kInvIotlbGlobal,
+    kInvContextGlobal, kInvContextDevices, kContextCacheReset, kInvIec, kDmarEnable,
+  };
+  struct NameEntry {
+    LineKind kind = LineKind::kSkip;
+    std::uint64_t* count = nullptr;  // the name's counter in stats_.used or stats_.skipped
+  };
 
-  void process_line(const std::string& line);
-  void emit(TraceEvent event);
+  void process_line(std::string_view line);
+  const NameEntry& name_entry(std::string_view name);
+  void emit(const TraceEvent& event);
   void bind(SourceId source, const Binding& binding);
-  void translate_line(const std::vector<std::string>& tokens);
+  void translate_line();
+  std::uint64_t field(std::string_view name, const char* key) const;
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
-  std::string line_;
-  std::vector<std::string> tokens_;  // reused per line
+  std::vector<std::string_view> tokens_;  // the fields of the current line; reused
   std::deque<std::pair<TraceEvent, std::uint64_t>> pending_;
   std::uint64_t position_line_ = 0;
   QemuImportStats stats_;
+  // Trace-point names seen so far; the keys view the keys of stats_.used / stats_.skipped.
+  std::unordered_map<std::string_view, NameEntry> names_;
   std::uint64_t time_ns_ = 0;
   bool have_first_time_ = false;
   std::uint64_t first_time_us_ = 0;
@@ -101,6 +121,7 @@ class QemuLogImporter final : public TraceSource {
   // What the emitted map events left in the tables: (domain, iova base) -> size, host base.
   // Non-overlapping ranges; grows with the distinct pages the log touches, not its length.
   std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping> mappings_;
+  std::vector<std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping>::iterator> stale_;  // reused
 };
 
 // True if one of the first lines of `head` is a QEMU trace line of a vtd_ trace point.
