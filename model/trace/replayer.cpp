@@ -3,8 +3,10 @@
 #include <stdexcept>
 
 #include "vtdsim/config/config_loader.hpp"
+#include "vtdsim/core/ats_endpoints.hpp"
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/spec/registers.hpp"
+#include "vtdsim/stats/ats_endpoints_json.hpp"
 #include "vtdsim/stats/stats_recorder.hpp"
 #include "vtdsim/timing/timing_model.hpp"
 #include "vtdsim/trace/trace_error.hpp"
@@ -36,6 +38,7 @@ Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options)
   unit_ = std::make_unique<core::RemappingUnit>(config_, *memory_);
   timing_ = std::make_unique<timing::TimingModel>(config_.timing);
   recorder_ = std::make_unique<stats::StatsRecorder>();
+  if (config_.caches.device_tlb.enabled) ats_ = std::make_unique<core::AtsEndpoints>(*unit_, config_.caches.device_tlb);
   // Program the unit as a driver would (VT-d spec 11.4.5 RTADDR_REG, 11.4.4 GCMD_REG: SRTP, then TE).
   unit_->write_register(spec::reg::kRtaddr, 8, tables_->builder.rtaddr());
   unit_->write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kSrtp);
@@ -78,7 +81,7 @@ void Replayer::apply(const TraceEvent& e) {
         const std::uint64_t chunk = remaining < in_page ? remaining : in_page;
         req.iova = Iova(addr);
         req.size = static_cast<std::uint32_t>(chunk);
-        const core::TranslationResult result = unit_->translate(req);
+        const core::TranslationResult result = ats_ ? ats_->dma(req) : unit_->translate(req);
         const std::uint64_t done = timing_->complete(issue, req, result);
         recorder_->record(req, result, done - issue);
         ++counters_.translations;
@@ -116,6 +119,7 @@ void Replayer::apply(const TraceEvent& e) {
           b.set_blocked(e.source);
           break;
       }
+      if (ats_) ats_->set_enabled(e.source, e.translation_type == core::TranslationType::kDeviceTlb);
       ++counters_.contexts;
       break;
     case EventKind::kInvalidate: {
@@ -177,6 +181,7 @@ nlohmann::json Replayer::to_json() const {
                  {"first_time_ns", counters_.first_time_ns},
                  {"last_time_ns", counters_.last_time_ns},
                  {"table_pages", tables_->builder.pages_allocated()}};
+  if (ats_) j["device_tlb"].update(stats::to_json(*ats_));
   j["config"] = config::to_json(config_);
   return j;
 }

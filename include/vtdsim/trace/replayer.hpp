@@ -23,6 +23,10 @@
 //   unmap    TableBuilder::unmap. Neither map nor unmap invalidates any cache.
 //   context  TableBuilder::set_context / set_pass_through / set_blocked. No invalidation either.
 //   inv      RemappingUnit::invalidate, recorded, and timed as one descriptor.
+// Device TLB (ATS): with caches.device_tlb.enabled, a `context ... devtlb` event enables ATS for
+// the source (any other context type disables it and drops its device TLB); its DMAs then go
+// through core::AtsEndpoints (device-TLB lookup, translation request on a miss) and `inv devtlb`
+// reaches its device TLB. Disabled (the default): every DMA is an untranslated request.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -37,6 +41,9 @@
 #include "vtdsim/trace/trace_event.hpp"
 #include "vtdsim/trace/trace_source.hpp"
 
+namespace vtdsim::core {
+class AtsEndpoints;
+}
 namespace vtdsim::stats {
 class StatsRecorder;
 }
@@ -100,8 +107,11 @@ class Replayer {
 
   // The full statistics: the recorder's tree (translations, iotlb.{hits,misses,...}, walks,
   // faults, latency, device.*, domain.*, invalidations), "caches" (the caches' own counters),
-  // "timing", "replay" (counters above) and "config" (the resolved configuration).
+  // "timing", "replay" (counters above) and "config" (the resolved configuration); with the
+  // device TLB enabled, "device_tlb" also has the per-device ATS counters (stats/ats_endpoints_json.hpp).
   nlohmann::json to_json() const;
+  // The devices' side of ATS; nullptr unless caches.device_tlb.enabled.
+  const core::AtsEndpoints* ats() const { return ats_.get(); }
 
  private:
   struct Tables;
@@ -114,6 +124,7 @@ class Replayer {
   std::unique_ptr<core::RemappingUnit> unit_;
   std::unique_ptr<timing::TimingModel> timing_;
   std::unique_ptr<stats::StatsRecorder> recorder_;
+  std::unique_ptr<core::AtsEndpoints> ats_;  // after unit_: unregisters its handler first
   TranslationCallback callback_;
   ReplayCounters counters_;
   std::vector<std::string> bad_messages_;
