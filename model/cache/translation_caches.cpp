@@ -160,21 +160,33 @@ struct TranslationCaches::Impl {
   bool any_iotlb = false;
 
   // One set-associative probe for page size S (0 = 4K, 1 = 2M, 2 = 1G); skipped when no entry of
-  // that size is held.
+  // that size is held. Only hits and misses are counted here; lookups (= hits + misses) and the
+  // totals are derived in stats(), so a hit costs one counter increment.
   template <int S>
   const IotlbEntry* probe(DomainId domain, Pasid pasid, Iova iova) {
     Iotlb* c = by_size[S];
     if (held_by_size[S] == 0 || c == nullptr) return nullptr;
     constexpr unsigned kShift = 12 + 9 * S;
-    CacheCounters& st = stats.iotlb_by_size[S];
-    ++st.lookups;
     if (const IotlbEntry* e = c->lookup(IotlbKey{iova.value >> kShift, pasid.value, domain.value, kShift})) {
-      ++st.hits;
-      ++stats.iotlb.hits;
+      ++stats.iotlb_by_size[S].hits;
       return e;
     }
-    ++st.misses;
+    ++stats.iotlb_by_size[S].misses;
     return nullptr;
+  }
+
+  // Fills the derived counters (lookups = hits + misses; IOTLB hits = sum over page sizes).
+  void derive_counters() {
+    auto derive = [](CacheCounters& c) { c.lookups = c.hits + c.misses; };
+    derive(stats.context);
+    derive(stats.pasid);
+    stats.iotlb.hits = 0;
+    for (auto& c : stats.iotlb_by_size) {
+      derive(c);
+      stats.iotlb.hits += c.hits;
+    }
+    derive(stats.iotlb);
+    for (auto& c : stats.psc) derive(c);
   }
 
   [[gnu::noinline]] const IotlbEntry* find_qemu(SourceId source, Pasid pasid, Iova iova);
@@ -289,13 +301,11 @@ const ContextCacheEntry* TranslationCaches::find_context(SourceId source, Pasid 
   Impl& m = *impl_;
   if (pasid.present()) {
     if (!m.pasid) return nullptr;
-    ++m.stats.pasid.lookups;
     const ContextCacheEntry* e = m.pasid->lookup(PasidKey{source.value, pasid.value});
     ++(e ? m.stats.pasid.hits : m.stats.pasid.misses);
     return e;
   }
   if (!m.context) return nullptr;
-  ++m.stats.context.lookups;
   const ContextCacheEntry* e = m.context->lookup(ContextKey{source.value});
   ++(e ? m.stats.context.hits : m.stats.context.misses);
   return e;
@@ -317,7 +327,6 @@ void TranslationCaches::fill_context(const ContextCacheEntry& entry) {
 const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
   Impl& m = *impl_;
   if (!m.any_iotlb) return nullptr;
-  ++m.stats.iotlb.lookups;
   if (!m.qemu_mode) {
     // Probe 4K, then 2M, then 1G (unrolled so each probe's shift is a constant).
     if (const IotlbEntry* e = m.probe<0>(domain, pasid, iova)) return e;
@@ -335,11 +344,9 @@ const IotlbEntry* TranslationCaches::Impl::find_qemu(SourceId source, Pasid pasi
   if (!qemu.empty()) {
     for (int s = 0; s < 3; ++s) {
       const std::uint64_t gfn = (iova.value & ~((1ull << kShifts[s]) - 1)) >> 12;
-      ++stats.iotlb_by_size[s].lookups;
       auto it = qemu.find(QemuKey{gfn, pasid.value, source.value, static_cast<std::uint8_t>(s + 1)});
       if (it != qemu.end()) {
         ++stats.iotlb_by_size[s].hits;
-        ++stats.iotlb.hits;
         return &it->second;
       }
       ++stats.iotlb_by_size[s].misses;
@@ -396,7 +403,6 @@ bool TranslationCaches::find_walk_start(DomainId domain, Pasid pasid, Iova iova,
     auto& c = m.psc[level - 2];
     if (!c) continue;
     CacheCounters& st = m.stats.psc[level - 2];
-    ++st.lookups;
     const PscKey key{iova.value >> psc_shift(level), pasid.value, domain.value};
     if (const PscEntry* e = c->lookup(key)) {
       ++st.hits;
@@ -535,7 +541,10 @@ std::uint64_t TranslationCaches::invalidate(const core::InvalidationRequest& r) 
   return 0;
 }
 
-const CacheStats& TranslationCaches::stats() const { return impl_->stats; }
+const CacheStats& TranslationCaches::stats() const {
+  impl_->derive_counters();  // impl_ is a pointer: its pointee may change under a const accessor
+  return impl_->stats;
+}
 const config::CachesConfig& TranslationCaches::config() const { return impl_->config; }
 
 TranslationCaches::Occupancy TranslationCaches::occupancy() const {

@@ -231,9 +231,6 @@ bool RegisterFile::invalidation_interrupt_pending() const {
   return (value_[kIcs] & r::ics::kIwc) && !(value_[kIectl] & r::ectl::kIm);
 }
 
-bool RegisterFile::translation_enabled() const { return value_[kGsts] & r::gcmd::kTe; }
-std::uint64_t RegisterFile::root_table_address() const { return root_latched_; }
-bool RegisterFile::scalable_mode() const { return scalable_latched_; }
 std::uint32_t RegisterFile::gsts() const { return static_cast<std::uint32_t>(value_[kGsts]); }
 
 void RegisterFile::complete_context_invalidation(std::uint64_t caig) {

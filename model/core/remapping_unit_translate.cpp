@@ -97,21 +97,24 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     return result;
   }
 
-  // Context: context cache, else the tables.
-  cache::ContextCacheEntry context;
-  if (const cache::ContextCacheEntry* hit = caches_.find_context(request.source, request.pasid)) {
+  // Context: context cache, else the tables. On a hit the cached entry is used in place (the
+  // context arrays are not written again before this translation ends).
+  cache::ContextCacheEntry resolved_entry;
+  const cache::ContextCacheEntry* ctx = caches_.find_context(request.source, request.pasid);
+  if (ctx != nullptr) {
     // Requests with a PASID are looked up in the PASID cache, others in the context cache (the
     // caches' counters split the same way).
-    context = *hit;
     result.outcome.context_cache_hit = !request.pasid.present();
     result.outcome.pasid_cache_hit = request.pasid.present();
   } else {
     const ContextResolver resolver(cap, memory_);
     const ContextResolution resolved =
         resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
-    context = resolved.entry;
-    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(context);
+    resolved_entry = resolved.entry;
+    ctx = &resolved_entry;
+    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(resolved_entry);
   }
+  const cache::ContextCacheEntry& context = *ctx;
   fpd = context.fault_processing_disabled;
   if (context.fault != FaultReason::kNone) {
     fail(context.fault);
@@ -163,8 +166,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
       fail(cached_fault_reason(hit->fault, access));
       return result;
     }
-    const cache::IotlbEntry leaf = *hit;
-    finish(leaf);
+    finish(*hit);
     return result;
   }
 

@@ -75,7 +75,9 @@ std::uint64_t TimingModel::complete(std::uint64_t issue, const core::Translation
 
   const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
   const Inflight* pending = nullptr;
-  if (config_.merge_pending_walks && page_lookup) {
+  // (issue >= inflight_max_done_: every fill completed by now, nothing to join; checked here so
+  // that the common case makes no call)
+  if (config_.merge_pending_walks && page_lookup && issue < inflight_max_done_) {
     pending = find_inflight(issue, result.domain.value, request.pasid.value, request.iova.value);
   }
 

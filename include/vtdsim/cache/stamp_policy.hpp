@@ -1,6 +1,8 @@
-// Replacement by age stamps: every way carries the value of an access counter (one tick per insert,
-// and per hit when kRefreshOnHit) and the victim is the way with the smallest stamp. Ages come
-// from the counter, never from wall time, so runs are deterministic.
+// Replacement by age stamps: every way carries the value of its set's access counter (one tick per
+// insert, and per hit when kRefreshOnHit) and the victim is the way with the smallest stamp. Ages
+// come from the counter, never from wall time, so runs are deterministic. The counter is per set:
+// victims are chosen within a set, so only the order of accesses inside a set matters, and a hit
+// in one set does not wait for the counter update of a hit in another (bench/translate_bench).
 //   LruPolicy  (kRefreshOnHit = true):  least recently used.
 //   FifoPolicy (kRefreshOnHit = false): first in, first out; hits do not refresh.
 #pragma once
@@ -12,10 +14,11 @@ namespace vtdsim::cache {
 template <bool kRefreshOnHit>
 class StampPolicy {
  public:
-  StampPolicy(std::uint32_t sets, std::uint32_t ways) : ways_(ways), stamp_(std::size_t{sets} * ways, 0) {}
-  void on_insert(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = ++clock_; }
+  StampPolicy(std::uint32_t sets, std::uint32_t ways)
+      : ways_(ways), clock_(sets, 0), stamp_(std::size_t{sets} * ways, 0) {}
+  void on_insert(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = ++clock_[set]; }
   void on_hit(std::uint32_t set, std::uint32_t way) {
-    if constexpr (kRefreshOnHit) stamp_[slot(set, way)] = ++clock_;
+    if constexpr (kRefreshOnHit) stamp_[slot(set, way)] = ++clock_[set];
   }
   void on_invalidate(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = 0; }
   // Called only when every way of the set holds a valid entry.
@@ -31,7 +34,7 @@ class StampPolicy {
  private:
   std::size_t slot(std::uint32_t set, std::uint32_t way) const { return std::size_t{set} * ways_ + way; }
   std::uint32_t ways_;
-  std::uint64_t clock_ = 0;
+  std::vector<std::uint64_t> clock_;  // per set
   std::vector<std::uint64_t> stamp_;
 };
 

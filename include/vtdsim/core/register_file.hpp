@@ -21,9 +21,10 @@ class RegisterFile {
   explicit RegisterFile(const config::CapabilityConfig& cap);
 
   // State the translation path needs.
-  bool translation_enabled() const;          // GSTS.TES
-  std::uint64_t root_table_address() const;  // RTADDR latched by the last SRTP (4K aligned)
-  bool scalable_mode() const;                // RTADDR.TTM == 01b latched by SRTP
+  // Inline: asked on every translation.
+  bool translation_enabled() const { return (value_[kGsts] >> 31) & 1; }  // GSTS.TES, bit 31 (11.4.4.2)
+  std::uint64_t root_table_address() const { return root_latched_; }      // RTADDR latched by SRTP (4K aligned)
+  bool scalable_mode() const { return scalable_latched_; }                // RTADDR.TTM == 01b latched by SRTP
   std::uint64_t root_table_mode() const { return ttm_latched_; }  // raw TTM latched by SRTP
 
   // Side effects a write asks of the remapping unit (bit mask returned by write32()).

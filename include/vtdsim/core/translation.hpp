@@ -24,24 +24,39 @@ enum class WalkReadKind : std::uint8_t {
 
 // One memory read made by a table walk. level: paging-structure level 1..5 for kPagingEntry
 // (5 = PML5E, 4 = PML4E, 3 = PDPE, 2 = PDE, 1 = PTE), 0 otherwise.
+// Trivial (no member initializers) so that WalkReads below is not zero-filled per translation.
 struct WalkRead {
-  std::uint64_t addr = 0;
-  WalkReadKind kind = WalkReadKind::kPagingEntry;
-  std::uint8_t level = 0;
+  std::uint64_t addr;
+  WalkReadKind kind;
+  std::uint8_t level;
 };
 
 // Fixed capacity, no allocation: root + context (2 x 128-bit in scalable mode) + PASID dir + PASID
-// table + 5 paging levels fit in 16.
+// table + 5 paging levels fit in 16. Only reads[0, count) are meaningful: the slots are left
+// uninitialised (filling 256 bytes per translation was most of the IOTLB-hit path's cost,
+// bench/translate_bench), and copies copy only the used slots.
 struct WalkReads {
   static constexpr std::size_t kCapacity = 16;
-  std::array<WalkRead, kCapacity> reads{};
+  std::array<WalkRead, kCapacity> reads;
   std::uint8_t count = 0;
+  WalkReads() {}  // NOLINT: leaves reads uninitialised on purpose
+  WalkReads(const WalkReads& o) : count(o.count) { copy_used(o); }
+  WalkReads& operator=(const WalkReads& o) {
+    count = o.count;
+    copy_used(o);
+    return *this;
+  }
   void push(std::uint64_t addr, WalkReadKind kind, std::uint8_t level = 0) {
     if (count < kCapacity) reads[count++] = WalkRead{addr, kind, level};
   }
   void clear() { count = 0; }
   const WalkRead* begin() const { return reads.data(); }
   const WalkRead* end() const { return reads.data() + count; }
+
+ private:
+  void copy_used(const WalkReads& o) {
+    for (std::uint8_t i = 0; i < o.count; ++i) reads[i] = o.reads[i];
+  }
 };
 
 // How the translation was found: which caches hit (for stats and the timing model).

@@ -101,8 +101,11 @@ class StatsRecorder {
               std::uint64_t latency);
   void record_invalidation(const core::InvalidationRequest& request, std::uint64_t entries_dropped);
 
-  const TranslationStats& stats() const { return stats_; }
-  TranslationStats snapshot() const { return stats_; }
+  const TranslationStats& stats() const {
+    sync_totals();
+    return stats_;
+  }
+  TranslationStats snapshot() const { return stats(); }
   void reset();
 
  private:
@@ -117,8 +120,11 @@ class StatsRecorder {
   }
   FlowCounters& add_device(SourceId s);
   FlowCounters& add_domain(DomainId d);
+  // Totals that are sums over the device flows are computed when the stats are read.
+  void sync_totals() const;
 
-  TranslationStats stats_;
+  mutable TranslationStats stats_;
+  mutable bool totals_synced_ = true;
   std::vector<std::uint32_t> device_index_;  // source-id -> position + 1 in stats_.devices
   std::vector<std::uint32_t> domain_index_;  // domain-id -> position + 1 in stats_.domains
 };

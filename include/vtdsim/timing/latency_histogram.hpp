@@ -20,7 +20,7 @@ class LatencyHistogram {
   static constexpr std::size_t kBuckets = kExact + (64 - 5) * kSubBuckets;  // 976
 
   void record(std::uint64_t value) {
-    const std::size_t b = bucket_of(value);
+    const std::size_t b = value < kExact ? static_cast<std::size_t>(value) : bucket_of(value);
     ++counts_[b];
     sums_[b] += value;
     ++count_;
