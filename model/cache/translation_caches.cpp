@@ -190,6 +190,7 @@ struct TranslationCaches::Impl {
   }
 
   [[gnu::noinline]] const IotlbEntry* find_qemu(SourceId source, Pasid pasid, Iova iova);
+  [[gnu::noinline]] const IotlbEntry* find_iotlb_rest(SourceId source, DomainId domain, Pasid pasid, Iova iova);
 
   bool is_qemu() const { return config.iotlb_organization == config::IotlbOrganization::kQemu; }
   bool per_size() const { return config.iotlb_organization == config::IotlbOrganization::kPerSize; }
@@ -324,18 +325,30 @@ void TranslationCaches::fill_context(const ContextCacheEntry& entry) {
   if (m.context->insert(ContextKey{entry.source.value}, entry).evicted) ++m.stats.context.evictions;
 }
 
+// The common case (a 4K entry in a set-associative organization) is handled here with few live
+// registers; everything else (larger pages, the QEMU organization, the miss) goes to
+// find_iotlb_rest, kept out of line.
 const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
   Impl& m = *impl_;
-  if (!m.any_iotlb) return nullptr;
-  if (!m.qemu_mode) {
-    // Probe 4K, then 2M, then 1G (unrolled so each probe's shift is a constant).
-    if (const IotlbEntry* e = m.probe<0>(domain, pasid, iova)) return e;
-    if (const IotlbEntry* e = m.probe<1>(domain, pasid, iova)) return e;
-    if (const IotlbEntry* e = m.probe<2>(domain, pasid, iova)) return e;
-    ++m.stats.iotlb.misses;
-    return nullptr;
+  if (__builtin_expect(!m.qemu_mode && m.held_by_size[0] != 0, 1)) {
+    if (const IotlbEntry* e = m.by_size[0]->lookup(IotlbKey{iova.value >> 12, pasid.value, domain.value, 12})) {
+      ++m.stats.iotlb_by_size[0].hits;
+      return e;
+    }
+    ++m.stats.iotlb_by_size[0].misses;
+    return m.find_iotlb_rest(source, domain, pasid, iova);
   }
-  return m.find_qemu(source, pasid, iova);
+  if (!m.any_iotlb) return nullptr;
+  if (m.qemu_mode) return m.find_qemu(source, pasid, iova);
+  return m.find_iotlb_rest(source, domain, pasid, iova);
+}
+
+// Probes 2M, then 1G (the 4K probe was done by the caller when 4K entries are held).
+const IotlbEntry* TranslationCaches::Impl::find_iotlb_rest(SourceId, DomainId domain, Pasid pasid, Iova iova) {
+  if (const IotlbEntry* e = probe<1>(domain, pasid, iova)) return e;
+  if (const IotlbEntry* e = probe<2>(domain, pasid, iova)) return e;
+  ++stats.iotlb.misses;
+  return nullptr;
 }
 
 // Out of line so that the set-associative fast path above stays small (fewer saved registers).

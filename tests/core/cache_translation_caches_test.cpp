@@ -222,6 +222,32 @@ TEST(CacheTranslationCaches, SharedIotlbSkipsProbesForAbsentSizes) {
   EXPECT_EQ(c.stats().iotlb_by_size[2].lookups, 0u);
 }
 
+TEST(CacheTranslationCaches, IotlbCountersPerProbeAndSizeReadMidStream) {
+  // Lookups are derived (hits + misses) when the stats are read: check exact per-size probe counts
+  // and that a read between lookups does not freeze them.
+  TranslationCaches c{config::CachesConfig{}};
+  c.fill_iotlb(page(1, 0x1000, 12));
+  c.fill_iotlb(page(1, 0x40000000, 21));
+  EXPECT_TRUE(has(c, 1, 0x1010));        // 4K probe hits
+  EXPECT_TRUE(has(c, 1, 0x40123000));    // 4K probe misses, 2M probe hits
+  EXPECT_FALSE(has(c, 1, 0x80000000));   // 4K and 2M probes miss; no 1G entry held: not probed
+  {
+    const auto& s = c.stats();
+    EXPECT_EQ(s.iotlb.lookups, 3u);
+    EXPECT_EQ(s.iotlb.hits, 2u);
+    EXPECT_EQ(s.iotlb.misses, 1u);
+    EXPECT_EQ(s.iotlb_by_size[0].lookups, 3u);
+    EXPECT_EQ(s.iotlb_by_size[0].hits, 1u);
+    EXPECT_EQ(s.iotlb_by_size[1].lookups, 2u);
+    EXPECT_EQ(s.iotlb_by_size[1].hits, 1u);
+    EXPECT_EQ(s.iotlb_by_size[2].lookups, 0u);
+  }
+  EXPECT_TRUE(has(c, 1, 0x1020));
+  EXPECT_EQ(c.stats().iotlb.lookups, 4u);
+  EXPECT_EQ(c.stats().iotlb.hits, 3u);
+  EXPECT_EQ(c.stats().iotlb_by_size[0].lookups, 4u);
+}
+
 TEST(CacheTranslationCaches, SharedIotlbSuperpagesCompeteWith4K) {
   TranslationCaches c{small_shared()};
   for (int i = 0; i < 4; ++i) c.fill_iotlb(page(1, 0x1000 * i, 12));

@@ -222,3 +222,67 @@ TEST(StatsRecorder, TimingJson) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every counter the JSON shows, as one comparable value.
+nlohmann::json counters(const StatsRecorder& rec) { return stats::to_json(rec.stats()); }
+
+TEST(StatsRecorder, PlainHitFastPathCountsLikeTheGeneralPath) {
+  // The plain-hit fast path must change exactly what the general path changes. A hit with a
+  // pasid-cache hit instead of a context-cache hit takes the general path and is counted the
+  // same way (both are "context hits"), so the two recorders must agree field by field.
+  StatsRecorder fast, general;
+  TranslationResult plain = hit(1);
+  TranslationResult via_general = hit(1);
+  via_general.outcome.context_cache_hit = false;
+  via_general.outcome.pasid_cache_hit = true;
+  for (int i = 0; i < 5; ++i) {
+    fast.record(req(kA, 64 + i), plain, 4 + i);
+    general.record(req(kA, 64 + i), via_general, 4 + i);
+  }
+  EXPECT_EQ(counters(fast), counters(general));
+  EXPECT_EQ(fast.stats().translations, 5u);
+  EXPECT_EQ(fast.stats().bytes, 64u * 5 + 10);
+  EXPECT_EQ(fast.stats().iotlb_hits, 5u);
+  EXPECT_EQ(fast.stats().context_hits, 5u);
+  EXPECT_EQ(fast.stats().latency.count(), 5u);
+}
+
+TEST(StatsRecorder, TotalsFollowRecordsMadeAfterAnEarlierRead) {
+  // Totals are summed from the device flows when read: a read between records must not freeze them.
+  StatsRecorder rec;
+  rec.record(req(kA), hit(1), 4);
+  EXPECT_EQ(rec.stats().translations, 1u);
+  rec.record(req(kB), cold_walk(2, 4), 630);
+  rec.record(req(kA), hit(1), 4);
+  EXPECT_EQ(rec.stats().translations, 3u);
+  EXPECT_EQ(rec.stats().iotlb_hits, 2u);
+  EXPECT_EQ(rec.stats().iotlb_misses, 1u);
+  EXPECT_EQ(rec.stats().walks, 1u);
+  EXPECT_EQ(rec.stats().walk_reads, 6u);
+  EXPECT_EQ(rec.snapshot().translations, 3u);
+  rec.reset();
+  EXPECT_EQ(rec.stats().translations, 0u);
+}
+
+TEST(WalkReads, CopiesCarryExactlyTheUsedReads) {
+  // WalkReads leaves unused slots uninitialised; copies must still carry every used read.
+  core::WalkReads a;
+  a.push(0x100, WalkReadKind::kRootEntry);
+  a.push(0x200, WalkReadKind::kContextEntry);
+  a.push(0x3000, WalkReadKind::kPagingEntry, 3);
+  const core::WalkReads b = a;
+  core::WalkReads c;
+  c.push(0x9, WalkReadKind::kPasidTable);
+  c = b;
+  for (const core::WalkReads* w : std::initializer_list<const core::WalkReads*>{&b, &c}) {
+    ASSERT_EQ(w->count, 3u);
+    EXPECT_EQ(w->reads[0].addr, 0x100u);
+    EXPECT_EQ(w->reads[1].kind, WalkReadKind::kContextEntry);
+    EXPECT_EQ(w->reads[2].addr, 0x3000u);
+    EXPECT_EQ(w->reads[2].level, 3u);
+  }
+}
+
+}  // namespace

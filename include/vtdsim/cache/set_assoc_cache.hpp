@@ -60,7 +60,8 @@ class SetAssocCache {
   std::size_t size() const { return valid_count_; }
   std::uint32_t set_of(const Key& key) const {
     const std::uint64_t i = key.index();
-    return static_cast<std::uint32_t>(pow2_sets_ ? (i & set_mask_) : (i % sets_));
+    if (__builtin_expect(pow2_sets_, 1)) return static_cast<std::uint32_t>(i & set_mask_);
+    return static_cast<std::uint32_t>(i % sets_);
   }
 
   // Finds key; on a hit updates the replacement state and returns the entry (valid until the next
