@@ -52,6 +52,69 @@ DecodedDescriptor error(std::uint64_t iqei, q::Type type = q::Type::kWait) {
   return d;
 }
 
+// Context-cache request from CCMD (CIRG, 11.4.4.3) or cc_inv_dsc (G, 6.5.2.1): both encode
+// 01b global, 10b domain-selective, 11b device-selective (with SID and FM). False for 00b.
+bool context_request(unsigned g, std::uint16_t did, std::uint16_t sid, std::uint8_t fm,
+                     const config::CapabilityConfig& cap, InvalidationRequest& req) {
+  static_assert(r::ccmd::kGlobal == q::cc::kGlobal && r::ccmd::kDomain == q::cc::kDomain &&
+                    r::ccmd::kDevice == q::cc::kDevice,
+                "CIRG and the descriptor's G share one encoding");
+  req.target = InvalidationTarget::kContextCache;
+  req.domain = DomainId(implemented_domain(did, cap));
+  switch (g) {
+    case q::cc::kGlobal:
+      req.granularity = InvalidationGranularity::kGlobal;
+      req.domain = DomainId();
+      return true;
+    case q::cc::kDomain:
+      req.granularity = InvalidationGranularity::kDomain;
+      return true;
+    case q::cc::kDevice:
+      req.granularity = InvalidationGranularity::kDevice;
+      req.source = SourceId(sid);
+      req.function_mask = fm;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// IOTLB request from IOTLB_REG (IIRG, 11.4.8.1, with IVA_REG) or iotlb_inv_dsc (G, 6.5.2.3):
+// both encode 01b global, 10b domain-selective, 11b page-selective (ADDR, AM, IH). A page
+// request the unit cannot do (CAP.PSI = 0 or AM > CAP.MAMV) becomes domain-selective. Returns
+// the granularity actually performed in that encoding (IAIG), 0 for the reserved 00b.
+unsigned iotlb_request(unsigned g, std::uint16_t did, bool dr, bool dw, std::uint64_t addr, unsigned am, bool ih,
+                       const config::CapabilityConfig& cap, InvalidationRequest& req) {
+  static_assert(r::iotlb::kGlobal == q::iotlb::kGlobal && r::iotlb::kDomain == q::iotlb::kDomain &&
+                    r::iotlb::kPage == q::iotlb::kPage,
+                "IIRG and the descriptor's G share one encoding");
+  req.target = InvalidationTarget::kIotlb;
+  req.domain = DomainId(implemented_domain(did, cap));
+  req.drain_reads = cap.drd && dr;
+  req.drain_writes = cap.dwd && dw;
+  switch (g) {
+    case q::iotlb::kGlobal:
+      req.granularity = InvalidationGranularity::kGlobal;
+      req.domain = DomainId();
+      return g;
+    case q::iotlb::kDomain:
+      req.granularity = InvalidationGranularity::kDomain;
+      return g;
+    case q::iotlb::kPage:
+      if (!cap.psi || am > cap.mamv) {
+        req.granularity = InvalidationGranularity::kDomain;  // coarser, reported in IAIG
+        return q::iotlb::kDomain;
+      }
+      req.granularity = InvalidationGranularity::kPage;
+      req.address_mask = static_cast<std::uint8_t>(am);
+      req.addr = aligned_page(addr, am);
+      req.invalidation_hint = ih;
+      return g;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
 
 AtsRange ats_range(const InvalidationRequest& req) {
@@ -66,62 +129,22 @@ AtsRange ats_range(const InvalidationRequest& req) {
 
 RegisterInvalidation decode_context_command(std::uint64_t ccmd, const config::CapabilityConfig& cap) {
   RegisterInvalidation out;
-  InvalidationRequest& req = out.request;
-  req.target = InvalidationTarget::kContextCache;
-  req.domain = DomainId(implemented_domain(static_cast<std::uint16_t>(r::ccmd::did(ccmd)), cap));
-  switch (r::ccmd::cirg(ccmd)) {
-    case r::ccmd::kGlobal:
-      req.granularity = InvalidationGranularity::kGlobal;
-      req.domain = DomainId();
-      break;
-    case r::ccmd::kDomain:
-      req.granularity = InvalidationGranularity::kDomain;
-      break;
-    case r::ccmd::kDevice:
-      req.granularity = InvalidationGranularity::kDevice;
-      req.source = SourceId(static_cast<std::uint16_t>(r::ccmd::sid(ccmd)));
-      req.function_mask = static_cast<std::uint8_t>(r::ccmd::fm(ccmd));
-      break;
-    default:  // 00: reserved
-      return RegisterInvalidation{};
-  }
+  const unsigned g = static_cast<unsigned>(r::ccmd::cirg(ccmd));
+  if (!context_request(g, static_cast<std::uint16_t>(r::ccmd::did(ccmd)), static_cast<std::uint16_t>(r::ccmd::sid(ccmd)),
+                       static_cast<std::uint8_t>(r::ccmd::fm(ccmd)), cap, out.request))
+    return RegisterInvalidation{};  // CIRG 00: reserved
   out.performed = true;
-  out.actual_granularity = static_cast<std::uint8_t>(r::ccmd::cirg(ccmd));
+  out.actual_granularity = static_cast<std::uint8_t>(g);
   return out;
 }
 
 RegisterInvalidation decode_iotlb_command(std::uint64_t iotlb, std::uint64_t iva, const config::CapabilityConfig& cap) {
   RegisterInvalidation out;
-  InvalidationRequest& req = out.request;
-  req.target = InvalidationTarget::kIotlb;
-  req.domain = DomainId(implemented_domain(static_cast<std::uint16_t>(r::iotlb::did(iotlb)), cap));
-  req.drain_reads = cap.drd && r::iotlb::dr(iotlb);
-  req.drain_writes = cap.dwd && r::iotlb::dw(iotlb);
-  std::uint64_t actual = r::iotlb::iirg(iotlb);
-  switch (actual) {
-    case r::iotlb::kGlobal:
-      req.granularity = InvalidationGranularity::kGlobal;
-      req.domain = DomainId();
-      break;
-    case r::iotlb::kDomain:
-      req.granularity = InvalidationGranularity::kDomain;
-      break;
-    case r::iotlb::kPage: {
-      const unsigned am = static_cast<unsigned>(r::iva::am(iva));
-      if (!cap.psi || am > cap.mamv) {
-        req.granularity = InvalidationGranularity::kDomain;  // coarser, reported in IAIG
-        actual = r::iotlb::kDomain;
-        break;
-      }
-      req.granularity = InvalidationGranularity::kPage;
-      req.address_mask = static_cast<std::uint8_t>(am);
-      req.addr = aligned_page(r::iva::addr(iva), am);
-      req.invalidation_hint = r::iva::ih(iva);
-      break;
-    }
-    default:  // 00: reserved
-      return RegisterInvalidation{};
-  }
+  const unsigned actual =
+      iotlb_request(static_cast<unsigned>(r::iotlb::iirg(iotlb)), static_cast<std::uint16_t>(r::iotlb::did(iotlb)),
+                    r::iotlb::dr(iotlb), r::iotlb::dw(iotlb), r::iva::addr(iva), static_cast<unsigned>(r::iva::am(iva)),
+                    r::iva::ih(iva), cap, out.request);
+  if (actual == 0) return RegisterInvalidation{};  // IIRG 00: reserved
   out.performed = true;
   out.actual_granularity = static_cast<std::uint8_t>(actual);
   return out;
@@ -161,55 +184,15 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
   switch (type) {
     case q::Type::kContextCache: {  // 6.5.2.1
       if (reserved(q::cc::kReservedLo, q::cc::kReservedHi)) return error(r::iqercd::kReservedField, type);
-      req.target = InvalidationTarget::kContextCache;
-      req.domain = DomainId(implemented_domain(q::cc::did(lo), cap));
-      switch (q::granularity(lo)) {
-        case q::cc::kGlobal:
-          req.granularity = InvalidationGranularity::kGlobal;
-          req.domain = DomainId();
-          break;
-        case q::cc::kDomain:
-          req.granularity = InvalidationGranularity::kDomain;
-          break;
-        case q::cc::kDevice:
-          req.granularity = InvalidationGranularity::kDevice;
-          req.source = SourceId(q::cc::sid(lo));
-          req.function_mask = q::cc::fm(lo);
-          break;
-        default:
-          return error(r::iqercd::kReservedField, type);  // G = 00 reserved
-      }
+      if (!context_request(q::granularity(lo), q::cc::did(lo), q::cc::sid(lo), q::cc::fm(lo), cap, req))
+        return error(r::iqercd::kReservedField, type);  // G = 00 reserved
       return out;
     }
     case q::Type::kIotlb: {  // 6.5.2.3
       if (reserved(q::iotlb::kReservedLo, q::iotlb::kReservedHi)) return error(r::iqercd::kReservedField, type);
-      req.target = InvalidationTarget::kIotlb;
-      req.domain = DomainId(implemented_domain(q::iotlb::did(lo), cap));
-      req.drain_reads = cap.drd && q::iotlb::dr(lo);
-      req.drain_writes = cap.dwd && q::iotlb::dw(lo);
-      switch (q::granularity(lo)) {
-        case q::iotlb::kGlobal:
-          req.granularity = InvalidationGranularity::kGlobal;
-          req.domain = DomainId();
-          break;
-        case q::iotlb::kDomain:
-          req.granularity = InvalidationGranularity::kDomain;
-          break;
-        case q::iotlb::kPage: {
-          const unsigned am = q::iotlb::am(hi);
-          if (!cap.psi || am > cap.mamv) {  // coarser invalidation, as for the register interface
-            req.granularity = InvalidationGranularity::kDomain;
-            break;
-          }
-          req.granularity = InvalidationGranularity::kPage;
-          req.address_mask = static_cast<std::uint8_t>(am);
-          req.addr = aligned_page(q::iotlb::addr(hi), am);
-          req.invalidation_hint = q::iotlb::ih(hi);
-          break;
-        }
-        default:
-          return error(r::iqercd::kReservedField, type);
-      }
+      if (iotlb_request(q::granularity(lo), q::iotlb::did(lo), q::iotlb::dr(lo), q::iotlb::dw(lo), q::iotlb::addr(hi),
+                        q::iotlb::am(hi), q::iotlb::ih(hi), cap, req) == 0)
+        return error(r::iqercd::kReservedField, type);
       return out;
     }
     case q::Type::kPasidIotlb: {  // 6.5.2.4
