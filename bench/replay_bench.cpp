@@ -10,11 +10,11 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <map>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
+#include "mean_reporter.hpp"
 #include "vtdsim/stats/stats_recorder.hpp"
 #include "vtdsim/trace/binary_trace.hpp"
 #include "vtdsim/trace/replayer.hpp"
@@ -108,45 +108,22 @@ void BM_ReplayApplyOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplayApplyOnly)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
-// Collects items_per_second per benchmark (mean aggregate if repetitions were asked for).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end()) continue;
-      std::string name = r.run_name.function_name;
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "mean") {
-        rate_[name] = it->second.value;
-        from_mean_[name] = true;
-      } else if (r.run_type == Run::RT_Iteration && !from_mean_[name]) {
-        sum_[name] += it->second.value;
-        rate_[name] = sum_[name] / ++count_[name];
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
+// Ratios from the rates measured in this run (items_per_second).
+void print_summary(const bench::MeanReporter& rates) {
+  const double* floor = rates.value("BM_BinaryReadDecode");
+  const double* replay = rates.value("BM_BinaryReplay");
+  const double* apply = rates.value("BM_ReplayApplyOnly");
+  if (replay) {
+    std::printf("binary replay: %.2f M translations/s (target >= 30 M/s: %s)\n", *replay / 1e6,
+                *replay >= 30e6 ? "met" : "NOT met");
   }
-  void summary() const {
-    auto floor = rate_.find("BM_BinaryReadDecode"), replay = rate_.find("BM_BinaryReplay"),
-         apply = rate_.find("BM_ReplayApplyOnly");
-    if (replay != rate_.end()) {
-      std::printf("binary replay: %.2f M translations/s (target >= 30 M/s: %s)\n", replay->second / 1e6,
-                  replay->second >= 30e6 ? "met" : "NOT met");
-    }
-    if (floor != rate_.end() && replay != rate_.end() && replay->second > 0) {
-      const double ratio = floor->second / replay->second;
-      std::printf("read+decode floor %.2f M/s / replay %.2f M/s = %.2fx slower than the floor (target <= 5x: %s)\n",
-                  floor->second / 1e6, replay->second / 1e6, ratio, ratio <= 5.0 ? "met" : "NOT met");
-    }
-    if (apply != rate_.end()) std::printf("in-memory apply only: %.2f M translations/s\n", apply->second / 1e6);
+  if (floor && replay && *replay > 0) {
+    const double ratio = *floor / *replay;
+    std::printf("read+decode floor %.2f M/s / replay %.2f M/s = %.2fx slower than the floor (target <= 5x: %s)\n",
+                *floor / 1e6, *replay / 1e6, ratio, ratio <= 5.0 ? "met" : "NOT met");
   }
-
- private:
-  std::map<std::string, double> rate_, sum_;
-  std::map<std::string, int> count_;
-  std::map<std::string, bool> from_mean_;
-};
+  if (apply) std::printf("in-memory apply only: %.2f M translations/s\n", *apply / 1e6);
+}
 
 struct Cleanup {
   ~Cleanup() {
@@ -160,9 +137,9 @@ struct Cleanup {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  bench::MeanReporter reporter("items_per_second");
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.summary();
+  print_summary(reporter);
   benchmark::Shutdown();
   return 0;
 }

@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <list>
-#include <map>
 #include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "mean_reporter.hpp"
 #include "vtdsim/cache/translation_caches.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/core/table_builder.hpp"
@@ -288,51 +288,27 @@ void BM_UnorderedMapTranslateBaseline(benchmark::State& state) {
 }
 BENCHMARK(BM_UnorderedMapTranslateBaseline);
 
-// Collects per-iteration times to print the ratios at the end.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    // Plain runs give one time each; with --benchmark_repetitions the mean aggregate is used
-    // (this also works with --benchmark_report_aggregates_only).
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      const std::string name = r.run_name.str();
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "mean") {
-        ns_[name] = r.GetAdjustedCPUTime();
-        from_mean_[name] = true;
-      } else if (r.run_type == Run::RT_Iteration && !from_mean_[name]) {
-        sum_[name] += r.GetAdjustedCPUTime();
-        ns_[name] = sum_[name] / ++count_[name];
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  void print_ratio(const char* label, const std::string& baseline, const std::string& ours) const {
-    auto b = ns_.find(baseline), o = ns_.find(ours);
-    if (b == ns_.end() || o == ns_.end() || o->second <= 0) return;
-    std::printf("%s (CPU time): %s %.2f ns / %s %.2f ns = %.2fx\n", label, baseline.c_str(), b->second, ours.c_str(),
-                o->second, b->second / o->second);
-  }
-
- private:
-  std::map<std::string, double> ns_, sum_;
-  std::map<std::string, int> count_;
-  std::map<std::string, bool> from_mean_;
-};
+// Baseline CPU time / our CPU time, both measured in this run.
+void print_ratio(const bench::MeanReporter& times, const char* label, const char* baseline, const char* ours) {
+  const double* b = times.value(baseline);
+  const double* o = times.value(ours);
+  if (!b || !o || *o <= 0) return;
+  std::printf("%s (CPU time): %s %.2f ns / %s %.2f ns = %.2fx\n", label, baseline, *b, ours, *o, *b / *o);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  bench::MeanReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.print_ratio("IOTLB lookup throughput ratio (target >= 3x)", "BM_UnorderedMapIotlbBaseline",
+  print_ratio(reporter, "IOTLB lookup throughput ratio (target >= 3x)", "BM_UnorderedMapIotlbBaseline",
                        "BM_IotlbLookup");
-  reporter.print_ratio("IOTLB lookup vs naive LRU IOTLB (map + list)", "BM_UnorderedMapLruIotlbBaseline",
+  print_ratio(reporter, "IOTLB lookup vs naive LRU IOTLB (map + list)", "BM_UnorderedMapLruIotlbBaseline",
                        "BM_IotlbLookup");
-  reporter.print_ratio("IOTLB lookup latency ratio", "BM_UnorderedMapIotlbLatencyBaseline", "BM_IotlbLookupLatency");
-  reporter.print_ratio("translate hit vs naive map translate", "BM_UnorderedMapTranslateBaseline",
+  print_ratio(reporter, "IOTLB lookup latency ratio", "BM_UnorderedMapIotlbLatencyBaseline", "BM_IotlbLookupLatency");
+  print_ratio(reporter, "translate hit vs naive map translate", "BM_UnorderedMapTranslateBaseline",
                        "BM_TranslateIotlbHit");
   benchmark::Shutdown();
   return 0;
