@@ -44,7 +44,26 @@ bool parse_prefix(std::string_view line, std::size_t& rest, bool& has_time, std:
   return true;
 }
 
-bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_'; }
+// A hash of a trace-point name candidate: its length, its last 8 bytes and the 8 after "vtd_".
+std::size_t name_hash(const char* p, std::size_t n) {
+  std::uint64_t last = 0, middle = 0;
+  if (n >= 8) std::memcpy(&last, p + n - 8, 8);
+  else std::memcpy(&last, p, n);
+  if (n >= 12) std::memcpy(&middle, p + 4, 8);
+  const std::uint64_t h = (last * 0x9e3779b97f4a7c15ull) ^ (middle * 0xc2b2ae3d27d4eb4full) ^ (n * 0x165667b19e3779f9ull);
+  return static_cast<std::size_t>(h >> 40);
+}
+
+// Characters of a trace-point name: [A-Za-z0-9_].
+struct NameChars {
+  bool table[256] = {};
+  constexpr NameChars() {
+    for (int c = 0; c < 256; ++c)
+      table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+};
+constexpr NameChars kNameChars;
+bool is_name_char(char c) { return kNameChars.table[static_cast<unsigned char>(c)]; }
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -123,18 +142,30 @@ bool parse_bdf(std::string_view dev, unsigned& bus, unsigned& slot, unsigned& fn
   return std::sscanf(s.c_str(), "%x:%x.%x%c", &bus, &slot, &fn, &tail) == 3;
 }
 
-// Splits on spaces and tabs into views of `s`.
-void split(std::string_view s, std::vector<std::string_view>& out) {
-  out.clear();
-  std::size_t i = 0;
+// Splits on spaces and tabs into views of `s`: out[0, count), count returned. `out` only grows,
+// so there is no allocation per line.
+std::size_t split(std::string_view s, std::vector<std::string_view>& out) {
   const std::size_t n = s.size();
+  if (out.size() < 32) out.resize(32);
+  std::string_view* o = out.data();
+  std::size_t room = out.size();
+  const char* p = s.data();
+  std::size_t count = 0, i = 0;
   while (i < n) {
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+    while (i < n && (p[i] == ' ' || p[i] == '\t')) ++i;
     std::size_t j = i;
-    while (j < n && s[j] != ' ' && s[j] != '\t') ++j;
-    if (j > i) out.push_back(s.substr(i, j - i));
+    while (j < n && p[j] != ' ' && p[j] != '\t') ++j;
+    if (j > i) {
+      if (count == room) {
+        out.resize(2 * room);
+        o = out.data();
+        room = out.size();
+      }
+      o[count++] = std::string_view(p + i, j - i);
+    }
     i = j;
   }
+  return count;
 }
 
 std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
@@ -206,9 +237,10 @@ void QemuLogImporter::bind(SourceId source, const Binding& binding) {
   emit(e);
 }
 
-const QemuLogImporter::NameEntry& QemuLogImporter::name_entry(std::string_view name) {
+const std::pair<const std::string_view, QemuLogImporter::NameEntry>& QemuLogImporter::name_entry(
+    std::string_view name) {
   auto it = names_.find(name);
-  if (it != names_.end()) return it->second;
+  if (it != names_.end()) return *it;
   static const std::pair<const char*, LineKind> kUsed[] = {
       {"vtd_dmar_translate", LineKind::kTranslate},
       {"vtd_iotlb_cc_hit", LineKind::kContextCache},
@@ -230,13 +262,13 @@ const QemuLogImporter::NameEntry& QemuLogImporter::name_entry(std::string_view n
   auto& counts = entry.kind == LineKind::kSkip ? stats_.skipped : stats_.used;
   auto counter = counts.emplace(std::string(name), 0).first;
   entry.count = &counter->second;
-  return names_.emplace(std::string_view(counter->first), entry).first->second;
+  return *names_.emplace(std::string_view(counter->first), entry).first;
 }
 
 std::uint64_t QemuLogImporter::field(std::string_view name, const char* key) const {
   // "key value" pairs: value after the first token `key`.
   const std::vector<std::string_view>& tok = tokens_;
-  for (std::size_t i = 0; i + 1 < tok.size(); ++i) {
+  for (std::size_t i = 0; i + 1 < token_count_; ++i) {
     if (tok[i] == key) {
       const std::string_view v = tok[i + 1];
       const CNumber x = c_strtoull(v);
@@ -256,12 +288,26 @@ void QemuLogImporter::process_line(std::string_view line) {
     ++stats_.not_trace_lines;
     return;
   }
-  std::size_t name_end = rest;
-  while (name_end < line.size() && is_name_char(line[name_end])) ++name_end;
-  if (name_end == rest || (name_end < line.size() && line[name_end] != ' ')) {
-    ++stats_.not_trace_lines;
-    return;
+  // The name runs to the first space (or the end). A name seen before is found in the cache
+  // from a hash of its length and two 8-byte words, without looking at each character; the
+  // cache only holds valid names. Anything else is checked character by character.
+  const char* base = line.data() + rest;
+  const std::size_t avail = line.size() - rest;
+  const void* space = std::memchr(base, ' ', avail);
+  const std::size_t length = space ? static_cast<std::size_t>(static_cast<const char*>(space) - base) : avail;
+  NameSlot& cached = name_cache_[name_hash(base, length) % (sizeof name_cache_ / sizeof name_cache_[0])];
+  if (length == 0 || cached.name.size() != length || std::memcmp(cached.name.data(), base, length) != 0) {
+    std::size_t name_end = rest;
+    while (name_end < line.size() && is_name_char(line[name_end])) ++name_end;
+    if (name_end == rest || (name_end < line.size() && line[name_end] != ' ')) {
+      ++stats_.not_trace_lines;
+      return;
+    }
+    // Here name_end == rest + length: the name's characters up to the first space.
+    const auto& known = name_entry(line.substr(rest, length));
+    cached = NameSlot{known.first, &known.second};
   }
+  const std::size_t name_end = rest + length;
   if (has_time) {
     if (!have_first_time_) {
       have_first_time_ = true;
@@ -271,11 +317,13 @@ void QemuLogImporter::process_line(std::string_view line) {
     const std::uint64_t t = micros >= first_time_us_ ? (micros - first_time_us_) * 1000 : 0;
     if (t > time_ns_) time_ns_ = t;
   }
-  const std::string_view name = line.substr(rest, name_end - rest);
-  const NameEntry& entry = name_entry(name);
+  const std::string_view name = cached.name;
+  const NameEntry& entry = *cached.entry;
   ++*entry.count;
   if (entry.kind == LineKind::kSkip) return;  // most lines: no fields needed
-  split(name_end < line.size() ? line.substr(name_end + 1) : std::string_view(), tokens_);
+  const std::string_view args = name_end < line.size() ? line.substr(name_end + 1) : std::string_view();
+  if (entry.kind == LineKind::kTranslate && translate_fast(args)) return;
+  token_count_ = split(args, tokens_);
   const std::vector<std::string_view>& tok = tokens_;
 
   auto inv = [&](InvalidationTarget target, InvalidationGranularity granularity) {
@@ -322,10 +370,11 @@ void QemuLogImporter::process_line(std::string_view line) {
       break;
     }
     case LineKind::kInvIotlbDomain: {
-      if (tok.empty()) fail(std::string(name) + ": missing domain");
+      if (token_count_ == 0) fail(std::string(name) + ": missing domain");
+      const std::string_view last = tok[token_count_ - 1];
       TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kDomain);
-      const CNumber did = c_strtoull(tok.back());
-      if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(tok.back()));
+      const CNumber did = c_strtoull(last);
+      if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(last));
       e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did.value));
       emit(e);
       break;
@@ -367,28 +416,58 @@ void QemuLogImporter::process_line(std::string_view line) {
   }
 }
 
+std::uint64_t QemuLogImporter::translate_value(std::string_view key, std::string_view value) const {
+  const CNumber x = c_strtoull(value);
+  if (value.empty() || !x.whole || x.overflow || value[0] == '-')
+    fail("vtd_dmar_translate: bad value " + quoted(value) + " for " + quoted(key));
+  return x.value;
+}
+
+// QEMU's own layout, "dev D iova I -> gpa G mask M" with single spaces and every value starting
+// with a digit, without splitting into tokens. Anything else (returns false) goes through
+// translate_line, which reads it the same way: no value can be taken for a key here.
+bool QemuLogImporter::translate_fast(std::string_view args) {
+  std::size_t pos = 0;
+  auto literal = [&](std::string_view text) {
+    if (args.compare(pos, text.size(), text) != 0) return false;
+    pos += text.size();
+    return true;
+  };
+  auto value = [&](std::string_view& out) {
+    const std::size_t start = pos;
+    while (pos < args.size() && args[pos] != ' ' && args[pos] != '\t') ++pos;
+    out = args.substr(start, pos - start);
+    return !out.empty() && is_digit(out[0]);
+  };
+  std::string_view dev, iova, gpa, mask;
+  if (!(literal("dev ") && value(dev) && literal(" iova ") && value(iova) && literal(" -> gpa ") && value(gpa) &&
+        literal(" mask ") && value(mask) && pos == args.size()))
+    return false;
+  const std::uint64_t iova_value = translate_value("iova", iova);
+  const std::uint64_t gpa_value = translate_value("gpa", gpa);
+  const std::uint64_t mask_value = translate_value("mask", mask);
+  translate(dev, iova_value, gpa_value, mask_value);
+  return true;
+}
+
 void QemuLogImporter::translate_line() {
-  // "dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff"
+  // "dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff"; the last of each key counts.
   const std::vector<std::string_view>& t = tokens_;
   std::string_view dev;
   std::uint64_t iova = 0, gpa = 0, mask = 0;
   bool have_iova = false, have_gpa = false, have_mask = false;
-  for (std::size_t i = 0; i + 1 < t.size(); ++i) {
-    auto num = [&](std::uint64_t& out, bool& have) {
-      const std::string_view v = t[i + 1];
-      const CNumber x = c_strtoull(v);
-      if (v.empty() || !x.whole || x.overflow || v[0] == '-')
-        fail("vtd_dmar_translate: bad value " + quoted(v) + " for " + quoted(t[i]));
-      out = x.value;
-      have = true;
-    };
+  for (std::size_t i = 0; i + 1 < token_count_; ++i) {
     if (t[i] == "dev") dev = t[i + 1];
-    else if (t[i] == "iova") num(iova, have_iova);
-    else if (t[i] == "gpa") num(gpa, have_gpa);
-    else if (t[i] == "mask") num(mask, have_mask);
+    else if (t[i] == "iova") iova = translate_value(t[i], t[i + 1]), have_iova = true;
+    else if (t[i] == "gpa") gpa = translate_value(t[i], t[i + 1]), have_gpa = true;
+    else if (t[i] == "mask") mask = translate_value(t[i], t[i + 1]), have_mask = true;
   }
   if (dev.empty() || !have_iova || !have_gpa || !have_mask)
     fail("vtd_dmar_translate: expected 'dev B:D.F iova I -> gpa G mask M'");
+  translate(dev, iova, gpa, mask);
+}
+
+void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::uint64_t gpa, std::uint64_t mask) {
   unsigned bus = 0, slot = 0, fn = 0;
   if (!parse_bdf(dev, bus, slot, fn) || bus > 0xff || slot > 0x1f || fn > 7)
     fail("vtd_dmar_translate: bad device " + quoted(dev));

@@ -98,20 +98,31 @@ class QemuLogImporter final : public TraceSource {
   };
 
   void process_line(std::string_view line);
-  const NameEntry& name_entry(std::string_view name);
+  bool translate_fast(std::string_view args);
+  // The table entry of a name (added on first sight); its key views the counter's key in stats_.
+  const std::pair<const std::string_view, NameEntry>& name_entry(std::string_view name);
   void emit(const TraceEvent& event);
   void bind(SourceId source, const Binding& binding);
   void translate_line();
+  void translate(std::string_view dev, std::uint64_t iova, std::uint64_t gpa, std::uint64_t mask);
+  std::uint64_t translate_value(std::string_view key, std::string_view value) const;
   std::uint64_t field(std::string_view name, const char* key) const;
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
-  std::vector<std::string_view> tokens_;  // the fields of the current line; reused
+  std::vector<std::string_view> tokens_;  // the fields of the current line: [0, token_count_)
+  std::size_t token_count_ = 0;
   std::deque<std::pair<TraceEvent, std::uint64_t>> pending_;
   std::uint64_t position_line_ = 0;
   QemuImportStats stats_;
   // Trace-point names seen so far; the keys view the keys of stats_.used / stats_.skipped.
   std::unordered_map<std::string_view, NameEntry> names_;
+  // In front of names_: a direct-mapped cache indexed by a hash taken while the name is scanned.
+  struct NameSlot {
+    std::string_view name;
+    const NameEntry* entry = nullptr;
+  };
+  NameSlot name_cache_[64];
   std::uint64_t time_ns_ = 0;
   bool have_first_time_ = false;
   std::uint64_t first_time_us_ = 0;
