@@ -3,6 +3,11 @@
 #include <cstddef>
 #include <cstring>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "vtdsim/trace/binary_trace.hpp"
 #include "vtdsim/trace/little_endian.hpp"
 #include "vtdsim/trace/trace_error.hpp"
@@ -12,6 +17,9 @@ namespace vtdsim::trace {
 namespace {
 
 constexpr std::size_t kBufferBytes = 256 * 1024;
+// A mapped file is consumed in windows of this many bytes; pages behind the reader are released
+// at each window step.
+constexpr std::size_t kMapWindowBytes = 8u << 20;
 
 
 // Loads one little-endian field of the record at p (no copy of the whole record).
@@ -117,11 +125,68 @@ bool decode_record(const BinaryRecord& r, TraceEvent& e, const char** reason) {
   return true;
 }
 
-BinaryTraceReader::BinaryTraceReader(const std::string& path)
-    : BinaryTraceReader(std::make_unique<CompressedInput>(path)) {}
+// A plain regular file that starts with the binary magic, mapped read-only. open() returns
+// nullptr for anything else (compressed files, pipes, stdin, empty or unreadable files), which
+// then go through CompressedInput.
+struct BinaryTraceReader::Mapping {
+  const unsigned char* data = nullptr;
+  std::size_t size = 0;
+  std::size_t released = 0;  // bytes [0, released) given back with MADV_DONTNEED
+
+  ~Mapping() {
+    if (data != nullptr) ::munmap(const_cast<unsigned char*>(data), size);
+  }
+
+  static std::unique_ptr<Mapping> open(const std::string& path) {
+    if (path == "-") return nullptr;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    std::unique_ptr<Mapping> m;
+    struct stat st {};
+    char magic[sizeof(kBinaryMagic)];
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) >= sizeof(magic) &&
+        ::pread(fd, magic, sizeof(magic), 0) == static_cast<ssize_t>(sizeof(magic)) &&
+        is_binary_trace_magic(magic, sizeof(magic))) {
+      const std::size_t size = static_cast<std::size_t>(st.st_size);
+      void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (addr != MAP_FAILED) {
+        ::madvise(addr, size, MADV_SEQUENTIAL);
+        m = std::make_unique<Mapping>();
+        m->data = static_cast<const unsigned char*>(addr);
+        m->size = size;
+      }
+    }
+    ::close(fd);
+    return m;
+  }
+
+  // Gives back the whole pages before `offset` (they have been decoded).
+  void release_before(std::size_t offset) {
+    static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t upto = offset / page * page;
+    if (upto <= released) return;
+    ::madvise(const_cast<unsigned char*>(data) + released, upto - released, MADV_DONTNEED);
+    released = upto;
+  }
+};
+
+BinaryTraceReader::BinaryTraceReader(const std::string& path) : map_(Mapping::open(path)) {
+  if (map_) {
+    path_ = path;
+    data_ = map_->data;
+    read_header();
+    return;
+  }
+  input_ = std::make_unique<CompressedInput>(path);
+  buffer_.resize(kBufferBytes);
+  data_ = buffer_.data();
+  path_ = input_->display_name();
+  read_header();
+}
 
 BinaryTraceReader::BinaryTraceReader(std::unique_ptr<CompressedInput> input)
     : input_(std::move(input)), buffer_(kBufferBytes) {
+  data_ = buffer_.data();
   path_ = input_->display_name();
   read_header();
 }
@@ -130,13 +195,13 @@ void BinaryTraceReader::read_header() {
   while (end_ - begin_ < sizeof(BinaryHeader) && refill()) {
   }
   const std::size_t have = end_ - begin_;
-  if (have >= sizeof(kBinaryMagic) && !is_binary_trace_magic(buffer_.data() + begin_, have))
+  if (have >= sizeof(kBinaryMagic) && !is_binary_trace_magic(data_ + begin_, have))
     throw TraceError(path_, 0, "not a vtdsim binary trace (bad magic)");
   if (have < sizeof(BinaryHeader))
     throw TraceError(path_, 0, "truncated binary trace header (" + std::to_string(have) + " of " +
                                    std::to_string(sizeof(BinaryHeader)) + " bytes)");
   BinaryHeader header;
-  std::memcpy(&header, buffer_.data() + begin_, sizeof(header));
+  std::memcpy(&header, data_ + begin_, sizeof(header));
   if (little_endian(header.version) != kBinaryVersion)
     throw TraceError(path_, 0, "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
                                    " (this build reads version " + std::to_string(kBinaryVersion) + ")");
@@ -152,7 +217,7 @@ void BinaryTraceReader::read_header() {
 
 BinaryTraceReader::~BinaryTraceReader() = default;
 
-bool BinaryTraceReader::compressed() const { return input_->compression() != Compression::kNone; }
+bool BinaryTraceReader::compressed() const { return input_ && input_->compression() != Compression::kNone; }
 
 void BinaryTraceReader::fail(const std::string& what, std::uint64_t record) const {
   throw TraceError(path_, 0,
@@ -160,8 +225,15 @@ void BinaryTraceReader::fail(const std::string& what, std::uint64_t record) cons
                        std::to_string(header_size_ + record * sizeof(BinaryRecord)) + "): " + what);
 }
 
-// Moves the unread tail to the front and appends more decompressed bytes; false at end of input.
+// Mapped: releases the pages behind the reader and widens the window. Otherwise: moves the
+// unread tail to the front and appends more decompressed bytes. False at end of input.
 bool BinaryTraceReader::refill() {
+  if (map_) {
+    if (end_ >= map_->size) return false;
+    map_->release_before(begin_);
+    end_ = map_->size - end_ > kMapWindowBytes ? end_ + kMapWindowBytes : map_->size;
+    return true;
+  }
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -194,7 +266,7 @@ bool BinaryTraceReader::next(TraceEvent& out) {
            records_);
     }
   }
-  const unsigned char* p = buffer_.data() + begin_;
+  const unsigned char* p = data_ + begin_;
   if (record_valid(p)) {
     fill_event(p, out);
   } else {

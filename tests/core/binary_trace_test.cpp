@@ -140,6 +140,28 @@ TEST(BinaryTrace, RoundTripPlain) {
   EXPECT_FALSE(reader.compressed());
 }
 
+TEST(BinaryTrace, MappedFileAcrossWindowsAndFromAStream) {
+  // A plain file is read through a memory map in 8 MiB windows: 120,000 records (9.6 MB) cross a
+  // window edge in the middle of a record. The same bytes read as a stream (CompressedInput, as
+  // for stdin) must give the same events.
+  const auto events = sample_events(120000);
+  const std::string path = temp_path("mapped.bin");
+  write_trace(path, events, BinaryCompression::kNone);
+  const auto mapped = read_trace(path);
+  ASSERT_EQ(mapped.size(), events.size());
+  for (std::size_t i = 0; i < events.size(); i += 997) expect_same(events[i], mapped[i], i);
+  expect_same(events.back(), mapped.back(), events.size() - 1);
+  BinaryTraceReader streamed(std::make_unique<CompressedInput>(path));
+  TraceEvent e;
+  std::size_t n = 0;
+  while (streamed.next(e)) {
+    if (n % 997 == 0) expect_same(events[n], e, n);
+    ++n;
+  }
+  EXPECT_EQ(n, events.size());
+  std::remove(path.c_str());
+}
+
 TEST(BinaryTrace, RoundTripZstd) {
   const auto events = sample_events(7000);
   const std::string path = temp_path("z.bin.zst");

@@ -87,7 +87,9 @@ enum class BinaryCompression : std::uint8_t { kNone, kZstd };
 
 class BinaryTraceReader final : public TraceSource {
  public:
-  // Opens path; a zstd-compressed file is recognised by its magic. Throws TraceError.
+  // Opens path; a zstd-compressed file is recognised by its magic. Throws TraceError. A plain
+  // (uncompressed) regular file is memory-mapped and decoded in place; its consumed pages are
+  // released as the reader moves on, so resident memory stays bounded.
   explicit BinaryTraceReader(const std::string& path);
   // Reads from an input already opened (e.g. after format detection with peek(); "-" = stdin).
   explicit BinaryTraceReader(std::unique_ptr<CompressedInput> input);
@@ -106,14 +108,17 @@ class BinaryTraceReader final : public TraceSource {
   bool compressed() const;
 
  private:
+  struct Mapping;
   bool refill();
   void read_header();
   [[noreturn]] void fail(const std::string& what, std::uint64_t record) const;
 
   std::string path_;
+  std::unique_ptr<Mapping> map_;           // a plain file, mapped; else input_
   std::unique_ptr<CompressedInput> input_;
-  std::vector<unsigned char> buffer_;  // decompressed bytes
-  std::size_t begin_ = 0, end_ = 0;    // unread bytes: buffer_[begin_, end_)
+  std::vector<unsigned char> buffer_;      // decompressed bytes (input_ only)
+  const unsigned char* data_ = nullptr;    // the mapping, or buffer_.data()
+  std::size_t begin_ = 0, end_ = 0;        // unread bytes: data_[begin_, end_)
   std::uint64_t records_ = 0;
   std::uint64_t header_size_ = sizeof(BinaryHeader);
 };
