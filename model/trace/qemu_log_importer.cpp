@@ -18,6 +18,32 @@ using core::InvalidationTarget;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// a[0, n) == b[0, n) for n >= 1, in 8-byte words (names are short: no call to memcmp).
+bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n < 8) return std::memcmp(a, b, n) == 0;
+  std::uint64_t x, y;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a + n - 8, 8);  // the last word, overlapping the previous one
+  std::memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
+// Value of the 8 ASCII digits at p, or -1 if one of them is not a digit (little-endian SWAR).
+std::int64_t eight_digits(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  const std::uint64_t d = v - 0x3030303030303030ull;
+  if (((d | (v + 0x4646464646464646ull)) & 0x8080808080808080ull) != 0) return -1;  // < '0' or > '9'
+  std::uint64_t x = d * 10 + (d >> 8);                                  // pairs
+  x = (((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+       (((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+  return static_cast<std::int64_t>(x);
+}
+
 // Parses an optional "PID@SECONDS.MICROS:" prefix. On success sets `micros` and `rest`.
 bool parse_prefix(std::string_view line, std::size_t& rest, bool& has_time, std::uint64_t& micros) {
   std::size_t i = 0;
@@ -29,6 +55,23 @@ bool parse_prefix(std::string_view line, std::size_t& rest, bool& has_time, std:
     return true;  // no prefix
   }
   ++i;
+  // The usual form, "%zu.%06zu:" with 10 digits of seconds: 8 of them at once.
+  if (i + 18 <= n && line[i + 10] == '.' && line[i + 17] == ':') {
+    const std::int64_t high = eight_digits(line.data() + i);
+    if (high >= 0 && is_digit(line[i + 8]) && is_digit(line[i + 9])) {
+      std::uint64_t us = 0;
+      std::size_t k = i + 11;
+      for (; k < i + 17 && is_digit(line[k]); ++k) us = us * 10 + static_cast<unsigned>(line[k] - '0');
+      if (k == i + 17) {
+        const std::uint64_t secs = static_cast<std::uint64_t>(high) * 100 +
+                                   static_cast<unsigned>(line[i + 8] - '0') * 10 + static_cast<unsigned>(line[i + 9] - '0');
+        micros = secs * 1000000 + us;
+        has_time = true;
+        rest = i + 18;
+        return true;
+      }
+    }
+  }
   std::uint64_t secs = 0, us = 0;
   std::size_t s0 = i;
   while (i < n && is_digit(line[i])) secs = secs * 10 + static_cast<unsigned>(line[i++] - '0');
@@ -296,7 +339,7 @@ void QemuLogImporter::process_line(std::string_view line) {
   const void* space = std::memchr(base, ' ', avail);
   const std::size_t length = space ? static_cast<std::size_t>(static_cast<const char*>(space) - base) : avail;
   NameSlot& cached = name_cache_[name_hash(base, length) % (sizeof name_cache_ / sizeof name_cache_[0])];
-  if (length == 0 || cached.name.size() != length || std::memcmp(cached.name.data(), base, length) != 0) {
+  if (length == 0 || cached.name.size() != length || !same_bytes(cached.name.data(), base, length)) {
     std::size_t name_end = rest;
     while (name_end < line.size() && is_name_char(line[name_end])) ++name_end;
     if (name_end == rest || (name_end < line.size() && line[name_end] != ' ')) {

@@ -166,3 +166,25 @@ TEST(QemuLogFastPath, NameTableCountsEveryTracePointOnce) {
   EXPECT_EQ(s.used.at("vtd_inv_desc_cc_domain"), 5u);
   EXPECT_EQ(s.not_trace_lines, 5u);
 }
+
+TEST(QemuLogFastPath, TimestampPrefixesUsualAndOdd) {
+  TempFile f(".log");
+  f.write(
+      "7@1795550995.574221:vtd_inv_desc_iotlb_global \n"   // the first stamp: time 0
+      "7@1795550995.574300:vtd_inv_desc_iotlb_global \n"   // +79 us
+      "7@1795550996.5:vtd_inv_desc_iotlb_global \n"        // ".5" = 500000 us
+      "7@001795550997.000001:vtd_inv_desc_iotlb_global \n" // 12 digits of seconds
+      "7@1795550990.000000:vtd_inv_desc_iotlb_global \n"   // earlier: the time does not go back
+      "7@17955509a8.000000:vtd_inv_desc_iotlb_global \n"   // not a prefix: not a trace line
+      "7@1795550998.0000001:vtd_inv_desc_iotlb_global \n"  // 7 digits of micros: not a trace line
+      "7@1795550999.123456:vtd_inv_desc_iotlb_global \n"
+      "vtd_inv_desc_iotlb_global \n");                     // no prefix: the time stays
+  QemuLogImporter importer(f.path());
+  std::vector<std::uint64_t> times;
+  TraceEvent e;
+  while (importer.next_into(e)) times.push_back(e.time_ns);
+  const std::vector<std::uint64_t> expected = {0,          79000,      925779000, 1425780000,
+                                               1425780000, 3549235000, 3549235000};
+  EXPECT_EQ(times, expected);
+  EXPECT_EQ(importer.stats().not_trace_lines, 2u);
+}
