@@ -88,8 +88,11 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
       vtd_->attach_pass_through(d.config.pci.source, dom, keeper);
       d.context = "pass-through";
     } else {
-      vtd_->attach(d.config.pci.source, dom, keeper);
-      d.context = "translate";
+      // ATS (device TLB) only with a translated context: TT = 01b, then the device's ATS enable.
+      const bool ats = d.config.ats && static_cast<bool>(ats_enable_);
+      vtd_->attach(d.config.pci.source, dom, keeper, ats);
+      if (ats) ats_enable_(d.config.pci.source);
+      d.context = ats ? "translate+ats" : "translate";
     }
   } else {
     d.context = "none";

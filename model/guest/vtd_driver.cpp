@@ -1,5 +1,6 @@
 #include "vtdsim/guest/vtd_driver.hpp"
 
+#include "vtdsim/core/invalidation_decoder.hpp"
 #include "vtdsim/spec/registers.hpp"
 
 namespace vtdsim::guest {
@@ -58,15 +59,18 @@ bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper) {
   return ok;
 }
 
-void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper, bool device_tlb) {
   if (!tables_->has_domain(domain)) tables_->create_domain(domain, 4);
-  tables_->set_context(source, domain);
+  core::LegacyContextOptions options;
+  options.device_tlb = device_tlb;
+  tables_->set_context(source, domain, options);
+  if (device_tlb) ats_devices_[domain.value].push_back(source);
   if (log_ && log_->enabled()) {
     trace::TraceEvent e;
     e.kind = trace::EventKind::kContext;
     e.source = source;
     e.domain = domain;
-    e.translation_type = core::TranslationType::kUntranslated;
+    e.translation_type = device_tlb ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
     e.levels = 4;
     log_->record(e);
   }
@@ -154,6 +158,7 @@ void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t p
   r.address_mask = static_cast<std::uint8_t>(am);
   r.drain_reads = r.drain_writes = true;
   record_invalidation(r);
+  queue_device_tlb(domain, base, am, false);
   submit(keeper);
 }
 
@@ -166,7 +171,31 @@ void VtdDriver::flush_domain(DomainId domain, tlm_utils::tlm_quantumkeeper& keep
   r.domain = domain;
   r.drain_reads = r.drain_writes = true;
   record_invalidation(r);
+  queue_device_tlb(domain, 0, 0, true);
   submit(keeper);
+}
+
+void VtdDriver::queue_device_tlb(DomainId domain, std::uint64_t base, unsigned am, bool whole) {
+  const auto it = ats_devices_.find(domain.value);
+  if (it == ats_devices_.end()) return;
+  for (const SourceId source : it->second) {
+    core::InvalidationRequest r;
+    r.target = core::InvalidationTarget::kDeviceTlb;
+    r.source = source;
+    r.domain = domain;
+    if (whole) {
+      r.granularity = core::InvalidationGranularity::kDevice;
+    } else {
+      r.granularity = core::InvalidationGranularity::kPage;
+      r.addr = Iova(base);
+      r.address_mask = static_cast<std::uint8_t>(am);
+    }
+    // ADDR with the S-bit size encoding (6.5.2.5), as Linux's qi_flush_dev_iotlb.
+    const core::AtsRange range = core::ats_range(r);
+    queue(qi::make_dev_tlb(source.value, range.addr, range.size_bit));
+    ++counters_.device_tlb_invalidations;
+    record_invalidation(r);
+  }
 }
 
 void VtdDriver::record_invalidation(const core::InvalidationRequest& r) {

@@ -85,7 +85,7 @@ WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, Devi
 DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const GuestConfig&) {
   check_keys(n, path, {"name", "type", "bdf", "translated", "in_dmar_scope", "pass_through_context",
                        "access_platform", "require_access_platform", "iommu_passthrough", "iommu_passthrough_bit",
-                       "event_idx", "indirect", "queue_size", "max_payload", "net", "blk"});
+                       "event_idx", "indirect", "queue_size", "max_payload", "net", "blk", "ats"});
   DeviceConfig d;
   if (!n["name"]) throw ConfigError(path + ".name", "is required");
   d.name = parse_string(n["name"], path + ".name");
@@ -106,6 +106,7 @@ DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const Gu
     else if (v == "auto") d.route = sysc::DmaRoute::kAuto;
     else throw ConfigError(path + ".translated", "expected true, false or auto, got '" + v + "'");
   }
+  if (n["ats"]) d.ats = parse_bool(n["ats"], path + ".ats");
   if (n["in_dmar_scope"]) d.in_dmar_scope = parse_bool(n["in_dmar_scope"], path + ".in_dmar_scope");
   if (n["pass_through_context"]) d.pass_through_context = parse_bool(n["pass_through_context"], path + ".pass_through_context");
   if (n["access_platform"]) d.pci.offer_access_platform = parse_bool(n["access_platform"], path + ".access_platform");
@@ -219,6 +220,13 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
     }
   }
   if (c.devices.empty()) throw ConfigError("platform.devices", "at least one device is required");
+  for (std::size_t i = 0; i < c.devices.size(); ++i) {
+    if (!c.devices[i].ats) continue;
+    const std::string path = "platform.devices[" + std::to_string(i) + "].ats";
+    if (!c.unit.caches.device_tlb.enabled) throw ConfigError(path, "needs iommu.device_tlb.enabled: true");
+    // Device-TLB contexts (TT = 01b, VT-d spec 9.3) need ECAP.DT (11.4.3).
+    if (!c.unit.cap.dt) throw ConfigError(path, "needs iommu.cap.dt: true (ECAP.DT)");
+  }
   if (g && g["refuse_access_platform"]) {
     const YAML::Node r = g["refuse_access_platform"];
     if (!r.IsSequence()) throw ConfigError("guest.refuse_access_platform", "must be a list of device names");
@@ -267,6 +275,7 @@ nlohmann::json to_json(const PlatformConfig& c) {
                     {"translated", sysc::to_string(d.route)},
                     {"in_dmar_scope", d.in_dmar_scope},
                     {"pass_through_context", d.pass_through_context},
+                    {"ats", d.ats},
                     {"access_platform", d.pci.offer_access_platform},
                     {"require_access_platform", d.pci.require_access_platform},
                     {"iommu_passthrough", d.pci.offer_iommu_passthrough},

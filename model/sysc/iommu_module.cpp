@@ -78,7 +78,7 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     request.size = chunk;
     request.access = access;
     request.address_type = ext->address_type;
-    const core::TranslationResult result = unit_.translate(request);
+    const core::TranslationResult result = ats_ ? ats_->dma(request) : unit_.translate(request);
     ++counters_.translations;
     const std::uint64_t done = timing_.complete(now, request, result);
     recorder_.record(request, result, done - now);
@@ -88,6 +88,7 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
       ext->host = result.host;
     }
     if (result.outcome.iotlb_hit) ++counters_.iotlb_hits;
+    if (result.outcome.device_tlb_hit) ++counters_.device_tlb_hits;
     if (!result.outcome.translated) ++counters_.untranslated;
     if (!result.ok()) {
       ext->fault = result.fault;

@@ -3,6 +3,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "vtdsim/config/config_loader.hpp"
+#include "vtdsim/stats/ats_endpoints_json.hpp"
 #include "vtdsim/virtio/virtio_blk_device.hpp"
 #include "vtdsim/virtio/virtio_net_device.hpp"
 
@@ -25,6 +26,14 @@ Platform::Platform(const platform::PlatformConfig& config)
   rc_->mmio_out.bind(iommu_->mmio);
   rc_->add_mmio_window("iommu", config.iommu_base, 0x1000, 0);
   rc_->add_observer(&monitor_);
+  // PCIe ATS (platform.devices[].ats): one device TLB per such device, used once the guest has
+  // given it a device-TLB context and turned its ATS on.
+  for (const platform::DeviceConfig& d : config.devices) {
+    if (!d.ats || ats_) continue;
+    ats_ = std::make_unique<core::AtsEndpoints>(*unit_, config.unit.caches.device_tlb);
+    iommu_->set_ats(ats_.get());
+    guest_->set_ats_enable([this](SourceId source) { ats_->set_enabled(source, true); });
+  }
 
   unsigned port = 1;
   for (const platform::DeviceConfig& d : config.devices) {
@@ -104,7 +113,8 @@ nlohmann::json Platform::stats_json() const {
   const IommuCounters& ic = iommu_->counters();
   const auto& cs = unit_->caches().stats();
   j["iommu"] = {{"requests", ic.requests}, {"translations", ic.translations}, {"faults", ic.faults},
-                {"iotlb_hits", ic.iotlb_hits}, {"untranslated", ic.untranslated},
+                {"iotlb_hits", ic.iotlb_hits}, {"device_tlb_hits", ic.device_tlb_hits},
+                {"untranslated", ic.untranslated},
                 {"mmio_reads", ic.mmio_reads}, {"mmio_writes", ic.mmio_writes},
                 {"iotlb", {{"lookups", cs.iotlb.lookups}, {"hits", cs.iotlb.hits}, {"misses", cs.iotlb.misses},
                            {"invalidated", cs.iotlb.invalidated}}},
@@ -118,12 +128,14 @@ nlohmann::json Platform::stats_json() const {
   j["translation"] = stats::to_json(iommu_->recorder().stats());
   j["translation"]["caches"] = stats::to_json(unit_->caches().stats());
   j["translation"]["timing"] = stats::to_json(iommu_->timing());
+  if (ats_) j["translation"]["device_tlb"].update(stats::to_json(*ats_));
   const auto& vc = guest_->vtd()->counters();
   j["guest"] = {{"booted", guest_->booted()},
                 {"vtd_enabled", guest_->vtd()->enabled()},
                 {"page_invalidations", vc.page_invalidations},
                 {"domain_invalidations", vc.domain_invalidations},
                 {"context_invalidations", vc.context_invalidations},
+                {"device_tlb_invalidations", vc.device_tlb_invalidations},
                 {"wait_descriptors", vc.wait_descriptors},
                 {"wait_timeouts", vc.wait_timeouts},
                 {"queue_errors", vc.queue_errors},

@@ -2,7 +2,10 @@
 // core::AtsEndpoints (exact hit/miss counts, stale entry until `inv devtlb`), and the default
 // configuration (device TLB disabled) replays exactly as before.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <array>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -200,6 +203,36 @@ TEST(AtsReplay, ContextLeavingDevtlbDisablesAtsAndGlobalInvalidationEmptiesEvery
   EXPECT_EQ(d["devices"]["00:05.0"]["invalidated"], 2);
   EXPECT_EQ(d["devices"]["00:05.0"]["entries"], 1);
   EXPECT_EQ(d["total"]["invalidated"], 3);
+}
+
+// `vtdsim replay --config configs/ats.yaml`: the summary line and the JSON.
+TEST(AtsReplay, ReplayCommandPrintsTheDeviceTlbLine) {
+  TempFile trace(".trace");
+  trace.write(kAtsTrace);
+  TempFile json(".json");
+  const std::string cmd = std::string(VTDSIM_BINARY) + " replay " + trace.path() + " --config " +
+                          std::string(VTDSIM_SOURCE_DIR) + "/configs/ats.yaml --json " + json.path() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  EXPECT_NE(out.find("device TLB    5 hits, 3 misses (1 devices with ATS, 1 entries invalidated)"), std::string::npos)
+      << out;
+  const nlohmann::json j = nlohmann::json::parse(json.read());
+  EXPECT_EQ(j["device_tlb"]["devices"]["00:03.0"]["hits"], 5);
+  // Without the configuration: no device TLB, no such line.
+  const std::string plain = std::string(VTDSIM_BINARY) + " replay " + trace.path() + " 2>&1";
+  p = ::popen(plain.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  out.clear();
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  ::pclose(p);
+  EXPECT_EQ(out.find("device TLB"), std::string::npos) << out;
+  EXPECT_NE(out.find("faults        2"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -157,6 +157,15 @@ void run_replay(const ReplayArgs& a) {
   std::snprintf(buf, sizeof buf, "IOTLB         %.2f%% hit rate (%llu hits, %llu misses)\n", percent(hits, hits + misses),
                 static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses));
   std::cout << buf;
+  if (j["device_tlb"].contains("total")) {  // iommu.device_tlb.enabled: devices with ATS
+    const auto& t = j["device_tlb"]["total"];
+    std::snprintf(buf, sizeof buf, "device TLB    %llu hits, %llu misses (%llu devices with ATS, %llu entries invalidated)\n",
+                  static_cast<unsigned long long>(t["hits"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(t["misses"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(j["device_tlb"]["devices_enabled"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(t["invalidated"].get<std::uint64_t>()));
+    std::cout << buf;
+  }
   std::snprintf(buf, sizeof buf, "walks         %llu (%llu memory reads)\n", static_cast<unsigned long long>(walks),
                 static_cast<unsigned long long>(j["walk"]["reads"]["total"].get<std::uint64_t>()));
   std::cout << buf;

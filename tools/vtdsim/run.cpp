@@ -71,6 +71,16 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
     if (d.contains("probed") && !d["probed"].get<bool>()) std::printf("         driver did not bind (FEATURES_OK refused)\n");
     print_mismatch(it.key(), d, count);
   }
+  const nlohmann::json& dt = j["translation"]["device_tlb"];
+  if (dt.contains("total")) {  // devices with ATS (platform.devices[].ats)
+    const nlohmann::json& t = dt["total"];
+    std::printf("device TLB (ATS, %llu devices): %llu hits, %llu misses, %llu translation requests, %llu invalidated\n",
+                static_cast<unsigned long long>(dt["devices_enabled"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(t["hits"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(t["misses"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(t["translation_requests"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(t["invalidated"].get<std::uint64_t>()));
+  }
   const nlohmann::json& g = j["guest"];
   std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n",
               static_cast<unsigned long long>(g["page_invalidations"].get<std::uint64_t>()),

@@ -4,6 +4,7 @@
 // virtqueues and the DMA API, and a flush-queue timer for the lazy policy.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -68,6 +69,9 @@ class GuestOs : public sc_core::sc_module {
   GuestOs(sc_core::sc_module_name name, const platform::PlatformConfig& config, GuestMemory& memory,
           platform::DmaMonitor* monitor, platform::EventLog* log);
   void add_device(const platform::DeviceConfig& config, virtio::VirtioPciDevice* device);
+  // Called when the guest turns ATS on in a device (the ATS Control register's Enable bit, PCIe
+  // ATS capability): for devices with `ats` that get a translated (TT = 01b) context.
+  void set_ats_enable(std::function<void(SourceId)> enable) { ats_enable_ = std::move(enable); }
 
   std::vector<std::unique_ptr<GuestDevice>>& devices() { return devices_; }
   VtdDriver* vtd() { return vtd_.get(); }
@@ -92,6 +96,7 @@ class GuestOs : public sc_core::sc_module {
   std::unique_ptr<VtdDriver> vtd_;
   std::vector<std::unique_ptr<GuestDevice>> devices_;
   bool booted_ = false;
+  std::function<void(SourceId)> ats_enable_;
 };
 
 }  // namespace vtdsim::guest

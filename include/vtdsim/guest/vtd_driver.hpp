@@ -5,7 +5,9 @@
 // descriptors followed by an invalidation wait descriptor whose status write the driver polls.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -28,6 +30,7 @@ struct VtdDriverCounters {
   std::uint64_t submissions = 0;            // IQT writes
   std::uint64_t wait_timeouts = 0;          // wait status never written
   std::uint64_t queue_errors = 0;           // FSTS.IQE seen
+  std::uint64_t device_tlb_invalidations = 0;  // dev_tlb_inv_dsc descriptors (ATS devices)
 };
 
 class VtdDriver {
@@ -43,7 +46,11 @@ class VtdDriver {
   std::uint64_t ecap() const { return ecap_; }
 
   // Context entries (legacy mode): translate through `domain`'s table, or pass-through (TT=10b).
-  void attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
+  // device_tlb: the device uses ATS: TT = 01b (VT-d spec 9.3), and every later IOTLB flush of the
+  // domain is followed by a dev_tlb_inv_dsc of the same range for the device (6.5.2.5; the IOTLB
+  // first, so the device cannot refetch the stale translation from it, as Linux's
+  // iommu_flush_dev_iotlb after qi_flush_iotlb).
+  void attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper, bool device_tlb = false);
   void attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
 
   // Second-level mappings (TableBuilder), recorded as trace map/unmap events.
@@ -63,6 +70,9 @@ class VtdDriver {
   void queue(const spec::qi::Descriptor& d);
   void submit(tlm_utils::tlm_quantumkeeper& keeper);  // adds the wait descriptor, writes IQT, polls
   void record_invalidation(const core::InvalidationRequest& r);
+  // dev_tlb_inv_dsc for each ATS device of `domain`: pages [base, base + 2^am * 4K), or (whole)
+  // the whole address space.
+  void queue_device_tlb(DomainId domain, std::uint64_t base, unsigned am, bool whole);
   void gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils::tlm_quantumkeeper& keeper, bool& ok);
 
   GuestMemory& memory_;
@@ -77,6 +87,7 @@ class VtdDriver {
   std::uint64_t cap_ = 0, ecap_ = 0;
   bool enabled_ = false;
   VtdDriverCounters counters_;
+  std::map<std::uint16_t, std::vector<SourceId>> ats_devices_;  // domain -> devices with ATS (TT = 01b)
 };
 
 }  // namespace vtdsim::guest

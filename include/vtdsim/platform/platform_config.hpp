@@ -46,6 +46,9 @@ struct DeviceConfig {
   bool in_dmar_scope = true;                       // what it advertises to the guest
   bool pass_through_context = false;               // guest programs TT=10b for this device
   bool refuse_access_platform = false;             // guest driver refuses VIRTIO_F_ACCESS_PLATFORM
+  bool ats = false;                                // PCIe ATS: the device has a device TLB (geometry
+                                                   // iommu.device_tlb); the guest uses it (TT = 01b)
+                                                   // when it gives the device a translated context
   std::uint64_t bar_base = 0;                      // assigned by the loader
   virtio::VirtioPciConfig pci;
   virtio::NetDeviceConfig net;

@@ -15,6 +15,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "vtdsim/core/ats_endpoints.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
 #include "vtdsim/stats/stats_recorder.hpp"
@@ -27,6 +28,7 @@ struct IommuCounters {
   std::uint64_t translations = 0;     // translate() calls (one per page touched)
   std::uint64_t faults = 0;           // requests answered with an error
   std::uint64_t iotlb_hits = 0;
+  std::uint64_t device_tlb_hits = 0;  // answered by the device's own TLB (ATS)
   std::uint64_t untranslated = 0;     // pass-through or TE=0
   std::uint64_t mmio_reads = 0, mmio_writes = 0;
   std::uint64_t busy_cycles = 0;      // sum of translation latencies (cycles)
@@ -44,6 +46,12 @@ class IommuModule : public sc_core::sc_module {
 
   IommuModule(sc_core::sc_module_name name, core::RemappingUnit& unit);
 
+  // Devices with ATS (platform.devices[].ats): their DMA goes through `ats` (device-TLB lookup,
+  // translated request on a hit, translation request on a miss) instead of straight to the unit.
+  // The device TLBs live in the devices; this is where their requests meet the unit, and
+  // AtsEndpoints sends every device's requests to the unit unchanged unless its ATS is enabled.
+  void set_ats(core::AtsEndpoints* ats) { ats_ = ats; }
+  const core::AtsEndpoints* ats() const { return ats_; }
   core::RemappingUnit& unit() { return unit_; }
   const IommuCounters& counters() const { return counters_; }
   // Per-translation statistics in the same layout as `vtdsim replay` (stats::StatsRecorder).
@@ -61,6 +69,7 @@ class IommuModule : public sc_core::sc_module {
   void update_fault_line();
 
   core::RemappingUnit& unit_;
+  core::AtsEndpoints* ats_ = nullptr;
   timing::TimingModel timing_;
   stats::StatsRecorder recorder_;
   IommuCounters counters_;

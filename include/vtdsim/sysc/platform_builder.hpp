@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vtdsim/core/ats_endpoints.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/guest/guest_os.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
@@ -44,6 +45,8 @@ class Platform {
   const platform::PlatformConfig& config() const { return config_; }
   mem::SparseMemory& memory() { return memory_; }
   core::RemappingUnit& unit() { return *unit_; }
+  // The devices' side of ATS; nullptr unless a device has `ats: true`.
+  const core::AtsEndpoints* ats() const { return ats_.get(); }
   IommuModule& iommu() { return *iommu_; }
   RootComplex& root_complex() { return *rc_; }
   guest::GuestOs& guest() { return *guest_; }
@@ -57,6 +60,7 @@ class Platform {
   platform::PlatformConfig config_;
   mem::SparseMemory memory_;
   std::unique_ptr<core::RemappingUnit> unit_;
+  std::unique_ptr<core::AtsEndpoints> ats_;  // device TLBs of the devices with ATS
   platform::EventLog log_;
   platform::DmaMonitor monitor_;
   std::unique_ptr<guest::GuestMemory> guest_memory_;
