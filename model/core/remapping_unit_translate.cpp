@@ -2,6 +2,8 @@
 // caching, 7.1 fault conditions): TE check, context resolution (context cache or table reads),
 // pass-through, IOTLB, paging-structure caches and the second-level walk, fault recording.
 // No allocation and no exceptions on this path.
+#include <optional>
+
 #include "vtdsim/core/context_resolver.hpp"
 #include "vtdsim/core/page_walker.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
@@ -99,7 +101,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
 
   // Context: context cache, else the tables. On a hit the cached entry is used in place (the
   // context arrays are not written again before this translation ends).
-  cache::ContextCacheEntry resolved_entry;
+  std::optional<cache::ContextCacheEntry> resolved_entry;  // constructed only on a miss
   const cache::ContextCacheEntry* ctx = caches_.find_context(request.source, request.pasid);
   if (ctx != nullptr) {
     // Requests with a PASID are looked up in the PASID cache, others in the context cache (the
@@ -110,9 +112,8 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     const ContextResolver resolver(cap, memory_);
     const ContextResolution resolved =
         resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
-    resolved_entry = resolved.entry;
-    ctx = &resolved_entry;
-    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(resolved_entry);
+    ctx = &resolved_entry.emplace(resolved.entry);
+    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(*ctx);
   }
   const cache::ContextCacheEntry& context = *ctx;
   fpd = context.fault_processing_disabled;

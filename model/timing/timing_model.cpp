@@ -20,7 +20,10 @@ void TimingModel::reset() {
   any_issue_ = false;
 }
 
-std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const {
+namespace {
+// Cost of the lookup part of one translation; inlined into complete() (per-translation path).
+[[gnu::always_inline]] inline std::uint64_t lookup_cost(const config::TimingConfig& config,
+                                                       const core::TranslationResult& r) {
   const core::CacheOutcome& o = r.outcome;
   std::uint64_t c = 0;
   bool context_reads = false;
@@ -28,15 +31,18 @@ std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const
     if (rd.kind != core::WalkReadKind::kPagingEntry) context_reads = true;
   }
   if (o.context_cache_hit || o.pasid_cache_hit) {
-    c += config_.context_cache_hit;
+    c += config.context_cache_hit;
   } else if (context_reads) {
-    c += config_.context_cache_miss;
+    c += config.context_cache_miss;
   }
   if (o.device_tlb_hit) return c;
-  if (o.iotlb_hit || o.walk_start_level > 0) c += config_.iotlb_hit;
-  if (o.psc_hit_level > 0) c += config_.psc_hit;
+  if (o.iotlb_hit || o.walk_start_level > 0) c += config.iotlb_hit;
+  if (o.psc_hit_level > 0) c += config.psc_hit;
   return c;
 }
+}  // namespace
+
+std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const { return lookup_cost(config_, r); }
 
 const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
                                                         std::uint32_t pasid, std::uint64_t iova) const {
@@ -70,7 +76,7 @@ std::uint64_t TimingModel::complete(std::uint64_t issue, const core::Translation
   any_issue_ = true;
   ++stats_.translations;
   const core::CacheOutcome& o = result.outcome;
-  const std::uint64_t ready = issue + lookup_cycles(result);
+  const std::uint64_t ready = issue + lookup_cost(config_, result);
   std::uint64_t done = ready;
 
   const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
