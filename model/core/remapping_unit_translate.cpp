@@ -2,6 +2,8 @@
 // caching, 7.1 fault conditions): TE check, context resolution (context cache or table reads),
 // pass-through, IOTLB, paging-structure caches and the second-level walk, fault recording.
 // No allocation and no exceptions on this path.
+#include <optional>
+
 #include "vtdsim/core/context_resolver.hpp"
 #include "vtdsim/core/page_walker.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
@@ -60,30 +62,45 @@ FaultReason cached_fault_reason(FaultReason stored, Access access) {
 
 }  // namespace
 
+// Fills a faulted result and records the fault unless fault processing is disabled (FPD).
+void RemappingUnit::fail_translation(const TranslationRequest& request, TranslationResult& result,
+                                     FaultReason reason, bool fpd) {
+  result.fault = reason;
+  result.host = HostAddr{};
+  result.page_size = 0;
+  result.perms = Perms{};
+  if (!fpd) {
+    FaultRecord record;
+    record.source = request.source;
+    record.pasid = request.pasid;
+    record.address = request.iova.value & ~kPageOffsetMask;
+    record.access = request.access;
+    record.reason = reason;
+    record.address_type = request.address_type;
+    faults_.record(record);
+  }
+}
+
+// The translation of a leaf (an IOTLB entry or a walk's result): permission check, host address.
+void RemappingUnit::finish_translation(const TranslationRequest& request, TranslationResult& result,
+                                       const cache::IotlbEntry& leaf, bool scalable, bool fpd) {
+  const std::uint64_t page_size = 1ull << leaf.page_shift;
+  if (!leaf.perms.allows(request.access)) {
+    fail_translation(request, result, permission_fault(scalable, request.access), fpd);
+    return;
+  }
+  result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
+  result.page_size = page_size;
+  result.perms = leaf.perms;
+  result.outcome.translated = true;
+}
+
+// Every path fills `result` in place and returns the named `result`, so it is constructed in the
+// caller's slot (NRVO): returning a copy would copy the whole result (WalkReads included). The
+// common case (context-cache hit, IOTLB hit) stays in this function; context resolution from the
+// tables and the page walk are out of line (resolve_context, walk_and_fill).
 TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   TranslationResult result;
-  const Access access = request.access;
-  bool fpd = false;
-
-  // fail/finish fill `result` in place and every path returns the named `result`, so it is
-  // constructed in the caller's slot (NRVO): returning a reference here would copy the whole
-  // result (WalkReads included) on every translation.
-  auto fail = [&](FaultReason reason) {
-    result.fault = reason;
-    result.host = HostAddr{};
-    result.page_size = 0;
-    result.perms = Perms{};
-    if (!fpd) {
-      FaultRecord record;
-      record.source = request.source;
-      record.pasid = request.pasid;
-      record.address = request.iova.value & ~kPageOffsetMask;
-      record.access = access;
-      record.reason = reason;
-      record.address_type = request.address_type;
-      faults_.record(record);
-    }
-  };
 
   // Remapping disabled (GSTS.TES = 0): DMA goes to the address the device issued.
   if (!registers_.translation_enabled()) {
@@ -91,15 +108,14 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     return result;
   }
   const bool scalable = registers_.scalable_mode();
-  const config::CapabilityConfig& cap = config_.cap;
   if (!scalable && request.pasid.present()) {
-    fail(FaultReason::kSmLegacyRequestWithPasid);
+    fail_translation(request, result, FaultReason::kSmLegacyRequestWithPasid, false);
     return result;
   }
 
   // Context: context cache, else the tables. On a hit the cached entry is used in place (the
   // context arrays are not written again before this translation ends).
-  cache::ContextCacheEntry resolved_entry;
+  std::optional<cache::ContextCacheEntry> resolved_entry;  // constructed only on a miss
   const cache::ContextCacheEntry* ctx = caches_.find_context(request.source, request.pasid);
   if (ctx != nullptr) {
     // Requests with a PASID are looked up in the PASID cache, others in the context cache (the
@@ -107,24 +123,20 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     result.outcome.context_cache_hit = !request.pasid.present();
     result.outcome.pasid_cache_hit = request.pasid.present();
   } else {
-    const ContextResolver resolver(cap, memory_);
-    const ContextResolution resolved =
-        resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
-    resolved_entry = resolved.entry;
-    ctx = &resolved_entry;
-    if (resolved.ok() || (cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(resolved_entry);
+    ctx = &resolve_context(request, scalable, result, resolved_entry);
   }
   const cache::ContextCacheEntry& context = *ctx;
-  fpd = context.fault_processing_disabled;
+  const bool fpd = context.fault_processing_disabled;
   if (context.fault != FaultReason::kNone) {
-    fail(context.fault);
+    fail_translation(request, result, context.fault, fpd);
     return result;
   }
   result.domain = context.domain;
 
   // Request address type against the context (legacy TT, spec 9.3; scalable DTE, spec 9.4).
   if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
-    fail(scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked);
+    fail_translation(request, result, scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked,
+                     fpd);
     return result;
   }
   if (request.address_type == AddressType::kTranslated) {
@@ -138,39 +150,47 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   }
 
   // Input-address width: above 2^X - 1, X = min(MGAW, AGAW of the table), faults (4h / SGN.5).
-  const unsigned levels = context.levels;
-  unsigned width = spec::agaw_bits(levels);
-  if (cap.mgaw < width) width = cap.mgaw;
+  unsigned width = spec::agaw_bits(context.levels);
+  if (config_.cap.mgaw < width) width = config_.cap.mgaw;
   if (width < 64 && (request.iova.value >> width) != 0) {
-    fail(scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw);
+    fail_translation(request, result, scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw,
+                     fpd);
     return result;
   }
 
-  const DomainId domain = context.domain;
-  const Pasid tag = context.tag_pasid;
-  auto finish = [&](const cache::IotlbEntry& leaf) {
-    const std::uint64_t page_size = 1ull << leaf.page_shift;
-    if (!leaf.perms.allows(access)) {
-      fail(permission_fault(scalable, access));
-      return;
-    }
-    result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
-    result.page_size = page_size;
-    result.perms = leaf.perms;
-    result.outcome.translated = true;
-  };
-
-  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, domain, tag, request.iova)) {
+  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
     result.outcome.iotlb_hit = true;
     if (hit->fault != FaultReason::kNone) {
-      fail(cached_fault_reason(hit->fault, access));
+      fail_translation(request, result, cached_fault_reason(hit->fault, request.access), fpd);
       return result;
     }
-    finish(*hit);
+    finish_translation(request, result, *hit, scalable, fpd);
     return result;
   }
+  walk_and_fill(request, context, scalable, result);
+  return result;
+}
 
-  // Page walk, from the deepest paging-structure-cache entry if one covers the address.
+const cache::ContextCacheEntry& RemappingUnit::resolve_context(const TranslationRequest& request, bool scalable,
+                                                                TranslationResult& result,
+                                                                std::optional<cache::ContextCacheEntry>& slot) {
+  const ContextResolver resolver(config_.cap, memory_);
+  const ContextResolution resolved =
+      resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
+  const cache::ContextCacheEntry& entry = slot.emplace(resolved.entry);
+  if (resolved.ok() || (config_.cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(entry);
+  return entry;
+}
+
+// IOTLB miss: page walk, from the deepest paging-structure-cache entry if one covers the address;
+// fills the paging-structure caches and the IOTLB.
+void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache::ContextCacheEntry& context,
+                                  bool scalable, TranslationResult& result) {
+  const config::CapabilityConfig& cap = config_.cap;
+  const unsigned levels = context.levels;
+  const DomainId domain = context.domain;
+  const Pasid tag = context.tag_pasid;
+  const bool fpd = context.fault_processing_disabled;
   WalkStart start{context.table_root, static_cast<std::uint8_t>(levels), Perms{true, true}};
   cache::PscEntry cached;
   if (caches_.find_walk_start(domain, tag, request.iova, levels, cached) && cached.level >= 2 &&
@@ -198,7 +218,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   leaf.domain = domain;
   leaf.pasid = tag;
   if (walked.fault != WalkFault::kNone) {
-    const FaultReason reason = walk_fault_reason(walked.fault, scalable, access);
+    const FaultReason reason = walk_fault_reason(walked.fault, scalable, request.access);
     // CAP.CM=1: not-present and erroneous translations may be cached (as a 4 KiB negative entry).
     if (cap.caching_mode && (walked.fault == WalkFault::kNotPresent || walked.fault == WalkFault::kReserved)) {
       leaf.iova_base = request.iova.value & ~kPageOffsetMask;
@@ -207,8 +227,8 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
       leaf.fault = reason;
       caches_.fill_iotlb(leaf);
     }
-    fail(reason);
-    return result;
+    fail_translation(request, result, reason, fpd);
+    return;
   }
   leaf.page_shift = walked.page_shift;
   leaf.level = walked.leaf_level;
@@ -216,8 +236,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
   leaf.host_base = walked.page_base;
   leaf.perms = walked.perms;
   caches_.fill_iotlb(leaf);
-  finish(leaf);
-  return result;
+  finish_translation(request, result, leaf, scalable, fpd);
 }
 
 }  // namespace vtdsim::core

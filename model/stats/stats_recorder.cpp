@@ -132,6 +132,13 @@ void StatsRecorder::record(const core::TranslationRequest& req, const core::Tran
     ++dom.iotlb_hits;
     return;
   }
+  record_general(req, res, latency);
+}
+
+void StatsRecorder::record_general(const core::TranslationRequest& req, const core::TranslationResult& res,
+                                   std::uint64_t latency) {
+  TranslationStats& s = stats_;
+  const core::CacheOutcome& o = res.outcome;
   const bool fault = res.fault != spec::FaultReason::kNone;
   const bool walked = o.walk_start_level > 0;
   const bool hit = o.iotlb_hit;

@@ -20,7 +20,10 @@ void TimingModel::reset() {
   any_issue_ = false;
 }
 
-std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const {
+namespace {
+// Cost of the lookup part of one translation; inlined into complete() (per-translation path).
+[[gnu::always_inline]] inline std::uint64_t lookup_cost(const config::TimingConfig& config,
+                                                       const core::TranslationResult& r) {
   const core::CacheOutcome& o = r.outcome;
   std::uint64_t c = 0;
   bool context_reads = false;
@@ -28,15 +31,18 @@ std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const
     if (rd.kind != core::WalkReadKind::kPagingEntry) context_reads = true;
   }
   if (o.context_cache_hit || o.pasid_cache_hit) {
-    c += config_.context_cache_hit;
+    c += config.context_cache_hit;
   } else if (context_reads) {
-    c += config_.context_cache_miss;
+    c += config.context_cache_miss;
   }
   if (o.device_tlb_hit) return c;
-  if (o.iotlb_hit || o.walk_start_level > 0) c += config_.iotlb_hit;
-  if (o.psc_hit_level > 0) c += config_.psc_hit;
+  if (o.iotlb_hit || o.walk_start_level > 0) c += config.iotlb_hit;
+  if (o.psc_hit_level > 0) c += config.psc_hit;
   return c;
 }
+}  // namespace
+
+std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const { return lookup_cost(config_, r); }
 
 const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
                                                         std::uint32_t pasid, std::uint64_t iova) const {
@@ -70,47 +76,55 @@ std::uint64_t TimingModel::complete(std::uint64_t issue, const core::Translation
   any_issue_ = true;
   ++stats_.translations;
   const core::CacheOutcome& o = result.outcome;
-  const std::uint64_t ready = issue + lookup_cycles(result);
-  std::uint64_t done = ready;
-
+  const std::uint64_t ready = issue + lookup_cost(config_, result);
   const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
-  const Inflight* pending = nullptr;
-  // (issue >= inflight_max_done_: every fill completed by now, nothing to join; checked here so
-  // that the common case makes no call)
-  if (config_.merge_pending_walks && page_lookup && issue < inflight_max_done_) {
-    pending = find_inflight(issue, result.domain.value, request.pasid.value, request.iova.value);
-  }
-
-  if (pending != nullptr) {
-    ++stats_.merged;
-    done = std::max(ready, pending->done);
-  } else if (result.walk.count > 0) {
-    auto walker = std::min_element(walker_free_.begin(), walker_free_.end());
-    const std::uint64_t start = std::max(ready, *walker);
-    const std::uint64_t busy = std::uint64_t{result.walk.count} * read_cycles();
-    done = start + busy;
-    *walker = done;
-    ++stats_.walks;
-    stats_.walk_reads += result.walk.count;
-    stats_.walker_busy_cycles += busy;
-    if (start > ready) {
-      ++stats_.queued;
-      stats_.queue_cycles += start - ready;
-      stats_.max_queue_cycles = std::max(stats_.max_queue_cycles, start - ready);
-    }
-    if (o.walk_start_level > 0) {
-      Inflight f;
-      f.size = result.page_size ? result.page_size : kPageSize4K;
-      f.base = request.iova.value & ~(f.size - 1);
-      f.done = done;
-      f.pasid = request.pasid.value;
-      f.domain = result.domain.value;
-      f.valid = true;
-      add_inflight(issue, f);
-    }
+  // A walk to join (issue >= inflight_max_done_: every fill completed by now, nothing to join) or
+  // memory reads of its own: see complete_walk. Otherwise the lookup cost is all.
+  std::uint64_t done = ready;
+  if ((config_.merge_pending_walks && page_lookup && issue < inflight_max_done_) || result.walk.count > 0) {
+    done = complete_walk(issue, ready, page_lookup, request, result);
   }
   stats_.last_completion = std::max(stats_.last_completion, done);
   latency_.record(done - issue);
+  return done;
+}
+
+std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,
+                                         const core::TranslationRequest& request,
+                                         const core::TranslationResult& result) {
+  const core::CacheOutcome& o = result.outcome;
+  const Inflight* pending = nullptr;
+  if (config_.merge_pending_walks && page_lookup) {
+    pending = find_inflight(issue, result.domain.value, request.pasid.value, request.iova.value);
+  }
+  if (pending != nullptr) {
+    ++stats_.merged;
+    return std::max(ready, pending->done);
+  }
+  if (result.walk.count == 0) return ready;
+  auto walker = std::min_element(walker_free_.begin(), walker_free_.end());
+  const std::uint64_t start = std::max(ready, *walker);
+  const std::uint64_t busy = std::uint64_t{result.walk.count} * read_cycles();
+  const std::uint64_t done = start + busy;
+  *walker = done;
+  ++stats_.walks;
+  stats_.walk_reads += result.walk.count;
+  stats_.walker_busy_cycles += busy;
+  if (start > ready) {
+    ++stats_.queued;
+    stats_.queue_cycles += start - ready;
+    stats_.max_queue_cycles = std::max(stats_.max_queue_cycles, start - ready);
+  }
+  if (o.walk_start_level > 0) {
+    Inflight f;
+    f.size = result.page_size ? result.page_size : kPageSize4K;
+    f.base = request.iova.value & ~(f.size - 1);
+    f.done = done;
+    f.pasid = request.pasid.value;
+    f.domain = result.domain.value;
+    f.valid = true;
+    add_inflight(issue, f);
+  }
   return done;
 }
 

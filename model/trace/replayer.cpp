@@ -64,33 +64,45 @@ void Replayer::ensure_domain(DomainId domain, unsigned levels, bool from_context
 void Replayer::apply(const TraceEvent& e) {
   if (counters_.events == 0) counters_.first_time_ns = e.time_ns;
   counters_.last_time_ns = e.time_ns;
+  const std::uint64_t issue = static_cast<std::uint64_t>(static_cast<double>(e.time_ns) * config_.timing.clock_ghz);
+  if (e.kind == EventKind::kDma) {
+    apply_dma(e, issue);
+  } else {
+    apply_software_event(e, issue);
+  }
+  ++counters_.events;
+}
+
+// One DMA: a translation per 4 KiB page it touches, each through the timing model and the recorder.
+void Replayer::apply_dma(const TraceEvent& e, std::uint64_t issue) {
+  ++counters_.dma;
+  core::TranslationRequest req;
+  req.source = e.source;
+  req.pasid = e.pasid;
+  req.access = e.access;
+  std::uint64_t addr = e.iova.value;
+  std::uint64_t remaining = e.size ? e.size : 1;
+  while (remaining > 0) {
+    const std::uint64_t in_page = kPageSize4K - (addr & (kPageSize4K - 1));
+    const std::uint64_t chunk = remaining < in_page ? remaining : in_page;
+    req.iova = Iova(addr);
+    req.size = static_cast<std::uint32_t>(chunk);
+    const core::TranslationResult result = ats_ ? ats_->dma(req) : unit_->translate(req);
+    const std::uint64_t done = timing_->complete(issue, req, result);
+    recorder_->record(req, result, done - issue);
+    ++counters_.translations;
+    if (callback_) callback_(TranslationObservation{e, req, result, issue, done});
+    remaining -= chunk;
+    addr += chunk;
+  }
+}
+
+// Maps, unmaps, contexts and invalidations: what software changes in the tables and caches.
+void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
   core::TableBuilder& b = tables_->builder;
-  const double ghz = config_.timing.clock_ghz;
-  const std::uint64_t issue = static_cast<std::uint64_t>(static_cast<double>(e.time_ns) * ghz);
   switch (e.kind) {
-    case EventKind::kDma: {
-      ++counters_.dma;
-      core::TranslationRequest req;
-      req.source = e.source;
-      req.pasid = e.pasid;
-      req.access = e.access;
-      std::uint64_t addr = e.iova.value;
-      std::uint64_t remaining = e.size ? e.size : 1;
-      while (remaining > 0) {
-        const std::uint64_t in_page = kPageSize4K - (addr & (kPageSize4K - 1));
-        const std::uint64_t chunk = remaining < in_page ? remaining : in_page;
-        req.iova = Iova(addr);
-        req.size = static_cast<std::uint32_t>(chunk);
-        const core::TranslationResult result = ats_ ? ats_->dma(req) : unit_->translate(req);
-        const std::uint64_t done = timing_->complete(issue, req, result);
-        recorder_->record(req, result, done - issue);
-        ++counters_.translations;
-        if (callback_) callback_(TranslationObservation{e, req, result, issue, done});
-        remaining -= chunk;
-        addr += chunk;
-      }
-      break;
-    }
+    case EventKind::kDma:
+      break;  // apply_dma
     case EventKind::kMap:
       ensure_domain(e.domain, default_levels(config_.cap), false);
       b.map(e.domain, e.iova, e.host, e.size, e.perms, e.page_size);
@@ -130,7 +142,6 @@ void Replayer::apply(const TraceEvent& e) {
       break;
     }
   }
-  ++counters_.events;
 }
 
 std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::uint64_t)>& progress) {

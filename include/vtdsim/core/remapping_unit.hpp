@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "vtdsim/cache/translation_caches.hpp"
 #include "vtdsim/config/unit_config.hpp"
@@ -66,6 +67,18 @@ class RemappingUnit {
   const CommandCounters& commands() const { return commands_; }
 
  private:
+  // Parts of translate() (model/core/remapping_unit_translate.cpp). The hit path stays in
+  // translate(); context resolution and the walk are out of line.
+  void fail_translation(const TranslationRequest& request, TranslationResult& result, spec::FaultReason reason,
+                        bool fpd);
+  void finish_translation(const TranslationRequest& request, TranslationResult& result, const cache::IotlbEntry& leaf,
+                          bool scalable, bool fpd);
+  [[gnu::noinline]] const cache::ContextCacheEntry& resolve_context(const TranslationRequest& request, bool scalable,
+                                                                     TranslationResult& result,
+                                                                     std::optional<cache::ContextCacheEntry>& slot);
+  [[gnu::noinline]] void walk_and_fill(const TranslationRequest& request, const cache::ContextCacheEntry& context,
+                                       bool scalable, TranslationResult& result);
+
   // Register side effects (model/core/remapping_unit_registers.cpp).
   void process_invalidation_queue();
   std::uint32_t read32(std::uint32_t offset);

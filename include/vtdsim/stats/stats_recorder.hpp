@@ -109,6 +109,10 @@ class StatsRecorder {
   void reset();
 
  private:
+  // Everything but the plain-hit fast path of record(); out of line so that the fast path keeps
+  // a short prologue.
+  [[gnu::noinline]] void record_general(const core::TranslationRequest& request, const core::TranslationResult& result,
+                                        std::uint64_t latency);
   // Inline fast path (the flow was seen before); add_* appends a new flow.
   FlowCounters& device_slot(SourceId s) {
     const std::uint32_t i = device_index_[s.value];

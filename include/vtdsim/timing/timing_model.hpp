@@ -99,6 +99,11 @@ class TimingModel {
   };
   const Inflight* find_inflight(std::uint64_t issue, std::uint16_t domain, std::uint32_t pasid,
                                 std::uint64_t iova) const;
+  // The part of complete() for a request that joins a pending walk or walks itself (out of line:
+  // the common IOTLB hit does not need it).
+  [[gnu::noinline]] std::uint64_t complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,
+                                                const core::TranslationRequest& request,
+                                                const core::TranslationResult& result);
   void add_inflight(std::uint64_t issue, const Inflight& fill);
 
   config::TimingConfig config_;

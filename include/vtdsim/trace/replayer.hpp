@@ -114,6 +114,8 @@ class Replayer {
   const core::AtsEndpoints* ats() const { return ats_.get(); }
 
  private:
+  void apply_dma(const TraceEvent& e, std::uint64_t issue);
+  [[gnu::noinline]] void apply_software_event(const TraceEvent& e, std::uint64_t issue);
   struct Tables;
   void ensure_domain(DomainId domain, unsigned levels_hint, bool from_context);
 
