@@ -251,7 +251,22 @@ bool BinaryTraceReader::refill() {
   return got > 0;
 }
 
+// Fast path: a whole valid record is buffered. Everything else (refills, the end, errors) is in
+// next_slow, out of line, so this path keeps a short prologue.
 bool BinaryTraceReader::next(TraceEvent& out) {
+  if (__builtin_expect(end_ - begin_ >= sizeof(BinaryRecord), 1)) {
+    const unsigned char* p = data_ + begin_;
+    if (__builtin_expect(record_valid(p), 1)) {
+      fill_event(p, out);
+      begin_ += sizeof(BinaryRecord);
+      ++records_;
+      return true;
+    }
+  }
+  return next_slow(out);
+}
+
+bool BinaryTraceReader::next_slow(TraceEvent& out) {
   if (end_ - begin_ < sizeof(BinaryRecord)) {
     while (end_ - begin_ < sizeof(BinaryRecord) && refill()) {
     }

@@ -109,6 +109,7 @@ class BinaryTraceReader final : public TraceSource {
 
  private:
   struct Mapping;
+  [[gnu::noinline]] bool next_slow(TraceEvent& out);
   bool refill();
   void read_header();
   [[noreturn]] void fail(const std::string& what, std::uint64_t record) const;
