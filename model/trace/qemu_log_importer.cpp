@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <sstream>
 #include <vector>
 
@@ -308,19 +309,44 @@ const std::pair<const std::string_view, QemuLogImporter::NameEntry>& QemuLogImpo
   return *names_.emplace(std::string_view(counter->first), entry).first;
 }
 
-std::uint64_t QemuLogImporter::field(std::string_view name, const char* key) const {
+std::uint64_t QemuLogImporter::value(std::string_view name, std::string_view key, std::string_view v) const {
+  const CNumber x = c_strtoull(v);
+  if (v.empty() || !x.whole || x.overflow || v[0] == '-')
+    fail(std::string(name) + ": bad value " + quoted(v) + " for " + quoted(key));
+  return x.value;
+}
+
+std::uint64_t QemuLogImporter::field(std::string_view name, std::string_view key) const {
   // "key value" pairs: value after the first token `key`.
   const std::vector<std::string_view>& tok = tokens_;
-  for (std::size_t i = 0; i + 1 < token_count_; ++i) {
-    if (tok[i] == key) {
-      const std::string_view v = tok[i + 1];
-      const CNumber x = c_strtoull(v);
-      if (v.empty() || !x.whole || x.overflow || v[0] == '-')
-        fail(std::string(name) + ": bad value " + quoted(v) + " for '" + key + "'");
-      return x.value;
+  for (std::size_t i = 0; i + 1 < token_count_; ++i)
+    if (tok[i] == key) return value(name, key, tok[i + 1]);
+  fail(std::string(name) + ": missing " + quoted(key));
+}
+
+// QEMU's own layout of a line's arguments: `lead`, then "KEY VALUE" for each of `keys` in order,
+// single spaces, every value starting with a digit, anything after the last value. The values go
+// to values[]; they are what field() would find, as no token before a key can be that key (lead
+// holds none, values start with a digit). Returns false for any other layout.
+bool QemuLogImporter::fixed_fields(std::string_view args, std::string_view lead,
+                                   std::initializer_list<std::string_view> keys, std::string_view* values) {
+  if (args.compare(0, lead.size(), lead) != 0) return false;
+  std::size_t pos = lead.size();
+  std::size_t k = 0;
+  for (std::string_view key : keys) {
+    if (k > 0) {
+      if (pos >= args.size() || args[pos] != ' ') return false;
+      ++pos;
     }
+    if (args.compare(pos, key.size(), key) != 0 || pos + key.size() >= args.size() || args[pos + key.size()] != ' ')
+      return false;
+    pos += key.size() + 1;
+    const std::size_t start = pos;
+    while (pos < args.size() && args[pos] != ' ' && args[pos] != '\t') ++pos;
+    if (pos == start || !is_digit(args[start])) return false;
+    values[k++] = args.substr(start, pos - start);
   }
-  fail(std::string(name) + ": missing '" + key + "'");
+  return true;
 }
 
 void QemuLogImporter::process_line(std::string_view line) {
@@ -365,8 +391,22 @@ void QemuLogImporter::process_line(std::string_view line) {
   ++*entry.count;
   if (entry.kind == LineKind::kSkip) return;  // most lines: no fields needed
   const std::string_view args = name_end < line.size() ? line.substr(name_end + 1) : std::string_view();
-  if (entry.kind == LineKind::kTranslate && translate_fast(args)) return;
-  token_count_ = split(args, tokens_);
+  // QEMU's layouts of the frequent kinds without splitting into tokens; any other by field().
+  std::string_view fixed[4];
+  bool have_fixed = false;
+  if (entry.kind == LineKind::kTranslate) {
+    if (translate_fast(args)) return;
+  } else if (entry.kind == LineKind::kContextCache) {
+    have_fixed = fixed_fields(args, "IOTLB context hit ", {"bus", "devfn", "high", "low"}, fixed) ||
+                 fixed_fields(args, "IOTLB context update ", {"bus", "devfn", "high", "low"}, fixed);
+  } else if (entry.kind == LineKind::kInvIotlbPages) {
+    have_fixed = fixed_fields(args, "iotlb invalidate ", {"domain", "addr", "mask"}, fixed);
+  }
+  if (!have_fixed) token_count_ = split(args, tokens_);
+  // The value of key, the i-th of the fixed layout.
+  auto get = [&](std::size_t i, std::string_view key) {
+    return have_fixed ? value(name, key, fixed[i]) : field(name, key);
+  };
   const std::vector<std::string_view>& tok = tokens_;
 
   auto inv = [&](InvalidationTarget target, InvalidationGranularity granularity) {
@@ -385,8 +425,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       break;
     case LineKind::kContextCache: {
       // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
-      const std::uint64_t bus = field(name, "bus"), devfn = field(name, "devfn"), high = field(name, "high"),
-                          low = field(name, "low");
+      const std::uint64_t bus = get(0, "bus"), devfn = get(1, "devfn"), high = get(2, "high"), low = get(3, "low");
       if (bus > 0xff || devfn > 0xff) fail(std::string(name) + ": bus or devfn out of range");
       Binding b;
       b.domain = DomainId(static_cast<std::uint16_t>((high >> 8) & 0xffff));
@@ -403,7 +442,7 @@ void QemuLogImporter::process_line(std::string_view line) {
     }
     case LineKind::kInvIotlbPages: {
       TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kPage);
-      const std::uint64_t did = field(name, "domain"), addr = field(name, "addr"), am = field(name, "mask");
+      const std::uint64_t did = get(0, "domain"), addr = get(1, "addr"), am = get(2, "mask");
       if (did > 0xffff) fail(std::string(name) + ": domain out of range");
       if (am > 52) fail(std::string(name) + ": address mask out of range");
       e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did));
@@ -459,13 +498,6 @@ void QemuLogImporter::process_line(std::string_view line) {
   }
 }
 
-std::uint64_t QemuLogImporter::translate_value(std::string_view key, std::string_view value) const {
-  const CNumber x = c_strtoull(value);
-  if (value.empty() || !x.whole || x.overflow || value[0] == '-')
-    fail("vtd_dmar_translate: bad value " + quoted(value) + " for " + quoted(key));
-  return x.value;
-}
-
 // QEMU's own layout, "dev D iova I -> gpa G mask M" with single spaces and every value starting
 // with a digit, without splitting into tokens. Anything else (returns false) goes through
 // translate_line, which reads it the same way: no value can be taken for a key here.
@@ -476,19 +508,19 @@ bool QemuLogImporter::translate_fast(std::string_view args) {
     pos += text.size();
     return true;
   };
-  auto value = [&](std::string_view& out) {
+  auto token = [&](std::string_view& out) {
     const std::size_t start = pos;
     while (pos < args.size() && args[pos] != ' ' && args[pos] != '\t') ++pos;
     out = args.substr(start, pos - start);
     return !out.empty() && is_digit(out[0]);
   };
   std::string_view dev, iova, gpa, mask;
-  if (!(literal("dev ") && value(dev) && literal(" iova ") && value(iova) && literal(" -> gpa ") && value(gpa) &&
-        literal(" mask ") && value(mask) && pos == args.size()))
+  if (!(literal("dev ") && token(dev) && literal(" iova ") && token(iova) && literal(" -> gpa ") && token(gpa) &&
+        literal(" mask ") && token(mask) && pos == args.size()))
     return false;
-  const std::uint64_t iova_value = translate_value("iova", iova);
-  const std::uint64_t gpa_value = translate_value("gpa", gpa);
-  const std::uint64_t mask_value = translate_value("mask", mask);
+  const std::uint64_t iova_value = value("vtd_dmar_translate", "iova", iova);
+  const std::uint64_t gpa_value = value("vtd_dmar_translate", "gpa", gpa);
+  const std::uint64_t mask_value = value("vtd_dmar_translate", "mask", mask);
   translate(dev, iova_value, gpa_value, mask_value);
   return true;
 }
@@ -501,9 +533,9 @@ void QemuLogImporter::translate_line() {
   bool have_iova = false, have_gpa = false, have_mask = false;
   for (std::size_t i = 0; i + 1 < token_count_; ++i) {
     if (t[i] == "dev") dev = t[i + 1];
-    else if (t[i] == "iova") iova = translate_value(t[i], t[i + 1]), have_iova = true;
-    else if (t[i] == "gpa") gpa = translate_value(t[i], t[i + 1]), have_gpa = true;
-    else if (t[i] == "mask") mask = translate_value(t[i], t[i + 1]), have_mask = true;
+    else if (t[i] == "iova") iova = value("vtd_dmar_translate", t[i], t[i + 1]), have_iova = true;
+    else if (t[i] == "gpa") gpa = value("vtd_dmar_translate", t[i], t[i + 1]), have_gpa = true;
+    else if (t[i] == "mask") mask = value("vtd_dmar_translate", t[i], t[i + 1]), have_mask = true;
   }
   if (dev.empty() || !have_iova || !have_gpa || !have_mask)
     fail("vtd_dmar_translate: expected 'dev B:D.F iova I -> gpa G mask M'");

@@ -188,3 +188,41 @@ TEST(QemuLogFastPath, TimestampPrefixesUsualAndOdd) {
   EXPECT_EQ(times, expected);
   EXPECT_EQ(importer.stats().not_trace_lines, 2u);
 }
+
+TEST(QemuLogFastPath, ContextAndPageLinesInQemusLayoutOrAnyOther) {
+  auto one_context = [](const std::string& line) {
+    TempFile f(".log");
+    f.write(line + "\nvtd_dmar_translate dev 00:02.00 iova 0x1000 -> gpa 0x2000 mask 0xfff\n");
+    return import(f.path());
+  };
+  // QEMU's layout (read without tokens) and the same fields in another layout (read by tokens):
+  // the same context event. The first "bus" counts, as field() always read it.
+  const std::string expected = "0 context 00:02.0 4 translated levels=3";
+  for (const std::string line : {
+           "vtd_iotlb_cc_hit IOTLB context hit bus 0x0 devfn 0x10 high 0x401 low 0x28d6001 gen 1",
+           "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x10 high 0x401 low 0x1 gen 0 -> gen 1",
+           "vtd_iotlb_cc_hit bus 0x0 devfn 0x10 high 0x401 low 0x1",
+           "vtd_iotlb_cc_hit IOTLB context hit bus 0x0 devfn 0x10\thigh 0x401 low 0x1",
+           "vtd_iotlb_cc_hit IOTLB context hit low 0x1 high 0x401 devfn 0x10 bus 0x0 bus 0x3",
+       }) {
+    const Imported got = one_context(line);
+    EXPECT_EQ(got.error, "") << line;
+    ASSERT_FALSE(got.events.empty()) << line;
+    EXPECT_EQ(got.events[0].substr(0, got.events[0].find(" @")), expected) << line;
+  }
+  const Imported bad = one_context("vtd_iotlb_cc_hit IOTLB context hit bus 0x0 devfn 0x10 high 0x401 low 0x1x gen 1");
+  EXPECT_NE(bad.error.find(":1: vtd_iotlb_cc_hit: bad value '0x1x' for 'low'"), std::string::npos) << bad.error;
+  const Imported missing = one_context("vtd_iotlb_cc_hit IOTLB context hit bus 0x0 devfn 0x10 high 0x401");
+  EXPECT_NE(missing.error.find(":1: vtd_iotlb_cc_hit: missing 'low'"), std::string::npos) << missing.error;
+  const Imported range = one_context("vtd_iotlb_cc_hit IOTLB context hit bus 0x100 devfn 0x10 high 0x401 low 0x1");
+  EXPECT_NE(range.error.find(":1: vtd_iotlb_cc_hit: bus or devfn out of range"), std::string::npos) << range.error;
+
+  EXPECT_EQ(one_line("vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x5 addr 0xffffe000 mask 0x1").events,
+            std::vector<std::string>{"inv iotlb page did=5 addr=0xffffe000 am=1"});
+  EXPECT_EQ(one_line("vtd_inv_desc_iotlb_pages iotlb invalidate addr 0xffffe000 mask 0x1 domain 0x5").events,
+            std::vector<std::string>{"inv iotlb page did=5 addr=0xffffe000 am=1"});
+  EXPECT_EQ(one_line("vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x5 addr 0xffffe000 mask 0x35").error,
+            "vtd_inv_desc_iotlb_pages: address mask out of range");
+  EXPECT_EQ(one_line("vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x5 addr 0xffffe000").error,
+            "vtd_inv_desc_iotlb_pages: missing 'mask'");
+}

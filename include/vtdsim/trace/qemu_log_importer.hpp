@@ -36,6 +36,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -105,8 +106,10 @@ class QemuLogImporter final : public TraceSource {
   void bind(SourceId source, const Binding& binding);
   void translate_line();
   void translate(std::string_view dev, std::uint64_t iova, std::uint64_t gpa, std::uint64_t mask);
-  std::uint64_t translate_value(std::string_view key, std::string_view value) const;
-  std::uint64_t field(std::string_view name, const char* key) const;
+  std::uint64_t field(std::string_view name, std::string_view key) const;
+  std::uint64_t value(std::string_view name, std::string_view key, std::string_view v) const;
+  static bool fixed_fields(std::string_view args, std::string_view lead, std::initializer_list<std::string_view> keys,
+                           std::string_view* values);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
