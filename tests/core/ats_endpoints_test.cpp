@@ -81,6 +81,16 @@ struct AtsRig : Rig {
     ASSERT_TRUE(unit->registers().translation_enabled());
     ASSERT_TRUE(unit->registers().queue_enabled());
   }
+  // Domain 1 (4-level tables) maps [iova, iova + size) to host; `contexts` get TT = 01b in it,
+  // `ats` of them have ATS enabled; then translation and the queue are started.
+  void map_and_start(std::uint64_t iova, std::uint64_t host, std::uint64_t size, std::vector<SourceId> contexts,
+                     std::vector<SourceId> ats_on, Perms perms = Perms{true, true}) {
+    tables->create_domain(kDom1, 4);
+    tables->map(kDom1, Iova(iova), HostAddr(host), size, perms);
+    for (SourceId s : contexts) tables->set_context(s, kDom1, tt01());
+    for (SourceId s : ats_on) ats->set_enabled(s, true);
+    start();
+  }
   // Queues descriptors, then a wait descriptor with a status write; moves the tail (the unit
   // processes synchronously) and checks the wait completed.
   void submit(const std::vector<q::Descriptor>& ds) {
@@ -112,11 +122,7 @@ struct AtsRig : Rig {
 
 TEST(AtsEndpoints, FirstDmaMissesSecondHitsWithoutAPageLookup) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x1000, {kDevA}, {kDevA});
 
   const TranslationResult first = rig.ats->dma(dma(kDevA, 0x5010));
   ASSERT_TRUE(first.ok()) << first.fault;
@@ -184,11 +190,7 @@ TEST(AtsEndpoints, SuperpageIsCachedAtItsSize) {
 
 TEST(AtsEndpoints, WriteToAReadCachedPageAsksAgainAndFaults) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, false});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x1000, {kDevA}, {kDevA}, Perms{true, false});
   EXPECT_FALSE(rig.hits(kDevA, 0x5000));
   EXPECT_TRUE(rig.hits(kDevA, 0x5000));
   const TranslationResult w = rig.ats->dma(dma(kDevA, 0x5000, Access::kWrite));
@@ -203,11 +205,7 @@ TEST(AtsEndpoints, WriteToAReadCachedPageAsksAgainAndFaults) {
 
 TEST(AtsEndpoints, LruEvictionOnATinyDeviceTlb) {
   AtsRig rig(core::TableFormat::kLegacy, devtlb_geometry(2, 2));
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x10000), HostAddr(0x80000), 0x3000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x10000, 0x80000, 0x3000, {kDevA}, {kDevA});
   const std::uint64_t A = 0x10000, B = 0x11000, C = 0x12000;
   const std::vector<std::uint64_t> seq = {A, B, A, C, A, B, C, A};
   std::vector<bool> got;
@@ -227,13 +225,7 @@ TEST(AtsEndpoints, LruEvictionOnATinyDeviceTlb) {
 
 TEST(AtsEndpoints, DevTlbInvDescriptorDropsExactlyTheCoveredEntries) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x10000), HostAddr(0x80000), 0x8000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.tables->set_context(kDevB, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.ats->set_enabled(kDevB, true);
-  rig.start();
+  rig.map_and_start(0x10000, 0x80000, 0x8000, {kDevA, kDevB}, {kDevA, kDevB});
   for (std::uint64_t p = 0x10000; p < 0x18000; p += 0x1000) {
     EXPECT_FALSE(rig.hits(kDevA, p));
     EXPECT_FALSE(rig.hits(kDevB, p));
@@ -357,11 +349,7 @@ TEST(AtsEndpoints, TranslationRequestWithDteClearFaultsInScalableMode) {
 
 TEST(AtsEndpoints, ContextChangedToTt00RefusesTheCachedTranslation) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x1000, {kDevA}, {kDevA});
   EXPECT_FALSE(rig.hits(kDevA, 0x5000));
   rig.tables->set_context(kDevA, kDom1);  // TT = 00b
   rig.submit({q::make_cc(q::cc::kGlobal)});
@@ -378,11 +366,7 @@ TEST(AtsEndpoints, ContextChangedToTt00RefusesTheCachedTranslation) {
 // DMA uses the old translation: the next one walks again and sees the new state.
 TEST(AtsEndpoints, NoStaleTranslationAfterUnmapAndInvalidation) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x1000, {kDevA}, {kDevA});
   EXPECT_FALSE(rig.hits(kDevA, 0x5000));
   EXPECT_TRUE(rig.hits(kDevA, 0x5000));
 
@@ -414,12 +398,7 @@ TEST(AtsEndpoints, NoStaleTranslationAfterUnmapAndInvalidation) {
 
 TEST(AtsEndpoints, DisablingDropsEntriesAndDevicesWithoutAtsBypass) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.tables->set_context(kDevB, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x1000, {kDevA, kDevB}, {kDevA});
   EXPECT_FALSE(rig.hits(kDevA, 0x5000));
   EXPECT_TRUE(rig.hits(kDevA, 0x5000));
   // Device B has no ATS: untranslated requests, the IOTLB hits.
@@ -441,13 +420,7 @@ TEST(AtsEndpoints, DisablingDropsEntriesAndDevicesWithoutAtsBypass) {
 
 TEST(AtsEndpoints, GlobalDeviceTlbInvalidationAndJson) {
   AtsRig rig;
-  rig.tables->create_domain(kDom1, 4);
-  rig.tables->map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x2000, Perms{true, true});
-  rig.tables->set_context(kDevA, kDom1, tt01());
-  rig.tables->set_context(kDevB, kDom1, tt01());
-  rig.ats->set_enabled(kDevA, true);
-  rig.ats->set_enabled(kDevB, true);
-  rig.start();
+  rig.map_and_start(0x5000, 0x9000, 0x2000, {kDevA, kDevB}, {kDevA, kDevB});
   EXPECT_FALSE(rig.hits(kDevA, 0x5000));
   EXPECT_FALSE(rig.hits(kDevA, 0x6000));
   EXPECT_TRUE(rig.hits(kDevA, 0x6000));

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sysc/record_and_replay.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_error.hpp"
 #include "vtdsim/config/config_loader.hpp"
@@ -56,13 +57,6 @@ int decision(bool ok, const core::CacheOutcome& o) {
   return o.iotlb_hit ? 1 : 0;
 }
 
-struct Recorder : sysc::DmaObserver {
-  std::vector<int> decisions;
-  void on_dma(const sysc::DmaRecord& r) override {
-    if (r.translated) decisions.push_back(decision(r.ok, r.outcome));
-  }
-};
-
 TEST_F(SyscTest, AtsDeviceUsesItsDeviceTlbAndTheGuestInvalidatesIt) {
   run_isolated([] {
     sysc::Platform p(load(kAtsPlatform));
@@ -103,42 +97,19 @@ TEST_F(SyscTest, AtsDeviceUsesItsDeviceTlbAndTheGuestInvalidatesIt) {
 
 TEST_F(SyscTest, AtsRunReplaysWithTheSameDecisions) {
   run_isolated([] {
-    const std::string path = "/tmp/vtdsim_ats_replay_" + std::to_string(::getpid()) + ".trace";
-    const platform::PlatformConfig cfg = load(kAtsPlatform);
-    Recorder recorded;
-    {
-      std::ofstream out(path);
-      trace::TextTraceWriter writer(out);
-      sysc::Platform p(cfg);
-      p.event_log().set_writer(&writer);
-      p.root_complex().add_observer(&recorded);
-      p.run();
-    }
-    ASSERT_GT(recorded.decisions.size(), 100u);
-    std::vector<int> replayed;
-    trace::Replayer replayer(cfg.unit);
-    replayer.set_translation_callback([&](const trace::TranslationObservation& o) {
-      replayed.push_back(decision(o.result.ok(), o.result.outcome));
-    });
-    trace::TextTraceReader reader(path);
-    replayer.run(reader);
-    std::remove(path.c_str());
-    ASSERT_EQ(replayed.size(), recorded.decisions.size());
-    std::size_t first_difference = replayed.size();
-    for (std::size_t i = 0; i < replayed.size(); ++i) {
-      if (replayed[i] != recorded.decisions[i]) {
-        first_difference = i;
-        break;
-      }
-    }
-    EXPECT_EQ(first_difference, replayed.size()) << "first differing translation";
+    const test::RecordedAndReplayed r = test::record_and_replay(
+        load(kAtsPlatform), std::nullopt, [](const sysc::DmaRecord& d) { return decision(d.ok, d.outcome); },
+        [](const trace::TranslationObservation& o) { return decision(o.result.ok(), o.result.outcome); });
+    ASSERT_GT(r.recorded.size(), 100u);
+    ASSERT_EQ(r.replayed.size(), r.recorded.size());
+    EXPECT_EQ(r.first_difference(), r.replayed.size()) << "first differing translation";
     std::size_t counts[4] = {0, 0, 0, 0};
-    for (int d : replayed) ++counts[d];
+    for (int d : r.replayed) ++counts[d];
     EXPECT_GT(counts[3], 0u);  // device-TLB hits
     EXPECT_GT(counts[0], 0u);  // and misses: the comparison is not trivial
     EXPECT_EQ(counts[2], 0u);
-    ASSERT_NE(replayer.ats(), nullptr);
-    EXPECT_GT(replayer.ats()->find(kNet)->tlb.stats().invalidated, 0u);
+    ASSERT_NE(r.replayer->ats(), nullptr);
+    EXPECT_GT(r.replayer->ats()->find(kNet)->tlb.stats().invalidated, 0u);
   });
 }
 

@@ -2,65 +2,34 @@
 // by trace::Replayer gives the same IOTLB decision for every translated DMA, in the same order.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <fstream>
 #include <vector>
 
+#include "sysc/record_and_replay.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
-#include "vtdsim/trace/replayer.hpp"
-#include "vtdsim/trace/text_trace.hpp"
 
 namespace vtdsim {
 namespace {
 
 using test::SyscTest;
 
-struct HitRecorder : sysc::DmaObserver {
-  std::vector<int> decisions;  // 1 = IOTLB hit, 0 = miss, 2 = fault
-  void on_dma(const sysc::DmaRecord& r) override {
-    if (!r.translated) return;
-    decisions.push_back(!r.ok ? 2 : (r.outcome.iotlb_hit ? 1 : 0));
-  }
-};
+// 1 = IOTLB hit, 0 = miss, 2 = fault.
+int decision(bool ok, const core::CacheOutcome& o) { return !ok ? 2 : (o.iotlb_hit ? 1 : 0); }
 
 void record_and_replay(const std::vector<std::string>& sets) {
-  const std::string path = "/tmp/vtdsim_replay_agreement_" + std::to_string(::getpid()) + ".trace";
   const auto cfg = platform::resolve_platform_config(
       config::load_config_tree(std::string(VTDSIM_SOURCE_DIR) + "/configs/platform-default.yaml", sets));
-  HitRecorder recorded;
-  {
-    std::ofstream out(path);
-    trace::TextTraceWriter writer(out);
-    sysc::Platform p(cfg);
-    p.event_log().set_writer(&writer);
-    p.root_complex().add_observer(&recorded);
-    p.run(sc_core::sc_time(300, sc_core::SC_US));
-  }
-  ASSERT_GT(recorded.decisions.size(), 100u);
-  std::vector<int> replayed;
-  trace::Replayer replayer(cfg.unit);
-  replayer.set_translation_callback([&](const trace::TranslationObservation& o) {
-    replayed.push_back(!o.result.ok() ? 2 : (o.result.outcome.iotlb_hit ? 1 : 0));
-  });
-  trace::TextTraceReader reader(path);
-  replayer.run(reader);
-  std::remove(path.c_str());
-  ASSERT_EQ(replayed.size(), recorded.decisions.size());
-  std::size_t first_difference = replayed.size();
-  for (std::size_t i = 0; i < replayed.size(); ++i) {
-    if (replayed[i] != recorded.decisions[i]) {
-      first_difference = i;
-      break;
-    }
-  }
-  EXPECT_EQ(first_difference, replayed.size()) << "first differing translation";
+  const test::RecordedAndReplayed r = test::record_and_replay(
+      cfg, sc_core::sc_time(300, sc_core::SC_US), [](const sysc::DmaRecord& d) { return decision(d.ok, d.outcome); },
+      [](const trace::TranslationObservation& o) { return decision(o.result.ok(), o.result.outcome); });
+  ASSERT_GT(r.recorded.size(), 100u);
+  ASSERT_EQ(r.replayed.size(), r.recorded.size());
+  EXPECT_EQ(r.first_difference(), r.replayed.size()) << "first differing translation";
   std::size_t hits = 0;
-  for (int d : replayed) hits += d == 1;
+  for (int d : r.replayed) hits += d == 1;
   EXPECT_GT(hits, 0u);
-  EXPECT_LT(hits, replayed.size());  // misses too: the comparison is not trivial
+  EXPECT_LT(hits, r.replayed.size());  // misses too: the comparison is not trivial
 }
 
 TEST_F(SyscTest, RecordedTraceReplaysWithTheSameIotlbDecisionsStrict) {
