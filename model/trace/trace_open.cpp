@@ -58,9 +58,15 @@ OpenedTrace open_trace(const std::string& path, TraceFormat format) {
       break;
     }
     case TraceFormat::kBinary:
-      if (path == "-") throw TraceError("<stdin>", 0, "binary traces cannot be read from standard input");
-      input.reset();
-      opened.source = std::make_unique<BinaryTraceReader>(path);
+      if (path == "-") {
+        // Standard input: streamed through the input already opened (its peeked bytes are read
+        // again); a file is reopened by path so that a plain one can be mapped.
+        opened.input = input.get();
+        opened.source = std::make_unique<BinaryTraceReader>(std::move(input));
+      } else {
+        input.reset();
+        opened.source = std::make_unique<BinaryTraceReader>(path);
+      }
       break;
     case TraceFormat::kAuto:
       break;

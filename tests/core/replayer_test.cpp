@@ -194,4 +194,25 @@ TEST(ReplayCommand, SummaryJsonAndExitCodes) {
   c = run_vtdsim("replay - -q --json " + json.path() + " < " + gz.path());
   EXPECT_EQ(c.exit_code, 0) << c.out;
   EXPECT_EQ(nlohmann::json::parse(json.read())["translations"], 9);
+
+  // A binary trace on standard input, plain and zstd (the binary form of the same sample), and a
+  // truncated one: an error naming the record, exit 2.
+  TempFile bin(".bin");
+  c = run_vtdsim("convert " + kSample + " " + bin.path());
+  ASSERT_EQ(c.exit_code, 0) << c.out;
+  c = run_vtdsim("replay - -q --json " + json.path() + " < " + bin.path());
+  EXPECT_EQ(c.exit_code, 0) << c.out;
+  EXPECT_EQ(nlohmann::json::parse(json.read())["trace"]["format"], "binary");
+  EXPECT_EQ(nlohmann::json::parse(json.read())["iotlb"]["hits"], 3);
+  TempFile zst(".bin.zst");
+  c = run_vtdsim("convert " + kSample + " " + zst.path() + " --to binary-zstd");
+  ASSERT_EQ(c.exit_code, 0) << c.out;
+  c = run_vtdsim("replay - -q --json " + json.path() + " < " + zst.path());
+  EXPECT_EQ(c.exit_code, 0) << c.out;
+  EXPECT_EQ(nlohmann::json::parse(json.read())["translations"], 9);
+  TempFile cut(".bin");
+  cut.write(bin.read().substr(0, 500));  // header + 6 records + 4 bytes of the 7th
+  c = run_vtdsim("replay - -q < " + cut.path());
+  EXPECT_EQ(c.exit_code, 2) << c.out;
+  EXPECT_NE(c.out.find("<stdin>: record 6 (byte 496): truncated record (4 of 80 bytes)"), std::string::npos) << c.out;
 }
