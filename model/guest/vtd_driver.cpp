@@ -65,36 +65,26 @@ void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumk
   options.device_tlb = device_tlb;
   tables_->set_context(source, domain, options);
   if (device_tlb) ats_devices_[domain.value].push_back(source);
-  if (log_ && log_->enabled()) {
-    trace::TraceEvent e;
-    e.kind = trace::EventKind::kContext;
-    e.source = source;
-    e.domain = domain;
-    e.translation_type = device_tlb ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
-    e.levels = 4;
-    log_->record(e);
-  }
-  // Context-entry change: device-selective context-cache invalidation, then domain IOTLB flush
-  // (6.5.3.3 "Guidance to Software for Invalidations").
-  queue(qi::make_cc(qi::cc::kDevice, domain.value, source.value));
-  ++counters_.context_invalidations;
-  core::InvalidationRequest cc;
-  cc.target = core::InvalidationTarget::kContextCache;
-  cc.granularity = core::InvalidationGranularity::kDevice;
-  cc.domain = domain;
-  cc.source = source;
-  record_invalidation(cc);
-  flush_domain(domain, keeper);
+  context_changed(source, domain, device_tlb ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated,
+                  keeper);
 }
 
 void VtdDriver::attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
   tables_->set_pass_through(source, domain);
+  context_changed(source, domain, core::TranslationType::kPassThrough, keeper);
+}
+
+// After a context entry is written: the event log's context event, then a device-selective
+// context-cache invalidation and a domain IOTLB flush (6.5.3.3 "Guidance to Software for
+// Invalidations").
+void VtdDriver::context_changed(SourceId source, DomainId domain, core::TranslationType type,
+                                tlm_utils::tlm_quantumkeeper& keeper) {
   if (log_ && log_->enabled()) {
     trace::TraceEvent e;
     e.kind = trace::EventKind::kContext;
     e.source = source;
     e.domain = domain;
-    e.translation_type = core::TranslationType::kPassThrough;
+    e.translation_type = type;
     log_->record(e);
   }
   queue(qi::make_cc(qi::cc::kDevice, domain.value, source.value));

@@ -67,6 +67,9 @@ class VtdDriver {
   const VtdDriverCounters& counters() const { return counters_; }
 
  private:
+  // Logs the context event and invalidates after a context entry was written.
+  void context_changed(SourceId source, DomainId domain, core::TranslationType type,
+                       tlm_utils::tlm_quantumkeeper& keeper);
   void queue(const spec::qi::Descriptor& d);
   void submit(tlm_utils::tlm_quantumkeeper& keeper);  // adds the wait descriptor, writes IQT, polls
   void record_invalidation(const core::InvalidationRequest& r);
