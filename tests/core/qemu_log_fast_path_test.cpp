@@ -61,7 +61,8 @@ TEST(QemuLogFastPath, SameEventsForEveryChunkSizeWithAndWithoutThread) {
   never.read_ahead = ReadAhead::kNever;
   const Imported reference = import(log, never);
   ASSERT_EQ(reference.error, "");
-  ASSERT_GT(reference.events.size(), 500u);
+  // The shared log has 6089 events; the excerpt shipped in traces/ (used when ../shared is absent) 346.
+  ASSERT_GT(reference.events.size(), log == shared ? 500u : 300u);
   for (std::size_t chunk : {std::size_t{61}, std::size_t{4093}, std::size_t{1} << 18}) {
     InputOptions ahead;
     ahead.read_ahead = ReadAhead::kAlways;
