@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "vtdsim/trace/vector_trace_source.hpp"
 #include "vtdsim/study/iotlb_mrc.hpp"
 #include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/replayer.hpp"
@@ -21,20 +22,6 @@
 namespace {
 
 using namespace vtdsim;
-
-class VectorSource final : public trace::TraceSource {
- public:
-  explicit VectorSource(const std::vector<trace::TraceEvent>& events) : events_(events) {}
-  std::optional<trace::TraceEvent> next() override {
-    if (i_ == events_.size()) return std::nullopt;
-    return events_[i_++];
-  }
-  std::string position() const override { return "vector@" + std::to_string(i_); }
-
- private:
-  const std::vector<trace::TraceEvent>& events_;
-  std::size_t i_ = 0;
-};
 
 std::vector<trace::TraceEvent> qemu_events() {
   const char* dir = std::getenv("VTDSIM_SHARED_DIR");
@@ -119,7 +106,7 @@ void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent
   std::uint64_t checksum = 0, mismatches = 0;
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
-    VectorSource source(events);
+    trace::VectorTraceSource source(events);
     const study::IotlbMissRatioCurve curve = study::compute_iotlb_mrc(base, source, 256);
     mrc_s += seconds_since(t0);
 
@@ -130,7 +117,7 @@ void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent
       cfg.caches.iotlb.ways = n;
       cfg.caches.iotlb.policy = config::ReplacementPolicy::kLru;
       trace::Replayer replayer(cfg);
-      VectorSource s(events);
+      trace::VectorTraceSource s(events);
       replayer.run(s);
       const std::uint64_t hits = replayer.unit().caches().stats().iotlb.hits;
       checksum += hits;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "vtdsim/trace/vector_trace_source.hpp"
 #include "vtdsim/cache/translation_caches.hpp"
 #include "vtdsim/study/iotlb_mrc.hpp"
 #include "vtdsim/trace/qemu_log_importer.hpp"
@@ -19,20 +20,6 @@ namespace {
 
 using trace::EventKind;
 using trace::TraceEvent;
-
-class VectorSource final : public trace::TraceSource {
- public:
-  explicit VectorSource(const std::vector<TraceEvent>& events) : events_(events) {}
-  std::optional<TraceEvent> next() override {
-    if (i_ == events_.size()) return std::nullopt;
-    return events_[i_++];
-  }
-  std::string position() const override { return "vector@" + std::to_string(i_); }
-
- private:
-  const std::vector<TraceEvent>& events_;
-  std::size_t i_ = 0;
-};
 
 TraceEvent context(std::uint64_t t, SourceId sid, std::uint16_t domain, std::uint8_t levels) {
   TraceEvent e;
@@ -184,7 +171,7 @@ void expect_curve_matches_replays(const config::UnitConfig& base, MakeSource mak
 
 TEST(IotlbMrc, SyntheticTraceMatchesSeparateReplays) {
   const auto events = synthetic_trace();
-  auto make = [&events] { return std::make_unique<VectorSource>(events); };
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
   config::UnitConfig cfg;
   expect_curve_matches_replays(cfg, make, {1, 2, 3, 5, 16, 64, 100, 256, 300}, 300);
 }
@@ -192,7 +179,7 @@ TEST(IotlbMrc, SyntheticTraceMatchesSeparateReplays) {
 TEST(IotlbMrc, SyntheticTraceWithCachedFaults) {
   // CAP.CM = 1: not-present translations are cached as negative 4 KiB entries (fills on faults).
   const auto events = synthetic_trace();
-  auto make = [&events] { return std::make_unique<VectorSource>(events); };
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
   config::UnitConfig cfg;
   cfg.cap.caching_mode = true;
   expect_curve_matches_replays(cfg, make, {1, 4, 32, 128}, 160);
@@ -200,7 +187,7 @@ TEST(IotlbMrc, SyntheticTraceWithCachedFaults) {
 
 TEST(IotlbMrc, PerSizeOrganizationSizesThe4KArray) {
   const auto events = synthetic_trace();
-  auto make = [&events] { return std::make_unique<VectorSource>(events); };
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
   config::UnitConfig cfg;
   cfg.caches.iotlb_organization = config::IotlbOrganization::kPerSize;
   expect_curve_matches_replays(cfg, make, {1, 7, 64}, 64);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "vtdsim/trace/vector_trace_source.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/study/csv_table.hpp"
 #include "vtdsim/study/iotlb_mrc.hpp"
@@ -13,20 +14,6 @@
 
 namespace vtdsim::study {
 namespace {
-
-class VectorSource final : public trace::TraceSource {
- public:
-  explicit VectorSource(const std::vector<trace::TraceEvent>& events) : events_(events) {}
-  std::optional<trace::TraceEvent> next() override {
-    if (i_ == events_.size()) return std::nullopt;
-    return events_[i_++];
-  }
-  std::string position() const override { return "vector@" + std::to_string(i_); }
-
- private:
-  const std::vector<trace::TraceEvent>& events_;
-  std::size_t i_ = 0;
-};
 
 // A small trace: one device, 96 pages, a loop over them with a hot subset, strict unmaps.
 std::vector<trace::TraceEvent> loop_trace() {
@@ -94,7 +81,7 @@ TEST(Sweep, BaseTreeAndOverridesApplyToEveryPoint) {
 
 TEST(Sweep, ParallelEqualsSerialAndShardsCoverTheGrid) {
   const auto events = loop_trace();
-  const auto open = [&events] { return std::make_unique<VectorSource>(events); };
+  const auto open = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
   const PointRunner runner = [&open](const config::UnitConfig& c) { return replay_point(c, open); };
   const YAML::Node base = config::load_config_text("", "<test>");
   const auto axes = test_axes();
@@ -135,12 +122,12 @@ TEST(Sweep, ParallelEqualsSerialAndShardsCoverTheGrid) {
 
 TEST(Sweep, FullLruPointsEqualTheMissRatioCurve) {
   const auto events = loop_trace();
-  const auto open = [&events] { return std::make_unique<VectorSource>(events); };
+  const auto open = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
   const PointRunner runner = [&open](const config::UnitConfig& c) { return replay_point(c, open); };
   const YAML::Node base = config::load_config_text("", "<test>");
   const auto rows = run_sweep(
       plan_sweep(base, parse_grid({"iotlb.entries=1,8,16,48,64,128", "iotlb.ways=full"}), Shard{}), 2, runner);
-  VectorSource source(events);
+  trace::VectorTraceSource source(events);
   const IotlbMissRatioCurve curve = compute_iotlb_mrc(config::UnitConfig{}, source, 128);
   for (const auto& r : rows) {
     ASSERT_EQ(r.status, "ok");
