@@ -11,14 +11,6 @@ namespace {
 constexpr std::size_t kIdSpace = 65536;
 constexpr std::size_t kReserved = 64;
 
-int size_slot(std::uint64_t page_size) {
-  switch (page_size) {
-    case kPageSize4K: return 0;
-    case kPageSize2M: return 1;
-    case kPageSize1G: return 2;
-    default: return 3;
-  }
-}
 const char* const kSizeNames[4] = {"4k", "2m", "1g", "none"};
 const char* const kKindNames[4] = {"root", "context", "pasid_dir", "pasid_table"};
 
@@ -105,35 +97,6 @@ FlowCounters& StatsRecorder::add_domain(DomainId d) {
   return stats_.domains.back().second;
 }
 
-// Totals that equal the sum over devices (translations, bytes, faults, IOTLB hits and misses,
-// walks, walk reads) are not counted here: sync_totals() adds up the device flows when the
-// stats are read, which saves seven increments per translation.
-void StatsRecorder::record(const core::TranslationRequest& req, const core::TranslationResult& res,
-                           std::uint64_t latency) {
-  TranslationStats& s = stats_;
-  const core::CacheOutcome& o = res.outcome;
-  totals_synced_ = false;
-  // Fast path, the common case of a hit-dominated run: a remapped translation that hit the
-  // context cache and the IOTLB with no memory read, no fault and no device-TLB involvement.
-  // It changes exactly the counters the general path below would change for it.
-  if (o.iotlb_hit & o.context_cache_hit & o.translated & !o.device_tlb_hit & (res.walk.count == 0) &
-      (res.fault == spec::FaultReason::kNone)) {
-    ++s.remapped;
-    ++s.iotlb_hits_by_size[size_slot(res.page_size)];
-    ++s.context_hits;
-    s.latency.record(latency);
-    FlowCounters& dev = device_slot(req.source);
-    ++dev.translations;
-    dev.bytes += req.size;
-    ++dev.iotlb_hits;
-    FlowCounters& dom = domain_slot(res.domain);
-    ++dom.translations;
-    dom.bytes += req.size;
-    ++dom.iotlb_hits;
-    return;
-  }
-  record_general(req, res, latency);
-}
 
 void StatsRecorder::record_general(const core::TranslationRequest& req, const core::TranslationResult& res,
                                    std::uint64_t latency) {

@@ -19,6 +19,7 @@ IommuModule::IommuModule(sc_core::sc_module_name name, core::RemappingUnit& unit
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
   mmio.register_b_transport(this, &IommuModule::mmio_b_transport);
+  timing_.share_latency(recorder_.stats().latency);  // b_transport records each latency there
 }
 
 sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {

@@ -20,29 +20,6 @@ void TimingModel::reset() {
   any_issue_ = false;
 }
 
-namespace {
-// Cost of the lookup part of one translation; inlined into complete() (per-translation path).
-[[gnu::always_inline]] inline std::uint64_t lookup_cost(const config::TimingConfig& config,
-                                                       const core::TranslationResult& r) {
-  const core::CacheOutcome& o = r.outcome;
-  std::uint64_t c = 0;
-  bool context_reads = false;
-  for (const core::WalkRead& rd : r.walk) {
-    if (rd.kind != core::WalkReadKind::kPagingEntry) context_reads = true;
-  }
-  if (o.context_cache_hit || o.pasid_cache_hit) {
-    c += config.context_cache_hit;
-  } else if (context_reads) {
-    c += config.context_cache_miss;
-  }
-  if (o.device_tlb_hit) return c;
-  if (o.iotlb_hit || o.walk_start_level > 0) c += config.iotlb_hit;
-  if (o.psc_hit_level > 0) c += config.psc_hit;
-  return c;
-}
-}  // namespace
-
-std::uint64_t TimingModel::lookup_cycles(const core::TranslationResult& r) const { return lookup_cost(config_, r); }
 
 const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
                                                         std::uint32_t pasid, std::uint64_t iova) const {
@@ -68,25 +45,6 @@ void TimingModel::add_inflight(std::uint64_t issue, const Inflight& fill) {
   }
   *slot = fill;
   if (fill.valid && fill.done > inflight_max_done_) inflight_max_done_ = fill.done;
-}
-
-std::uint64_t TimingModel::complete(std::uint64_t issue, const core::TranslationRequest& request,
-                                    const core::TranslationResult& result) {
-  if (!any_issue_ || issue < stats_.first_issue) stats_.first_issue = issue;
-  any_issue_ = true;
-  ++stats_.translations;
-  const core::CacheOutcome& o = result.outcome;
-  const std::uint64_t ready = issue + lookup_cost(config_, result);
-  const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
-  // A walk to join (issue >= inflight_max_done_: every fill completed by now, nothing to join) or
-  // memory reads of its own: see complete_walk. Otherwise the lookup cost is all.
-  std::uint64_t done = ready;
-  if ((config_.merge_pending_walks && page_lookup && issue < inflight_max_done_) || result.walk.count > 0) {
-    done = complete_walk(issue, ready, page_lookup, request, result);
-  }
-  stats_.last_completion = std::max(stats_.last_completion, done);
-  latency_.record(done - issue);
-  return done;
 }
 
 std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,

@@ -38,6 +38,7 @@ Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options)
   unit_ = std::make_unique<core::RemappingUnit>(config_, *memory_);
   timing_ = std::make_unique<timing::TimingModel>(config_.timing);
   recorder_ = std::make_unique<stats::StatsRecorder>();
+  timing_->share_latency(recorder_->stats().latency);  // apply_dma records each latency there
   if (config_.caches.device_tlb.enabled) ats_ = std::make_unique<core::AtsEndpoints>(*unit_, config_.caches.device_tlb);
   // Program the unit as a driver would (VT-d spec 11.4.5 RTADDR_REG, 11.4.4 GCMD_REG: SRTP, then TE).
   unit_->write_register(spec::reg::kRtaddr, 8, tables_->builder.rtaddr());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +15,7 @@
 
 #include "core/trace_test_util.hpp"
 #include "vtdsim/config/config_loader.hpp"
+#include "vtdsim/timing/timing_model.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 #include "vtdsim/trace/trace_open.hpp"
@@ -31,6 +33,7 @@ struct Seen {
   std::uint64_t iova;
   bool hit;
   spec::FaultReason fault;
+  std::uint64_t latency = 0;  // completion - issue cycle
 };
 
 std::vector<Seen> replay_collect(const std::string& path, const config::UnitConfig& cfg, Replayer** out = nullptr) {
@@ -38,7 +41,8 @@ std::vector<Seen> replay_collect(const std::string& path, const config::UnitConf
   keep = std::make_unique<Replayer>(cfg);
   std::vector<Seen> seen;
   keep->set_translation_callback([&](const TranslationObservation& o) {
-    seen.push_back({o.event.time_ns, o.request.iova.value, o.result.outcome.iotlb_hit, o.result.fault});
+    seen.push_back({o.event.time_ns, o.request.iova.value, o.result.outcome.iotlb_hit, o.result.fault,
+                    o.completion_cycle - o.issue_cycle});
     EXPECT_GE(o.completion_cycle, o.issue_cycle);
   });
   auto opened = open_trace(path);
@@ -98,6 +102,17 @@ TEST(Replayer, SampleTraceGivesTheKnownDecisions) {
   EXPECT_EQ(j["replay"]["events"], 16);
   EXPECT_EQ(j["replay"]["invalidations"], 3);
   EXPECT_EQ(j["config"]["iotlb"]["entries"], 64);
+  // One latency histogram, shared by the recorder and the timing model: both report every
+  // translation's latency as the callback saw it.
+  std::uint64_t latency_sum = 0, latency_max = 0;
+  for (const Seen& s : seen) {
+    latency_sum += s.latency;
+    latency_max = std::max(latency_max, s.latency);
+  }
+  EXPECT_EQ(r->timing().latency().count(), seen.size());
+  EXPECT_EQ(r->timing().latency().sum(), latency_sum);
+  EXPECT_EQ(r->timing().latency().max(), latency_max);
+  EXPECT_EQ(j["timing"]["latency"], j["latency"]);
 }
 
 TEST(Replayer, TableErrorsCarryThePositionAndSkipBadCountsThem) {

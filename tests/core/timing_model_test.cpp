@@ -61,6 +61,18 @@ TEST(TimingModel, IotlbHitLatency) {
   EXPECT_EQ(t.latency().max(), 4u);
 }
 
+TEST(TimingModel, SharedLatencyIsTheCallersHistogram) {
+  timing::LatencyHistogram recorded;
+  TimingModel t{config::TimingConfig{}};
+  t.share_latency(recorded);
+  const std::uint64_t done = t.complete(1000, request(0x1000), iotlb_hit());
+  EXPECT_EQ(t.latency().count(), 0u);  // the caller records, not the model
+  recorded.record(done - 1000);
+  EXPECT_EQ(&t.latency(), &recorded);
+  EXPECT_EQ(t.latency().count(), 1u);
+  EXPECT_EQ(t.latency().max(), 4u);
+}
+
 TEST(TimingModel, FullFourLevelWalk) {
   TimingModel t{config::TimingConfig{}};
   EXPECT_EQ(t.complete(0, request(0x1000), walk(4)), 2 + 2 + 4 * kRead);

@@ -69,15 +69,51 @@ class TimingModel {
   // Throws std::invalid_argument when timing.walkers == 0 or clock_ghz <= 0.
   explicit TimingModel(const config::TimingConfig& config);
 
-  // Completion cycle of one translation issued at issue_cycle (>= issue_cycle).
+  // Completion cycle of one translation issued at issue_cycle (>= issue_cycle). Inline: the
+  // common case (no memory read, no walk in flight to join) is the lookup cost alone; walks and
+  // joins are in complete_walk.
   std::uint64_t complete(std::uint64_t issue_cycle, const core::TranslationRequest& request,
-                         const core::TranslationResult& result);
+                         const core::TranslationResult& result) {
+    if (!any_issue_ || issue_cycle < stats_.first_issue) stats_.first_issue = issue_cycle;
+    any_issue_ = true;
+    ++stats_.translations;
+    const core::CacheOutcome& o = result.outcome;
+    const std::uint64_t ready = issue_cycle + lookup_cycles(result);
+    const bool page_lookup = !o.device_tlb_hit && (o.iotlb_hit || o.walk_start_level > 0);
+    // A walk to join (issue >= inflight_max_done_: every fill completed by now, nothing to join)
+    // or memory reads of its own: see complete_walk. Otherwise the lookup cost is all.
+    std::uint64_t done = ready;
+    if (__builtin_expect(result.walk.count > 0, 0) ||
+        (issue_cycle < inflight_max_done_ && config_.merge_pending_walks && page_lookup)) {
+      done = complete_walk(issue_cycle, ready, page_lookup, request, result);
+    }
+    if (done > stats_.last_completion) stats_.last_completion = done;
+    if (shared_latency_ == nullptr) latency_.record(done - issue_cycle);
+    return done;
+  }
 
   // Completion cycle of a batch of invalidation descriptors (waits = wait descriptors among them).
   std::uint64_t complete_invalidation(std::uint64_t issue_cycle, std::uint32_t descriptors, std::uint32_t waits);
 
   // Cost of the lookup part (context + IOTLB + PSC) for a result, and the cost of one read.
-  std::uint64_t lookup_cycles(const core::TranslationResult& result) const;
+  std::uint64_t lookup_cycles(const core::TranslationResult& r) const {
+    const core::CacheOutcome& o = r.outcome;
+    std::uint64_t c = 0;
+    if (o.context_cache_hit || o.pasid_cache_hit) {
+      c += config_.context_cache_hit;
+    } else {
+      for (const core::WalkRead& rd : r.walk) {
+        if (rd.kind != core::WalkReadKind::kPagingEntry) {
+          c += config_.context_cache_miss;
+          break;
+        }
+      }
+    }
+    if (o.device_tlb_hit) return c;
+    if (o.iotlb_hit || o.walk_start_level > 0) c += config_.iotlb_hit;
+    if (o.psc_hit_level > 0) c += config_.psc_hit;
+    return c;
+  }
   std::uint64_t read_cycles() const { return std::uint64_t{config_.memory_read} + config_.per_read; }
 
   // Fraction of walker capacity in use between the first issue and the last completion.
@@ -85,7 +121,13 @@ class TimingModel {
   double cycles_to_ns(std::uint64_t cycles) const { return static_cast<double>(cycles) / config_.clock_ghz; }
 
   const TimingStats& stats() const { return stats_; }
-  const LatencyHistogram& latency() const { return latency_; }
+  // Latency (completion - issue) of every translation completed.
+  const LatencyHistogram& latency() const { return shared_latency_ ? *shared_latency_ : latency_; }
+  // For a caller that records every completion's latency (completion - issue cycle) in a
+  // histogram of its own, as StatsRecorder::record does in the replayer and the SystemC module:
+  // the model then keeps no second copy (one histogram update less per translation) and
+  // latency() returns `recorded`, which must outlive the model.
+  void share_latency(const LatencyHistogram& recorded) { shared_latency_ = &recorded; }
   const config::TimingConfig& config() const { return config_; }
   // Forgets walkers, in-flight fills, stats and latencies.
   void reset();
@@ -114,6 +156,7 @@ class TimingModel {
   std::uint64_t inflight_max_done_ = 0;
   TimingStats stats_;
   LatencyHistogram latency_;
+  const LatencyHistogram* shared_latency_ = nullptr;  // see share_latency
   bool any_issue_ = false;
 };
 
