@@ -325,10 +325,9 @@ void TranslationCaches::fill_context(const ContextCacheEntry& entry) {
   if (m.context->insert(ContextKey{entry.source.value}, entry).evicted) ++m.stats.context.evictions;
 }
 
-// The common case (a 4K entry in a set-associative organization) is handled here with few live
-// registers; everything else (larger pages, the QEMU organization, the miss) goes to
-// find_iotlb_rest, kept out of line.
-const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
+// The common case (a 4K entry in a set-associative organization): a leaf, so that a hit saves no
+// registers. A 4K miss is counted here; find_iotlb_rest goes on with the other page sizes.
+const IotlbEntry* TranslationCaches::find_iotlb_4k(DomainId domain, Pasid pasid, Iova iova) {
   Impl& m = *impl_;
   if (__builtin_expect(!m.qemu_mode && m.held_by_size[0] != 0, 1)) {
     if (const IotlbEntry* e = m.by_size[0]->lookup(IotlbKey{iova.value >> 12, pasid.value, domain.value, 12})) {
@@ -336,8 +335,12 @@ const IotlbEntry* TranslationCaches::find_iotlb(SourceId source, DomainId domain
       return e;
     }
     ++m.stats.iotlb_by_size[0].misses;
-    return m.find_iotlb_rest(source, domain, pasid, iova);
   }
+  return nullptr;
+}
+
+const IotlbEntry* TranslationCaches::find_iotlb_rest(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
+  Impl& m = *impl_;
   if (!m.any_iotlb) return nullptr;
   if (m.qemu_mode) return m.find_qemu(source, pasid, iova);
   return m.find_iotlb_rest(source, domain, pasid, iova);

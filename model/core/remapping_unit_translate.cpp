@@ -82,7 +82,7 @@ void RemappingUnit::fail_translation(const TranslationRequest& request, Translat
 }
 
 // The translation of a leaf (an IOTLB entry or a walk's result): permission check, host address.
-void RemappingUnit::finish_translation(const TranslationRequest& request, TranslationResult& result,
+inline void RemappingUnit::finish_translation(const TranslationRequest& request, TranslationResult& result,
                                        const cache::IotlbEntry& leaf, bool scalable, bool fpd) {
   const std::uint64_t page_size = 1ull << leaf.page_shift;
   if (!leaf.perms.allows(request.access)) {

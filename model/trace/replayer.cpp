@@ -1,6 +1,7 @@
 #include "vtdsim/trace/replayer.hpp"
 
 #include <stdexcept>
+#include <type_traits>
 
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/core/ats_endpoints.hpp"
@@ -9,6 +10,7 @@
 #include "vtdsim/stats/ats_endpoints_json.hpp"
 #include "vtdsim/stats/stats_recorder.hpp"
 #include "vtdsim/timing/timing_model.hpp"
+#include "vtdsim/trace/binary_trace.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -62,7 +64,9 @@ void Replayer::ensure_domain(DomainId domain, unsigned levels, bool from_context
                                 std::to_string(levels));
 }
 
-void Replayer::apply(const TraceEvent& e) {
+void Replayer::apply(const TraceEvent& e) { apply_event(e); }
+
+inline void Replayer::apply_event(const TraceEvent& e) {
   if (counters_.events == 0) counters_.first_time_ns = e.time_ns;
   counters_.last_time_ns = e.time_ns;
   const std::uint64_t issue = static_cast<std::uint64_t>(static_cast<double>(e.time_ns) * config_.timing.clock_ghz);
@@ -75,7 +79,7 @@ void Replayer::apply(const TraceEvent& e) {
 }
 
 // One DMA: a translation per 4 KiB page it touches, each through the timing model and the recorder.
-void Replayer::apply_dma(const TraceEvent& e, std::uint64_t issue) {
+inline void Replayer::apply_dma(const TraceEvent& e, std::uint64_t issue) {
   ++counters_.dma;
   core::TranslationRequest req;
   req.source = e.source;
@@ -146,6 +150,12 @@ void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
 }
 
 std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::uint64_t)>& progress) {
+  if (auto* binary = dynamic_cast<BinaryTraceReader*>(&source)) return run_from(*binary, progress);
+  return run_from(source, progress);
+}
+
+template <class Source>
+std::uint64_t Replayer::run_from(Source& source, const std::function<void(std::uint64_t)>& progress) {
   const std::uint64_t start = counters_.events;
   auto bad = [&](const std::string& message) {
     ++counters_.bad_events;
@@ -155,7 +165,11 @@ std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::u
   for (;;) {
     bool more = false;
     try {
-      more = source.next_into(event);
+      if constexpr (std::is_same_v<Source, BinaryTraceReader>) {
+        more = source.next(event);
+      } else {
+        more = source.next_into(event);
+      }
     } catch (const TraceError& err) {
       // Only line errors can be skipped: the reader has consumed the bad line. Errors of the
       // input itself (corrupt compressed data, I/O) would repeat forever.
@@ -165,7 +179,7 @@ std::uint64_t Replayer::run(TraceSource& source, const std::function<void(std::u
     }
     if (!more) break;
     try {
-      apply(event);
+      apply_event(event);
     } catch (const std::exception& err) {
       const std::string message = source.position() + ": " + err.what();
       if (!options_.skip_bad) throw TraceError(message);

@@ -71,8 +71,9 @@ class RemappingUnit {
   // translate(); context resolution and the walk are out of line.
   void fail_translation(const TranslationRequest& request, TranslationResult& result, spec::FaultReason reason,
                         bool fpd);
-  void finish_translation(const TranslationRequest& request, TranslationResult& result, const cache::IotlbEntry& leaf,
-                          bool scalable, bool fpd);
+  // Inlined into translate() (the IOTLB-hit path) and walk_and_fill().
+  [[gnu::always_inline]] inline void finish_translation(const TranslationRequest& request, TranslationResult& result,
+                                                        const cache::IotlbEntry& leaf, bool scalable, bool fpd);
   [[gnu::noinline]] const cache::ContextCacheEntry& resolve_context(const TranslationRequest& request, bool scalable,
                                                                      TranslationResult& result,
                                                                      std::optional<cache::ContextCacheEntry>& slot);

@@ -114,8 +114,14 @@ class Replayer {
   const core::AtsEndpoints* ats() const { return ats_.get(); }
 
  private:
-  void apply_dma(const TraceEvent& e, std::uint64_t issue);
+  // apply() and the DMA part of it, inlined into the run loop.
+  [[gnu::always_inline]] inline void apply_event(const TraceEvent& e);
+  [[gnu::always_inline]] inline void apply_dma(const TraceEvent& e, std::uint64_t issue);
   [[gnu::noinline]] void apply_software_event(const TraceEvent& e, std::uint64_t issue);
+  // run() over a source of a known type: BinaryTraceReader's next() is called directly (no
+  // virtual call per event); other sources go through TraceSource::next_into.
+  template <class Source>
+  std::uint64_t run_from(Source& source, const std::function<void(std::uint64_t)>& progress);
   struct Tables;
   void ensure_domain(DomainId domain, unsigned levels_hint, bool from_context);
 
