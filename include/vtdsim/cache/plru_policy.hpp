@@ -21,7 +21,7 @@ class PlruPolicy {
     bits_.assign(std::size_t{sets} * (nodes_per_set_ == 0 ? 1 : nodes_per_set_), 0);
   }
   void on_insert(std::uint32_t set, std::uint32_t way) { touch(set, way); }
-  void on_hit(std::uint32_t set, std::uint32_t way) { touch(set, way); }
+  void on_hit(std::uint32_t set, std::uint32_t way, std::size_t /*slot*/) { touch(set, way); }
   void on_invalidate(std::uint32_t, std::uint32_t) {}
   std::uint32_t victim(std::uint32_t set) const {
     if (ways_ == 1) return 0;

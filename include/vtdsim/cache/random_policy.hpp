@@ -9,7 +9,7 @@ class RandomPolicy {
  public:
   RandomPolicy(std::uint32_t /*sets*/, std::uint32_t ways, std::uint64_t seed) : ways_(ways), state_(seed) {}
   void on_insert(std::uint32_t, std::uint32_t) {}
-  void on_hit(std::uint32_t, std::uint32_t) {}
+  void on_hit(std::uint32_t, std::uint32_t, std::size_t) {}
   void on_invalidate(std::uint32_t, std::uint32_t) {}
   std::uint32_t victim(std::uint32_t) { return static_cast<std::uint32_t>(next() % ways_); }
 

@@ -1,5 +1,5 @@
 // The replacement policy of one cache as a small value type, chosen from configuration
-// (config::ReplacementPolicy). Verbs: on_insert / on_hit / on_invalidate (set, way) and
+// (config::ReplacementPolicy). Verbs: on_insert / on_hit (set, way, slot) / on_invalidate (set, way) and
 // victim(set), which is asked only when every way of the set is valid. Dispatch is a switch on
 // the variant index (no virtual calls, no allocation after construction).
 #pragma once
@@ -23,8 +23,9 @@ class ReplacementPolicy {
   void on_insert(std::uint32_t set, std::uint32_t way) {
     visit<void>([&](auto& p) { p.on_insert(set, way); });
   }
-  [[gnu::always_inline]] inline void on_hit(std::uint32_t set, std::uint32_t way) {
-    visit<void>([&](auto& p) { p.on_hit(set, way); });
+  // slot = set * ways + way (the cache's flat index of the way).
+  [[gnu::always_inline]] inline void on_hit(std::uint32_t set, std::uint32_t way, std::size_t slot) {
+    visit<void>([&](auto& p) { p.on_hit(set, way, slot); });
   }
   void on_invalidate(std::uint32_t set, std::uint32_t way) {
     visit<void>([&](auto& p) { p.on_invalidate(set, way); });

@@ -100,7 +100,7 @@ class SetAssocCache {
         if (free_way == ways_) free_way = w;
       } else if (keys_[base + w] == key) {
         entries_[base + w] = entry;
-        policy_.on_hit(set, w);
+        policy_.on_hit(set, w, base + w);
         r.entry = &entries_[base + w];
         r.updated = true;
         return r;
@@ -179,7 +179,7 @@ class SetAssocCache {
     const Key* k = keys_.data() + base;
     for (std::uint32_t w = 0; w < ways; ++w) {
       if (k[w] == key && valid_[base + w]) {
-        policy_.on_hit(set, w);
+        policy_.on_hit(set, w, base + w);
         return &entries_[base + w];
       }
     }

@@ -17,8 +17,9 @@ class StampPolicy {
   StampPolicy(std::uint32_t sets, std::uint32_t ways)
       : ways_(ways), clock_(sets, 0), stamp_(std::size_t{sets} * ways, 0) {}
   void on_insert(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = ++clock_[set]; }
-  void on_hit(std::uint32_t set, std::uint32_t way) {
-    if constexpr (kRefreshOnHit) stamp_[slot(set, way)] = ++clock_[set];
+  // slot = set * ways + way, which the caller has at hand.
+  void on_hit(std::uint32_t set, std::uint32_t /*way*/, std::size_t slot) {
+    if constexpr (kRefreshOnHit) stamp_[slot] = ++clock_[set];
   }
   void on_invalidate(std::uint32_t set, std::uint32_t way) { stamp_[slot(set, way)] = 0; }
   // Called only when every way of the set holds a valid entry.

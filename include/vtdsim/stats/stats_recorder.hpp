@@ -103,8 +103,8 @@ class StatsRecorder {
   // Inline fast path, the common case of a hit-dominated run: a remapped translation that hit the
   // context cache and the IOTLB with no memory read, no fault and no device-TLB involvement. It
   // changes exactly the counters record_general would change for it.
-  void record(const core::TranslationRequest& request, const core::TranslationResult& result,
-              std::uint64_t latency) {
+  [[gnu::always_inline]] inline void record(const core::TranslationRequest& request,
+                                            const core::TranslationResult& result, std::uint64_t latency) {
     const core::CacheOutcome& o = result.outcome;
     totals_synced_ = false;
     if (__builtin_expect(o.iotlb_hit & o.context_cache_hit & o.translated & !o.device_tlb_hit &

@@ -72,8 +72,9 @@ class TimingModel {
   // Completion cycle of one translation issued at issue_cycle (>= issue_cycle). Inline: the
   // common case (no memory read, no walk in flight to join) is the lookup cost alone; walks and
   // joins are in complete_walk.
-  std::uint64_t complete(std::uint64_t issue_cycle, const core::TranslationRequest& request,
-                         const core::TranslationResult& result) {
+  [[gnu::always_inline]] inline std::uint64_t complete(std::uint64_t issue_cycle,
+                                                       const core::TranslationRequest& request,
+                                                       const core::TranslationResult& result) {
     if (!any_issue_ || issue_cycle < stats_.first_issue) stats_.first_issue = issue_cycle;
     any_issue_ = true;
     ++stats_.translations;
