@@ -33,6 +33,11 @@ unsigned default_levels(const config::CapabilityConfig& cap) {
 
 Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options)
     : config_(config), options_(options) {
+  const double ghz = config_.timing.clock_ghz;
+  if (ghz >= 1 && ghz <= 1024 && ghz == static_cast<double>(static_cast<std::uint64_t>(ghz))) {
+    whole_ghz_ = static_cast<std::uint64_t>(ghz);
+    exact_ns_limit_ = (1ull << 53) / whole_ghz_;  // product below 2^53: exact in a double
+  }
   memory_ = std::make_unique<mem::SparseMemory>();
   const unsigned haw = config_.cap.haw;
   const std::uint64_t base = 1ull << (haw - 1);
@@ -69,7 +74,7 @@ void Replayer::apply(const TraceEvent& e) { apply_event(e); }
 inline void Replayer::apply_event(const TraceEvent& e) {
   if (counters_.events == 0) counters_.first_time_ns = e.time_ns;
   counters_.last_time_ns = e.time_ns;
-  const std::uint64_t issue = static_cast<std::uint64_t>(static_cast<double>(e.time_ns) * config_.timing.clock_ghz);
+  const std::uint64_t issue = issue_cycle(e.time_ns);
   if (e.kind == EventKind::kDma) {
     apply_dma(e, issue);
   } else {

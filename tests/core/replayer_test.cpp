@@ -115,6 +115,30 @@ TEST(Replayer, SampleTraceGivesTheKnownDecisions) {
   EXPECT_EQ(j["timing"]["latency"], j["latency"]);
 }
 
+// Issue cycle = time_ns * clock_ghz, truncated, as a double product; whole clocks take an
+// integer product where the double one is exact. Both must give the double's number.
+TEST(Replayer, IssueCycleIsTimeTimesClock) {
+  for (const double ghz : {1.0, 2.0, 3.0, 2.5, 0.7}) {
+    for (const std::uint64_t t : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, std::uint64_t{1} << 50,
+                                  (std::uint64_t{1} << 53) / 3, (std::uint64_t{1} << 53) / 3 + 1,
+                                  (std::uint64_t{1} << 53) + 1, (std::uint64_t{1} << 62) + 12345}) {
+      config::UnitConfig cfg;
+      cfg.timing.clock_ghz = ghz;
+      Replayer r(cfg);
+      std::uint64_t issue = 0;
+      r.set_translation_callback([&](const TranslationObservation& o) { issue = o.issue_cycle; });
+      TraceEvent dma;
+      dma.kind = EventKind::kDma;
+      dma.time_ns = t;
+      dma.source = SourceId::from_bdf(0, 3, 0);
+      dma.iova = Iova(0x1000);
+      dma.size = 4;
+      r.apply(dma);
+      EXPECT_EQ(issue, static_cast<std::uint64_t>(static_cast<double>(t) * ghz)) << ghz << " GHz, t=" << t;
+    }
+  }
+}
+
 TEST(Replayer, TableErrorsCarryThePositionAndSkipBadCountsThem) {
   TempFile f(".trace");
   f.write("0 context 00:02.0 1 translated levels=3\n"

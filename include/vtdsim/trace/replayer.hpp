@@ -127,6 +127,14 @@ class Replayer {
 
   config::UnitConfig config_;
   ReplayOptions options_;
+  // time_ns -> issue cycle (time_ns * clock_ghz, truncated). With a whole clock_ghz and time_ns
+  // <= exact_ns_limit_ the double product is exact, so the integer product is the same number.
+  std::uint64_t issue_cycle(std::uint64_t time_ns) const {
+    if (whole_ghz_ != 0 && time_ns <= exact_ns_limit_) return time_ns * whole_ghz_;
+    return static_cast<std::uint64_t>(static_cast<double>(time_ns) * config_.timing.clock_ghz);
+  }
+  std::uint64_t whole_ghz_ = 0;  // clock_ghz when it is a whole number in [1, 1024], else 0
+  std::uint64_t exact_ns_limit_ = 0;
   std::unique_ptr<mem::SparseMemory> memory_;
   std::unique_ptr<Tables> tables_;
   std::unique_ptr<core::RemappingUnit> unit_;
