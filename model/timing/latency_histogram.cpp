@@ -27,23 +27,62 @@ std::uint64_t LatencyHistogram::bucket_high(std::size_t i) {
   return bucket_low(i) + ((1ull << (e - 4)) - 1);
 }
 
+void LatencyHistogram::record_large(std::uint64_t value) {
+  const std::size_t b = bucket_of(value);
+  ++counts_[b];
+  sums_[b] += value;
+  ++large_count_;
+  large_sum_ += value;
+  if (value < large_min_) large_min_ = value;
+  if (value > large_max_) large_max_ = value;
+}
+
+std::uint64_t LatencyHistogram::count() const {
+  std::uint64_t n = large_count_;
+  for (std::size_t i = 0; i < kExact; ++i) n += counts_[i];
+  return n;
+}
+
+std::uint64_t LatencyHistogram::sum() const {
+  std::uint64_t total = large_sum_;
+  for (std::size_t i = 0; i < kExact; ++i) total += counts_[i] * i;
+  return total;
+}
+
+std::uint64_t LatencyHistogram::min() const {
+  for (std::size_t i = 0; i < kExact; ++i) {
+    if (counts_[i]) return i;
+  }
+  return large_count_ ? large_min_ : 0;
+}
+
+std::uint64_t LatencyHistogram::max() const {
+  if (large_count_) return large_max_;
+  for (std::size_t i = kExact; i-- > 0;) {
+    if (counts_[i]) return i;
+  }
+  return 0;
+}
+
 std::uint64_t LatencyHistogram::percentile(double p) const {
-  if (count_ == 0) return 0;
+  const std::uint64_t n = count();
+  if (n == 0) return 0;
   if (p < 0) p = 0;
   if (p > 1) p = 1;
-  std::uint64_t rank = static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(count_)));
+  std::uint64_t rank = static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n)));
   if (rank == 0) rank = 1;
+  const std::uint64_t lo = min(), hi = max();
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];
     if (seen >= rank) {
       std::uint64_t v = bucket_mean(i);
-      if (v > max_) v = max_;
-      if (v < min()) v = min();
+      if (v > hi) v = hi;
+      if (v < lo) v = lo;
       return v;
     }
   }
-  return max_;
+  return hi;
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& o) {
@@ -51,26 +90,28 @@ void LatencyHistogram::merge(const LatencyHistogram& o) {
     counts_[i] += o.counts_[i];
     sums_[i] += o.sums_[i];
   }
-  count_ += o.count_;
-  sum_ += o.sum_;
-  if (o.count_ && o.min_ < min_) min_ = o.min_;
-  if (o.max_ > max_) max_ = o.max_;
+  large_count_ += o.large_count_;
+  large_sum_ += o.large_sum_;
+  if (o.large_count_ && o.large_min_ < large_min_) large_min_ = o.large_min_;
+  if (o.large_max_ > large_max_) large_max_ = o.large_max_;
 }
 
 void LatencyHistogram::subtract(const LatencyHistogram& earlier) {
-  count_ = 0;
+  large_count_ = 0;
   for (std::size_t i = 0; i < kBuckets; ++i) {
     counts_[i] = counts_[i] >= earlier.counts_[i] ? counts_[i] - earlier.counts_[i] : 0;
     sums_[i] = sums_[i] >= earlier.sums_[i] && counts_[i] ? sums_[i] - earlier.sums_[i] : 0;
-    count_ += counts_[i];
+    if (i >= kExact) large_count_ += counts_[i];
   }
-  sum_ = sum_ >= earlier.sum_ ? sum_ - earlier.sum_ : 0;
-  min_ = ~0ull;
-  max_ = 0;
-  for (std::size_t i = 0; i < kBuckets; ++i) {
+  large_sum_ = large_sum_ >= earlier.large_sum_ && large_count_ ? large_sum_ - earlier.large_sum_ : 0;
+  // The exact extremes of the large values are not recoverable: the means of the lowest and
+  // highest non-empty wide buckets.
+  large_min_ = ~0ull;
+  large_max_ = 0;
+  for (std::size_t i = kExact; i < kBuckets; ++i) {
     if (counts_[i]) {
-      if (min_ == ~0ull) min_ = bucket_mean(i);
-      max_ = bucket_mean(i);
+      if (large_min_ == ~0ull) large_min_ = bucket_mean(i);
+      large_max_ = bucket_mean(i);
     }
   }
 }

@@ -65,4 +65,53 @@ TEST(TimingLatencyHistogram, SubtractRemovesWarmup) {
   EXPECT_EQ(h.percentile(0.99), 4u);
 }
 
+// Exact values (< 32) keep only a count; the summaries must still be exact when mixed with wide
+// buckets, after merge and after subtract.
+TEST(TimingLatencyHistogram, MixedExactAndWideValues) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  EXPECT_EQ(h.sum(), 0u);
+  for (int i = 0; i < 6; ++i) h.record(4);
+  h.record(0);
+  h.record(31);
+  EXPECT_EQ(h.count(), 8u);
+  EXPECT_EQ(h.sum(), 55u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 31u);
+  h.record(420);
+  h.record(1000);
+  EXPECT_EQ(h.count(), 10u);
+  EXPECT_EQ(h.sum(), 1475u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 1000u);
+  EXPECT_DOUBLE_EQ(h.mean(), 147.5);
+  EXPECT_EQ(h.percentile(0.5), 4u);
+  EXPECT_EQ(h.percentile(0.9), 420u);
+  EXPECT_EQ(h.percentile(1.0), 1000u);
+
+  LatencyHistogram only_wide;
+  only_wide.record(50);
+  only_wide.record(70);
+  EXPECT_EQ(only_wide.min(), 50u);
+  EXPECT_EQ(only_wide.max(), 70u);
+
+  LatencyHistogram m = h;
+  m.merge(only_wide);
+  EXPECT_EQ(m.count(), 12u);
+  EXPECT_EQ(m.sum(), 1595u);
+  EXPECT_EQ(m.min(), 0u);
+  EXPECT_EQ(m.max(), 1000u);
+
+  LatencyHistogram later = m;
+  later.record(3);
+  later.record(2000);
+  later.subtract(m);
+  EXPECT_EQ(later.count(), 2u);
+  EXPECT_EQ(later.sum(), 2003u);
+  EXPECT_EQ(later.min(), 3u);
+  EXPECT_EQ(later.max(), 2000u);  // one sample in its bucket: the bucket mean is exact
+}
+
 }  // namespace

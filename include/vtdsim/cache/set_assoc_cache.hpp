@@ -70,14 +70,13 @@ class SetAssocCache {
   [[gnu::always_inline]] inline Entry* lookup(const Key& key) {
     // The usual hardware way counts get a scan unrolled at compile time (measured about 2x
     // faster than the runtime-bounded loop in bench/translate_bench); others take the loop.
-    switch (ways_) {
-      case 4: return lookup_in<4>(key);
-      case 8: return lookup_in<8>(key);
-      case 16: return lookup_in<16>(key);
-      case 1: return lookup_in<1>(key);
-      case 2: return lookup_in<2>(key);
-      default: return lookup_in<0>(key);
-    }
+    // A chain of compares rather than a switch, which GCC turns into an indirect jump.
+    if (ways_ == 4) return lookup_in<4>(key);
+    if (ways_ == 16) return lookup_in<16>(key);
+    if (ways_ == 8) return lookup_in<8>(key);
+    if (ways_ == 1) return lookup_in<1>(key);
+    if (ways_ == 2) return lookup_in<2>(key);
+    return lookup_in<0>(key);
   }
 
   // Finds key without touching the replacement state.
