@@ -2,7 +2,6 @@
 // caching, 7.1 fault conditions): TE check, context resolution (context cache or table reads),
 // pass-through, IOTLB, paging-structure caches and the second-level walk, fault recording.
 // No allocation and no exceptions on this path.
-#include <optional>
 
 #include "vtdsim/core/context_resolver.hpp"
 #include "vtdsim/core/page_walker.hpp"
@@ -115,7 +114,6 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
 
   // Context: context cache, else the tables. On a hit the cached entry is used in place (the
   // context arrays are not written again before this translation ends).
-  std::optional<cache::ContextCacheEntry> resolved_entry;  // constructed only on a miss
   const cache::ContextCacheEntry* ctx = caches_.find_context(request.source, request.pasid);
   if (ctx != nullptr) {
     // Requests with a PASID are looked up in the PASID cache, others in the context cache (the
@@ -123,7 +121,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     result.outcome.context_cache_hit = !request.pasid.present();
     result.outcome.pasid_cache_hit = request.pasid.present();
   } else {
-    ctx = &resolve_context(request, scalable, result, resolved_entry);
+    ctx = &resolve_context(request, scalable, result);
   }
   const cache::ContextCacheEntry& context = *ctx;
   const bool fpd = context.fault_processing_disabled;
@@ -172,12 +170,11 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
 }
 
 const cache::ContextCacheEntry& RemappingUnit::resolve_context(const TranslationRequest& request, bool scalable,
-                                                                TranslationResult& result,
-                                                                std::optional<cache::ContextCacheEntry>& slot) {
+                                                                TranslationResult& result) {
   const ContextResolver resolver(config_.cap, memory_);
   const ContextResolution resolved =
       resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
-  const cache::ContextCacheEntry& entry = slot.emplace(resolved.entry);
+  const cache::ContextCacheEntry& entry = resolved_context_ = resolved.entry;
   if (resolved.ok() || (config_.cap.caching_mode && resolved.fault_from_entry)) caches_.fill_context(entry);
   return entry;
 }

@@ -74,9 +74,9 @@ class RemappingUnit {
   // Inlined into translate() (the IOTLB-hit path) and walk_and_fill().
   [[gnu::always_inline]] inline void finish_translation(const TranslationRequest& request, TranslationResult& result,
                                                         const cache::IotlbEntry& leaf, bool scalable, bool fpd);
+  // Resolves the context from the tables into resolved_context_ (a context-cache miss).
   [[gnu::noinline]] const cache::ContextCacheEntry& resolve_context(const TranslationRequest& request, bool scalable,
-                                                                     TranslationResult& result,
-                                                                     std::optional<cache::ContextCacheEntry>& slot);
+                                                                     TranslationResult& result);
   [[gnu::noinline]] void walk_and_fill(const TranslationRequest& request, const cache::ContextCacheEntry& context,
                                        bool scalable, TranslationResult& result);
 
@@ -92,6 +92,9 @@ class RemappingUnit {
   RegisterFile registers_;
   FaultRecorder faults_;
   cache::TranslationCaches caches_;
+  // The context of the translation in progress when it missed the context cache (or was not
+  // cached): valid until that translation ends.
+  cache::ContextCacheEntry resolved_context_;
   CommandCounters commands_;
   DeviceTlbHandler device_tlb_handler_;
 };
