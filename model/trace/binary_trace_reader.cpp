@@ -31,23 +31,66 @@ template <typename T>
 }
 #define VTDSIM_FIELD(T, name) field<T>(p, offsetof(BinaryRecord, name))
 
-// Every enumerated field in range and the reserved bytes zero, read from the record's last 16
-// bytes as two words (one branch on the hot path; decode_record names the field that is wrong).
+// Every enumerated field in range and the reserved bytes zero (the rules of decode_record, which
+// names the field that is wrong), from the record's last 16 bytes as two words, one branch.
+//
+// The eight byte fields at 64..71 are the lanes of one little-endian word w (lane i = byte 64+i).
+// A lane x with the rule "x <= L" (L < 0x80) is valid iff bit 7 is clear in both x and x + (0x7f - L):
+// x >= 0x80 shows in x itself, L < x < 0x80 pushes x + 0x7f - L into 0x80..0xfe. Adding the
+// constant to the whole word adds it to every lane at once; a lane can carry into the next one only
+// if x + 0x7f - L > 0xff, i.e. x > 0x80 + L, and then x itself is already invalid with bit 7 set, so
+// a carry can only spoil a record that is rejected anyway (and a carry into an invalid lane keeps
+// its sum in 0x80..0xff). access must be 1 or 2: access - 1 <= 1, with the 1 subtracted from the
+// word first (a borrow out of lane 1 happens only for access 0, which becomes 0xff: rejected).
+// levels (lane 4) is not checked: 0 added, bit 7 not tested (a carry into it comes only from an
+// invalid lane 3). The reserved bytes 74..79 are the top six bytes of the word at 72..79.
+constexpr std::uint64_t lane(unsigned i, std::uint8_t v) { return std::uint64_t{v} << (8 * i); }
+constexpr std::uint64_t kLaneTop = 0x80;
+constexpr std::uint64_t kAccessBias = lane(1, 1);  // lane 1 holds access - 1
+// 0x7f - L per checked lane; L: kind 4, access-1 1, perms 3, translation type 3, levels -,
+// target 5, granularity 4, flags 7.
+constexpr std::uint64_t kLaneAdd =
+    lane(0, 0x7f - static_cast<std::uint8_t>(EventKind::kInvalidate)) | lane(1, 0x7f - 1) | lane(2, 0x7f - 3) |
+    lane(3, 0x7f - static_cast<std::uint8_t>(core::TranslationType::kBlocked)) |
+    lane(5, 0x7f - static_cast<std::uint8_t>(core::InvalidationTarget::kInterruptEntry)) |
+    lane(6, 0x7f - static_cast<std::uint8_t>(core::InvalidationGranularity::kPasid)) | lane(7, 0x7f - 7);
+constexpr std::uint64_t kLaneChecked = 0x8080'8000'8080'8080ull;  // bit 7 of every lane but levels
+static_assert(static_cast<std::uint8_t>(Access::kRead) == 1 && static_cast<std::uint8_t>(Access::kWrite) == 2,
+              "access - 1 <= 1");
+static_assert(kLaneChecked == (kLaneTop * 0x0101'0101'0101'0101ull & ~lane(4, 0xff)), "all lanes but levels");
+
 [[gnu::always_inline]] inline bool record_valid(const unsigned char* p) {
-  static_assert(offsetof(BinaryRecord, kind) == 64 && sizeof(BinaryRecord) == 80, "byte fields at 64..79");
-  const std::uint8_t* b = p + 64;
-  std::uint64_t reserved = 0;  // bytes 74..79
-  std::memcpy(&reserved, p + 72, sizeof(reserved));
-  reserved = little_endian(reserved) >> 16;
-  return (b[0] <= static_cast<std::uint8_t>(EventKind::kInvalidate)) &
-         ((b[1] == static_cast<std::uint8_t>(Access::kRead)) | (b[1] == static_cast<std::uint8_t>(Access::kWrite))) &
-         (b[2] <= 3) & (b[3] <= static_cast<std::uint8_t>(core::TranslationType::kBlocked)) &
-         (b[5] <= static_cast<std::uint8_t>(core::InvalidationTarget::kInterruptEntry)) &
-         (b[6] <= static_cast<std::uint8_t>(core::InvalidationGranularity::kPasid)) & (b[7] <= 7) & (reserved == 0);
+  static_assert(offsetof(BinaryRecord, kind) == 64 && offsetof(BinaryRecord, access) == 65 &&
+                    offsetof(BinaryRecord, perms) == 66 && offsetof(BinaryRecord, translation_type) == 67 &&
+                    offsetof(BinaryRecord, levels) == 68 && offsetof(BinaryRecord, inv_target) == 69 &&
+                    offsetof(BinaryRecord, inv_granularity) == 70 && offsetof(BinaryRecord, inv_flags) == 71 &&
+                    offsetof(BinaryRecord, reserved) == 74 && sizeof(BinaryRecord) == 80,
+                "byte fields at 64..71, reserved bytes at 74..79");
+  const std::uint64_t x = field<std::uint64_t>(p, 64) - kAccessBias;
+  const std::uint64_t reserved = field<std::uint64_t>(p, 72) >> 16;  // bytes 74..79
+  return (((x | (x + kLaneAdd)) & kLaneChecked) | reserved) == 0;
 }
 
-// Fields of a valid record (at p) into the event.
-[[gnu::always_inline]] inline void fill_event(const unsigned char* p, TraceEvent& e) {
+// Bits 0..n-1 of a small value to n bools (bytes 0/1, bit 0 first): multiplying by
+// 1 + 2^7 + 2^14 + ... adds copies of the value shifted by 0, 7, 14, ... bits, so bit i of copy i
+// lands on bit 8i; for a value below 2^n (n <= 7) the copies do not overlap, so nothing carries,
+// and masking with 0x..010101 keeps exactly those bits.
+constexpr unsigned kSpread2 = 1u | 1u << 7;               // perms: read, write
+constexpr unsigned kSpread3 = 1u | 1u << 7 | 1u << 14;    // inv_flags: hint, drain reads, drain writes
+static_assert(sizeof(Perms) == 2 && offsetof(Perms, read) == 0 && offsetof(Perms, write) == 1,
+              "Perms is the bytes read, write");
+static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
+                      offsetof(core::InvalidationRequest, address_mask) + 1 &&
+                  offsetof(core::InvalidationRequest, drain_reads) ==
+                      offsetof(core::InvalidationRequest, address_mask) + 2 &&
+                  offsetof(core::InvalidationRequest, drain_writes) ==
+                      offsetof(core::InvalidationRequest, address_mask) + 3 &&
+                  sizeof(bool) == 1,
+              "address_mask, invalidation_hint, drain_reads, drain_writes are four neighbouring bytes");
+
+// Fields of a valid record (at p) into the event: the fast path (next). p and e do not overlap;
+// saying so (restrict) lets the compiler keep loaded bytes in registers and merge neighbours.
+[[gnu::always_inline]] inline void fill_event(const unsigned char* __restrict p, TraceEvent& __restrict e) {
   e.kind = static_cast<EventKind>(p[offsetof(BinaryRecord, kind)]);
   e.time_ns = VTDSIM_FIELD(std::uint64_t, time_ns);
   e.source = SourceId(VTDSIM_FIELD(std::uint16_t, source));
@@ -57,8 +100,10 @@ template <typename T>
   e.size = VTDSIM_FIELD(std::uint64_t, size);
   e.access = static_cast<Access>(p[offsetof(BinaryRecord, access)]);
   e.host = HostAddr(VTDSIM_FIELD(std::uint64_t, host));
-  const std::uint8_t perms = p[offsetof(BinaryRecord, perms)];
-  e.perms = Perms{(perms & 1) != 0, (perms & 2) != 0};
+  // perms <= 3 (record_valid): bits 0/1 to the bools read/write with one multiply (see kSpread2).
+  const std::uint16_t perms = little_endian(
+      static_cast<std::uint16_t>(p[offsetof(BinaryRecord, perms)] * kSpread2 & 0x0101u));
+  std::memcpy(reinterpret_cast<unsigned char*>(&e.perms), &perms, sizeof(perms));
   e.page_size = VTDSIM_FIELD(std::uint64_t, page_size);
   e.translation_type = static_cast<core::TranslationType>(p[offsetof(BinaryRecord, translation_type)]);
   e.levels = p[offsetof(BinaryRecord, levels)];
@@ -70,11 +115,12 @@ template <typename T>
   inv.function_mask = p[offsetof(BinaryRecord, inv_function_mask)];
   inv.pasid = Pasid(VTDSIM_FIELD(std::uint32_t, inv_pasid));
   inv.addr = Iova(VTDSIM_FIELD(std::uint64_t, inv_addr));
-  inv.address_mask = p[offsetof(BinaryRecord, inv_address_mask)];
-  const std::uint8_t flags = p[offsetof(BinaryRecord, inv_flags)];
-  inv.invalidation_hint = (flags & 1) != 0;
-  inv.drain_reads = (flags & 2) != 0;
-  inv.drain_writes = (flags & 4) != 0;
+  // address_mask and the three flag bools (inv_flags <= 7) are four neighbouring bytes: one store.
+  const std::uint32_t tail = little_endian(
+      p[offsetof(BinaryRecord, inv_address_mask)] |
+      (p[offsetof(BinaryRecord, inv_flags)] * kSpread3 & 0x01'0101u) << 8);
+  std::memcpy(reinterpret_cast<unsigned char*>(&inv) + offsetof(core::InvalidationRequest, address_mask), &tail,
+              sizeof(tail));
 }
 #undef VTDSIM_FIELD
 
@@ -121,7 +167,32 @@ bool decode_record(const BinaryRecord& r, TraceEvent& e, const char** reason) {
   for (std::uint8_t b : r.reserved)
     if (b != 0) return bad("reserved bytes are not zero");
 
-  fill_event(reinterpret_cast<const unsigned char*>(&r), e);
+  // Plain field-by-field decode: the reference for fill_event (tests/core/binary_record_fast_path_test.cpp).
+  e.kind = static_cast<EventKind>(r.kind);
+  e.time_ns = little_endian(r.time_ns);
+  e.source = SourceId(little_endian(r.source));
+  e.pasid = Pasid(little_endian(r.pasid));
+  e.domain = DomainId(little_endian(r.domain));
+  e.iova = Iova(little_endian(r.iova));
+  e.size = little_endian(r.size);
+  e.access = static_cast<Access>(r.access);
+  e.host = HostAddr(little_endian(r.host));
+  e.perms = Perms{(r.perms & 1) != 0, (r.perms & 2) != 0};
+  e.page_size = little_endian(r.page_size);
+  e.translation_type = static_cast<core::TranslationType>(r.translation_type);
+  e.levels = r.levels;
+  core::InvalidationRequest& inv = e.invalidation;
+  inv.target = static_cast<core::InvalidationTarget>(r.inv_target);
+  inv.granularity = static_cast<core::InvalidationGranularity>(r.inv_granularity);
+  inv.domain = DomainId(little_endian(r.inv_domain));
+  inv.source = SourceId(little_endian(r.inv_source));
+  inv.function_mask = r.inv_function_mask;
+  inv.pasid = Pasid(little_endian(r.inv_pasid));
+  inv.addr = Iova(little_endian(r.inv_addr));
+  inv.address_mask = r.inv_address_mask;
+  inv.invalidation_hint = (r.inv_flags & 1) != 0;
+  inv.drain_reads = (r.inv_flags & 2) != 0;
+  inv.drain_writes = (r.inv_flags & 4) != 0;
   return true;
 }
 
