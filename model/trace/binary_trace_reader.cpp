@@ -96,8 +96,16 @@ static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
   e.source = SourceId(VTDSIM_FIELD(std::uint16_t, source));
   e.pasid = Pasid(VTDSIM_FIELD(std::uint32_t, pasid));
   e.domain = DomainId(VTDSIM_FIELD(std::uint16_t, domain));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // iova and size are neighbours in both layouts: one 16-byte copy.
+  static_assert(offsetof(BinaryRecord, size) == offsetof(BinaryRecord, iova) + 8 &&
+                    offsetof(TraceEvent, size) == offsetof(TraceEvent, iova) + 8 && sizeof(Iova) == 8,
+                "iova, size adjacent");
+  std::memcpy(reinterpret_cast<unsigned char*>(&e.iova), p + offsetof(BinaryRecord, iova), 16);
+#else
   e.iova = Iova(VTDSIM_FIELD(std::uint64_t, iova));
   e.size = VTDSIM_FIELD(std::uint64_t, size);
+#endif
   e.access = static_cast<Access>(p[offsetof(BinaryRecord, access)]);
   e.host = HostAddr(VTDSIM_FIELD(std::uint64_t, host));
   // perms <= 3 (record_valid): bits 0/1 to the bools read/write with one multiply (see kSpread2).
@@ -307,6 +315,7 @@ bool BinaryTraceReader::refill() {
   }
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    dropped_ += begin_;
     end_ -= begin_;
     begin_ = 0;
   }
@@ -316,7 +325,7 @@ bool BinaryTraceReader::refill() {
   } catch (const TraceError& e) {
     // Decompression failed (corrupt or truncated zstd/gzip): name the first record not read.
     const std::uint64_t whole = end_ / sizeof(BinaryRecord);
-    fail(e.reason(), records_ + whole);
+    fail(e.reason(), records_read() + whole);
   }
   end_ += got;
   return got > 0;
@@ -330,7 +339,6 @@ bool BinaryTraceReader::next(TraceEvent& out) {
     if (__builtin_expect(record_valid(p), 1)) {
       fill_event(p, out);
       begin_ += sizeof(BinaryRecord);
-      ++records_;
       return true;
     }
   }
@@ -346,10 +354,11 @@ bool BinaryTraceReader::next_slow(TraceEvent& out) {
       // Consume the partial record so that a caller going on after the error (--skip-bad)
       // sees the end of the trace instead of the same error forever.
       const std::size_t partial = end_ - begin_;
+      const std::uint64_t record = records_read();
       begin_ = end_;
       fail("truncated record (" + std::to_string(partial) + " of " + std::to_string(sizeof(BinaryRecord)) +
                " bytes)",
-           records_);
+           record);
     }
   }
   const unsigned char* p = data_ + begin_;
@@ -360,11 +369,11 @@ bool BinaryTraceReader::next_slow(TraceEvent& out) {
     std::memcpy(&record, p, sizeof(record));
     const char* reason = "invalid field";
     decode_record(record, out, &reason);
+    const std::uint64_t index = records_read();
     begin_ += sizeof(BinaryRecord);  // the bad record is consumed: --skip-bad goes on after it
-    fail(std::string("corrupt record: ") + reason, records_++);
+    fail(std::string("corrupt record: ") + reason, index);
   }
   begin_ += sizeof(BinaryRecord);
-  ++records_;
   return true;
 }
 
@@ -375,7 +384,8 @@ std::optional<TraceEvent> BinaryTraceReader::next() {
 }
 
 std::string BinaryTraceReader::position() const {
-  const std::uint64_t record = records_ == 0 ? 0 : records_ - 1;
+  const std::uint64_t records = records_read();
+  const std::uint64_t record = records == 0 ? 0 : records - 1;
   return path_ + "@record " + std::to_string(record) + " (byte " +
          std::to_string(header_size_ + record * sizeof(BinaryRecord)) + ")";
 }

@@ -103,7 +103,8 @@ std::string describe(const BinaryRecord& r) {
 
 // Reads every record of `records` (written to one file) through `reader`, which goes on after a
 // bad record (it is consumed, as for --skip-bad). Each record must be accepted exactly when
-// decode_record accepts it, decode to the same bytes, and be rejected with decode_record's reason.
+// decode_record accepts it, decode to the same bytes, or be rejected with decode_record's reason
+// and its index and byte offset; records_read() counts both.
 // Returns the number accepted.
 std::size_t check_agreement(BinaryTraceReader& reader, const std::vector<BinaryRecord>& records) {
   std::size_t accepted = 0, mismatches = 0;
@@ -121,6 +122,10 @@ std::size_t check_agreement(BinaryTraceReader& reader, const std::vector<BinaryR
     } catch (const TraceError& e) {
       error = e.what();
     }
+    if (reader.records_read() != i + 1) {
+      ADD_FAILURE() << "record " << i << ": records_read() " << reader.records_read();
+      ++mismatches;
+    }
     if (ok != ref_ok) {
       ADD_FAILURE() << "record " << i << " (" << describe(records[i]) << "): reader "
                     << (ok ? "accepts" : "rejects (" + error + ")") << ", decode_record "
@@ -134,7 +139,9 @@ std::size_t check_agreement(BinaryTraceReader& reader, const std::vector<BinaryR
         ADD_FAILURE() << "record " << i << " (" << describe(records[i]) << ") decodes differently";
         ++mismatches;
       }
-    } else if (error.find(std::string("corrupt record: ") + reason) == std::string::npos) {
+    } else if (error.find("record " + std::to_string(i) + " (byte " +
+                          std::to_string(sizeof(BinaryHeader) + i * sizeof(BinaryRecord)) +
+                          "): corrupt record: " + reason) == std::string::npos) {
       ADD_FAILURE() << "record " << i << ": error '" << error << "' does not name '" << reason << "'";
       ++mismatches;
     }

@@ -104,7 +104,12 @@ class BinaryTraceReader final : public TraceSource {
   // "file@record N (byte B)" of the last event returned.
   std::string position() const override;
 
-  std::uint64_t records_read() const { return records_; }
+  // Records consumed so far (returned or rejected): derived from the stream position, so the
+  // per-record path keeps no counter.
+  std::uint64_t records_read() const {
+    const std::uint64_t consumed = dropped_ + begin_;
+    return consumed < header_size_ ? 0 : (consumed - header_size_) / sizeof(BinaryRecord);
+  }
   bool compressed() const;
 
  private:
@@ -120,7 +125,7 @@ class BinaryTraceReader final : public TraceSource {
   std::vector<unsigned char> buffer_;      // decompressed bytes (input_ only)
   const unsigned char* data_ = nullptr;    // the mapping, or buffer_.data()
   std::size_t begin_ = 0, end_ = 0;        // unread bytes: data_[begin_, end_)
-  std::uint64_t records_ = 0;
+  std::uint64_t dropped_ = 0;              // stream bytes before data_[0] (moved out of buffer_)
   std::uint64_t header_size_ = sizeof(BinaryHeader);
 };
 
