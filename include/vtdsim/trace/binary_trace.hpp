@@ -98,8 +98,8 @@ class BinaryTraceReader final : public TraceSource {
   BinaryTraceReader& operator=(const BinaryTraceReader&) = delete;
 
   std::optional<TraceEvent> next() override;
-  // Same without the optional: false at the end of the trace.
-  bool next(TraceEvent& out);
+  // Same without the optional: false at the end of the trace. Inline (binary_record_fast_decode.hpp).
+  inline bool next(TraceEvent& out);
   bool next_into(TraceEvent& out) override { return next(out); }
   // "file@record N (byte B)" of the last event returned.
   std::string position() const override;
@@ -160,3 +160,5 @@ class BinaryTraceWriter {
 };
 
 }  // namespace vtdsim::trace
+
+#include "vtdsim/trace/binary_record_fast_decode.hpp"  // BinaryTraceReader::next, inline
