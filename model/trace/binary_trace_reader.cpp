@@ -143,35 +143,35 @@ struct BinaryTraceReader::Mapping {
 BinaryTraceReader::BinaryTraceReader(const std::string& path) : map_(Mapping::open(path)) {
   if (map_) {
     path_ = path;
-    data_ = map_->data;
+    data_ = cur_ = end_ = map_->data;
     read_header();
     return;
   }
   input_ = std::make_unique<CompressedInput>(path);
   buffer_.resize(kBufferBytes);
-  data_ = buffer_.data();
+  data_ = cur_ = end_ = buffer_.data();
   path_ = input_->display_name();
   read_header();
 }
 
 BinaryTraceReader::BinaryTraceReader(std::unique_ptr<CompressedInput> input)
     : input_(std::move(input)), buffer_(kBufferBytes) {
-  data_ = buffer_.data();
+  data_ = cur_ = end_ = buffer_.data();
   path_ = input_->display_name();
   read_header();
 }
 
 void BinaryTraceReader::read_header() {
-  while (end_ - begin_ < sizeof(BinaryHeader) && refill()) {
+  while (unread() < sizeof(BinaryHeader) && refill()) {
   }
-  const std::size_t have = end_ - begin_;
-  if (have >= sizeof(kBinaryMagic) && !is_binary_trace_magic(data_ + begin_, have))
+  const std::size_t have = unread();
+  if (have >= sizeof(kBinaryMagic) && !is_binary_trace_magic(cur_, have))
     throw TraceError(path_, 0, "not a vtdsim binary trace (bad magic)");
   if (have < sizeof(BinaryHeader))
     throw TraceError(path_, 0, "truncated binary trace header (" + std::to_string(have) + " of " +
                                    std::to_string(sizeof(BinaryHeader)) + " bytes)");
   BinaryHeader header;
-  std::memcpy(&header, data_ + begin_, sizeof(header));
+  std::memcpy(&header, cur_, sizeof(header));
   if (little_endian(header.version) != kBinaryVersion)
     throw TraceError(path_, 0, "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
                                    " (this build reads version " + std::to_string(kBinaryVersion) + ")");
@@ -182,7 +182,7 @@ void BinaryTraceReader::read_header() {
     throw TraceError(path_, 0, "header size " + std::to_string(little_endian(header.header_size)) + ", expected " +
                                    std::to_string(sizeof(BinaryHeader)));
   if (header.flags != 0) throw TraceError(path_, 0, "unknown header flags");
-  begin_ += sizeof(BinaryHeader);
+  cur_ += sizeof(BinaryHeader);
 }
 
 BinaryTraceReader::~BinaryTraceReader() = default;
@@ -199,23 +199,26 @@ void BinaryTraceReader::fail(const std::string& what, std::uint64_t record) cons
 // unread tail to the front and appends more decompressed bytes. False at end of input.
 bool BinaryTraceReader::refill() {
   if (map_) {
-    if (end_ >= map_->size) return false;
-    map_->release_before(begin_);
-    end_ = map_->size - end_ > kMapWindowBytes ? end_ + kMapWindowBytes : map_->size;
+    const std::size_t end = static_cast<std::size_t>(end_ - data_);
+    if (end >= map_->size) return false;
+    map_->release_before(static_cast<std::size_t>(cur_ - data_));
+    end_ = data_ + (map_->size - end > kMapWindowBytes ? end + kMapWindowBytes : map_->size);
     return true;
   }
-  if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
-    dropped_ += begin_;
-    end_ -= begin_;
-    begin_ = 0;
+  if (cur_ != data_) {
+    const std::size_t unread_bytes = unread();
+    std::memmove(buffer_.data(), cur_, unread_bytes);
+    dropped_ += static_cast<std::size_t>(cur_ - data_);
+    cur_ = data_;
+    end_ = data_ + unread_bytes;
   }
+  const std::size_t used = static_cast<std::size_t>(end_ - data_);
   std::size_t got = 0;
   try {
-    got = input_->read(buffer_.data() + end_, buffer_.size() - end_);
+    got = input_->read(buffer_.data() + used, buffer_.size() - used);
   } catch (const TraceError& e) {
     // Decompression failed (corrupt or truncated zstd/gzip): name the first record not read.
-    const std::uint64_t whole = end_ / sizeof(BinaryRecord);
+    const std::uint64_t whole = used / sizeof(BinaryRecord);
     fail(e.reason(), records_read() + whole);
   }
   end_ += got;
@@ -223,22 +226,22 @@ bool BinaryTraceReader::refill() {
 }
 
 bool BinaryTraceReader::next_slow(TraceEvent& out) {
-  if (end_ - begin_ < sizeof(BinaryRecord)) {
-    while (end_ - begin_ < sizeof(BinaryRecord) && refill()) {
+  if (unread() < sizeof(BinaryRecord)) {
+    while (unread() < sizeof(BinaryRecord) && refill()) {
     }
-    if (end_ == begin_) return false;
-    if (end_ - begin_ < sizeof(BinaryRecord)) {
+    if (end_ == cur_) return false;
+    if (unread() < sizeof(BinaryRecord)) {
       // Consume the partial record so that a caller going on after the error (--skip-bad)
       // sees the end of the trace instead of the same error forever.
-      const std::size_t partial = end_ - begin_;
+      const std::size_t partial = unread();
       const std::uint64_t record = records_read();
-      begin_ = end_;
+      cur_ = end_;
       fail("truncated record (" + std::to_string(partial) + " of " + std::to_string(sizeof(BinaryRecord)) +
                " bytes)",
            record);
     }
   }
-  const unsigned char* p = data_ + begin_;
+  const unsigned char* p = cur_;
   if (binary_fast::record_valid(p)) {
     binary_fast::fill_event(p, out);
   } else {
@@ -247,10 +250,10 @@ bool BinaryTraceReader::next_slow(TraceEvent& out) {
     const char* reason = "invalid field";
     decode_record(record, out, &reason);
     const std::uint64_t index = records_read();
-    begin_ += sizeof(BinaryRecord);  // the bad record is consumed: --skip-bad goes on after it
+    cur_ += sizeof(BinaryRecord);  // the bad record is consumed: --skip-bad goes on after it
     fail(std::string("corrupt record: ") + reason, index);
   }
-  begin_ += sizeof(BinaryRecord);
+  cur_ += sizeof(BinaryRecord);
   return true;
 }
 

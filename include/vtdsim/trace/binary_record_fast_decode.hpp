@@ -131,11 +131,11 @@ static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
 // Fast path: a whole valid record is buffered. Everything else (refills, the end, errors) is in
 // next_slow, out of line, so this path stays short.
 inline bool BinaryTraceReader::next(TraceEvent& out) {
-  if (__builtin_expect(end_ - begin_ >= sizeof(BinaryRecord), 1)) {
-    const unsigned char* p = data_ + begin_;
+  if (__builtin_expect(unread() >= sizeof(BinaryRecord), 1)) {
+    const unsigned char* p = cur_;
     if (__builtin_expect(binary_fast::record_valid(p), 1)) {
       binary_fast::fill_event(p, out);
-      begin_ += sizeof(BinaryRecord);
+      cur_ = p + sizeof(BinaryRecord);
       return true;
     }
   }

@@ -107,7 +107,7 @@ class BinaryTraceReader final : public TraceSource {
   // Records consumed so far (returned or rejected): derived from the stream position, so the
   // per-record path keeps no counter.
   std::uint64_t records_read() const {
-    const std::uint64_t consumed = dropped_ + begin_;
+    const std::uint64_t consumed = dropped_ + static_cast<std::uint64_t>(cur_ - data_);
     return consumed < header_size_ ? 0 : (consumed - header_size_) / sizeof(BinaryRecord);
   }
   bool compressed() const;
@@ -118,13 +118,15 @@ class BinaryTraceReader final : public TraceSource {
   bool refill();
   void read_header();
   [[noreturn]] void fail(const std::string& what, std::uint64_t record) const;
+  std::size_t unread() const { return static_cast<std::size_t>(end_ - cur_); }
 
   std::string path_;
   std::unique_ptr<Mapping> map_;           // a plain file, mapped; else input_
   std::unique_ptr<CompressedInput> input_;
   std::vector<unsigned char> buffer_;      // decompressed bytes (input_ only)
   const unsigned char* data_ = nullptr;    // the mapping, or buffer_.data()
-  std::size_t begin_ = 0, end_ = 0;        // unread bytes: data_[begin_, end_)
+  const unsigned char* cur_ = nullptr;     // unread bytes: [cur_, end_), within data_
+  const unsigned char* end_ = nullptr;
   std::uint64_t dropped_ = 0;              // stream bytes before data_[0] (moved out of buffer_)
   std::uint64_t header_size_ = sizeof(BinaryHeader);
 };
