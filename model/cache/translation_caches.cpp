@@ -36,6 +36,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "vtdsim/cache/cache_keys.hpp"
 #include "vtdsim/cache/set_assoc_cache.hpp"
 
 namespace vtdsim::cache {
@@ -51,46 +52,6 @@ int size_index(unsigned shift) {
     default: return -1;
   }
 }
-
-struct ContextKey {
-  std::uint16_t source = 0;
-  std::uint64_t index() const { return source; }
-  friend bool operator==(const ContextKey& a, const ContextKey& b) { return a.source == b.source; }
-};
-
-struct PasidKey {
-  std::uint16_t source = 0;
-  std::uint32_t pasid = 0;
-  std::uint64_t index() const { return pasid ^ (std::uint64_t{source} * 0x9e37u); }
-  friend bool operator==(const PasidKey& a, const PasidKey& b) {
-    return ((a.source ^ b.source) | (a.pasid ^ b.pasid)) == 0;
-  }
-};
-
-// Spec 6.2.3: IOTLB entries are tagged by DID, PASID and the page number at the page size.
-// Packed in two words (vpn; PASID | DID << 32 | shift << 48) so a compare is two XORs.
-struct IotlbKey {
-  std::uint64_t vpn = 0;       // iova >> shift
-  std::uint64_t tag = 0;
-  IotlbKey() = default;
-  IotlbKey(std::uint64_t vpn_, std::uint32_t pasid, std::uint16_t domain, std::uint8_t shift)
-      : vpn(vpn_), tag(pasid | (std::uint64_t{domain} << 32) | (std::uint64_t{shift} << 48)) {}
-  std::uint8_t shift() const { return static_cast<std::uint8_t>(tag >> 48); }
-  std::uint64_t index() const { return vpn; }
-  friend bool operator==(const IotlbKey& a, const IotlbKey& b) { return ((a.vpn ^ b.vpn) | (a.tag ^ b.tag)) == 0; }
-};
-
-// Spec 6.2.4: paging-structure-cache entries tagged by DID, PASID and the address bits that
-// select the entry at that level.
-struct PscKey {
-  std::uint64_t prefix = 0;
-  std::uint64_t tag = 0;  // PASID | DID << 32
-  PscKey() = default;
-  PscKey(std::uint64_t prefix_, std::uint32_t pasid, std::uint16_t domain)
-      : prefix(prefix_), tag(pasid | (std::uint64_t{domain} << 32)) {}
-  std::uint64_t index() const { return prefix; }
-  friend bool operator==(const PscKey& a, const PscKey& b) { return ((a.prefix ^ b.prefix) | (a.tag ^ b.tag)) == 0; }
-};
 
 struct QemuKey {
   std::uint64_t gfn = 0;
@@ -292,23 +253,23 @@ TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_
   m.qemu_mode = m.is_qemu();
   for (int i = 0; i < 3; ++i) m.by_size[i] = m.array_for(i);
   m.any_iotlb = m.iotlb_enabled();
+  hot_.context = m.context ? &*m.context : nullptr;
+  hot_.context_counters = &m.stats.context;
+  hot_.iotlb_4k = m.qemu_mode ? nullptr : m.by_size[0];
+  hot_.held_4k = &m.held_by_size[0];
+  hot_.iotlb_4k_counters = &m.stats.iotlb_by_size[0];
   static const char* const kPscNames[4] = {"psc.pde", "psc.pdpe", "psc.pml4e", "psc.pml5e"};
   for (int i = 0; i < 4; ++i) m.psc[i] = make_cache<Impl::Psc>(config.psc[i], kPscNames[i]);
 }
 
 TranslationCaches::~TranslationCaches() = default;
 
-const ContextCacheEntry* TranslationCaches::find_context(SourceId source, Pasid pasid) {
+// Requests with a PASID: the PASID cache (find_context, inline, does the context cache).
+const ContextCacheEntry* TranslationCaches::find_pasid_context(SourceId source, Pasid pasid) {
   Impl& m = *impl_;
-  if (pasid.present()) {
-    if (!m.pasid) return nullptr;
-    const ContextCacheEntry* e = m.pasid->lookup(PasidKey{source.value, pasid.value});
-    ++(e ? m.stats.pasid.hits : m.stats.pasid.misses);
-    return e;
-  }
-  if (!m.context) return nullptr;
-  const ContextCacheEntry* e = m.context->lookup(ContextKey{source.value});
-  ++(e ? m.stats.context.hits : m.stats.context.misses);
+  if (!m.pasid) return nullptr;
+  const ContextCacheEntry* e = m.pasid->lookup(PasidKey{source.value, pasid.value});
+  ++(e ? m.stats.pasid.hits : m.stats.pasid.misses);
   return e;
 }
 
@@ -323,20 +284,6 @@ void TranslationCaches::fill_context(const ContextCacheEntry& entry) {
   if (!m.context) return;
   ++m.stats.context.fills;
   if (m.context->insert(ContextKey{entry.source.value}, entry).evicted) ++m.stats.context.evictions;
-}
-
-// The common case (a 4K entry in a set-associative organization): a leaf, so that a hit saves no
-// registers. A 4K miss is counted here; find_iotlb_rest goes on with the other page sizes.
-const IotlbEntry* TranslationCaches::find_iotlb_4k(DomainId domain, Pasid pasid, Iova iova) {
-  Impl& m = *impl_;
-  if (__builtin_expect(!m.qemu_mode && m.held_by_size[0] != 0, 1)) {
-    if (const IotlbEntry* e = m.by_size[0]->lookup(IotlbKey{iova.value >> 12, pasid.value, domain.value, 12})) {
-      ++m.stats.iotlb_by_size[0].hits;
-      return e;
-    }
-    ++m.stats.iotlb_by_size[0].misses;
-  }
-  return nullptr;
 }
 
 const IotlbEntry* TranslationCaches::find_iotlb_rest(SourceId source, DomainId domain, Pasid pasid, Iova iova) {

@@ -5,7 +5,9 @@
 #include <memory>
 
 #include "vtdsim/cache/cache_entries.hpp"
+#include "vtdsim/cache/cache_keys.hpp"
 #include "vtdsim/cache/cache_stats.hpp"
+#include "vtdsim/cache/set_assoc_cache.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/invalidation.hpp"
 
@@ -19,7 +21,14 @@ class TranslationCaches {
   TranslationCaches& operator=(const TranslationCaches&) = delete;
 
   // Lookups count a lookup and a hit or miss; a returned pointer is valid until the next call.
-  const ContextCacheEntry* find_context(SourceId source, Pasid pasid);
+  // Inline: every translation makes this probe (requests with a PASID go to the PASID cache).
+  const ContextCacheEntry* find_context(SourceId source, Pasid pasid) {
+    if (pasid.present()) return find_pasid_context(source, pasid);
+    if (hot_.context == nullptr) return nullptr;
+    const ContextCacheEntry* e = hot_.context->lookup(ContextKey{source.value});
+    ++(e ? hot_.context_counters->hits : hot_.context_counters->misses);
+    return e;
+  }
   void fill_context(const ContextCacheEntry& entry);
 
   // Finds the entry of any page size that covers iova. Inline: the common 4K hit is a leaf call
@@ -36,7 +45,16 @@ class TranslationCaches {
 
   // The two halves of find_iotlb: the 4K probe of a set-associative organization (nullptr when
   // it does not hit), then every other probe (larger pages, the QEMU table) and the miss count.
-  const IotlbEntry* find_iotlb_4k(DomainId domain, Pasid pasid, Iova iova);
+  const IotlbEntry* find_iotlb_4k(DomainId domain, Pasid pasid, Iova iova) {
+    if (__builtin_expect(hot_.iotlb_4k != nullptr && *hot_.held_4k != 0, 1)) {
+      if (const IotlbEntry* e = hot_.iotlb_4k->lookup(IotlbKey{iova.value >> 12, pasid.value, domain.value, 12})) {
+        ++hot_.iotlb_4k_counters->hits;
+        return e;
+      }
+      ++hot_.iotlb_4k_counters->misses;
+    }
+    return nullptr;
+  }
   const IotlbEntry* find_iotlb_rest(SourceId source, DomainId domain, Pasid pasid, Iova iova);
 
   // Applies one invalidation; returns the number of entries dropped.
@@ -54,8 +72,22 @@ class TranslationCaches {
   Occupancy occupancy() const;
 
  private:
+  const ContextCacheEntry* find_pasid_context(SourceId source, Pasid pasid);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  // What the inline probes above use, pointing into *impl_ (set once by the constructor; the
+  // caches are neither copied nor moved): the context cache (nullptr when disabled) and the array
+  // that holds 4K IOTLB entries (nullptr in the QEMU organization or when disabled), with the
+  // number of 4K entries it holds (the probe is skipped when none) and their counters.
+  struct HotPath {
+    SetAssocCache<ContextCacheEntry, ContextKey>* context = nullptr;
+    CacheCounters* context_counters = nullptr;
+    SetAssocCache<IotlbEntry, IotlbKey>* iotlb_4k = nullptr;
+    const std::uint64_t* held_4k = nullptr;
+    CacheCounters* iotlb_4k_counters = nullptr;
+  };
+  HotPath hot_;
 };
 
 }  // namespace vtdsim::cache
