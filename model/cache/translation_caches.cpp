@@ -245,7 +245,8 @@ TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_
       m.iotlb[2] = make_cache<Impl::Iotlb>(config.iotlb_1g, "iotlb_1g");
       break;
     case config::IotlbOrganization::kQemu:
-      if (config.qemu_max_entries == 0) throw std::invalid_argument("caches.qemu_max_entries must be > 0");
+      if (config.qemu_max_entries == 0 || config.qemu_max_entries > config::kMaxCacheEntries)
+        throw std::invalid_argument("caches.qemu_max_entries must be in 1.." + std::to_string(config::kMaxCacheEntries));
       // Buckets for the whole table up front: inserts never rehash.
       m.qemu.reserve(std::size_t{config.qemu_max_entries} + 1);
       break;

@@ -158,6 +158,9 @@ void resolve_geometry(const RawCacheGeometry& raw, CacheGeometry& g, const std::
   if (raw.hit_latency) g.hit_latency = *raw.hit_latency;
   if (raw.seed) g.seed = *raw.seed;
   if (g.entries == 0) throw ConfigError(path + ".entries", "must be at least 1 (use enabled: false to turn the cache off)");
+  if (g.entries > kMaxCacheEntries)
+    throw ConfigError(path + ".entries", "must be at most " + std::to_string(kMaxCacheEntries) +
+                                             " (every entry is allocated up front), got " + std::to_string(g.entries));
   if (g.ways == 0) throw ConfigError(path + ".ways", "must be at least 1 (or \"full\")");
   if (g.ways > g.entries)
     throw ConfigError(path + ".ways", "must not exceed " + path + ".entries (" + std::to_string(g.entries) +
@@ -372,6 +375,9 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (raw.qemu_max_entries) k.qemu_max_entries = *raw.qemu_max_entries;
   if (raw.qemu_inv_mask_bits) k.qemu_inv_mask_bits = *raw.qemu_inv_mask_bits;
   if (k.qemu_max_entries == 0) throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at least 1");
+  if (k.qemu_max_entries > kMaxCacheEntries)
+    throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at most " + std::to_string(kMaxCacheEntries) +
+                                                          ", got " + std::to_string(k.qemu_max_entries));
   resolve_geometry(raw.iotlb, k.iotlb, "iommu.iotlb");
   resolve_geometry(raw.iotlb_2m, k.iotlb_2m, "iommu.iotlb_2m");
   resolve_geometry(raw.iotlb_1g, k.iotlb_1g, "iommu.iotlb_1g");
@@ -395,6 +401,9 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (rt.walkers) t.walkers = *rt.walkers;
   if (rt.merge_pending_walks) t.merge_pending_walks = *rt.merge_pending_walks;
   if (t.walkers == 0) throw ConfigError("iommu.timing.walkers", "must be at least 1");
+  if (t.walkers > kMaxWalkers)
+    throw ConfigError("iommu.timing.walkers", "must be at most " + std::to_string(kMaxWalkers) + ", got " +
+                                                  std::to_string(t.walkers));
   return c;
 }
 

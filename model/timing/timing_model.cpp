@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace vtdsim::timing {
 
 TimingModel::TimingModel(const config::TimingConfig& config) : config_(config) {
-  if (config.walkers == 0) throw std::invalid_argument("timing.walkers must be >= 1");
+  if (config.walkers == 0 || config.walkers > config::kMaxWalkers)
+    throw std::invalid_argument("timing.walkers must be in 1.." + std::to_string(config::kMaxWalkers));
   if (!(config.clock_ghz > 0)) throw std::invalid_argument("timing.clock_ghz must be > 0");
   walker_free_.assign(config.walkers, 0);
 }

@@ -147,6 +147,7 @@ TEST(CacheSetAssoc, GeometryIsValidated) {
   EXPECT_THROW(Cache(0, 1), std::invalid_argument);
   EXPECT_THROW(Cache(8, 3), std::invalid_argument);
   EXPECT_THROW(Cache(4, 8), std::invalid_argument);
+  EXPECT_THROW(Cache(vtdsim::config::kMaxCacheEntries + 1, 1), std::invalid_argument);  // allocated up front
   EXPECT_THROW(Cache(6, 3, ReplacementPolicy::kPlru), std::invalid_argument);
   EXPECT_NO_THROW(Cache(6, 3, ReplacementPolicy::kLru));
   try {

@@ -107,12 +107,23 @@ TEST(ConfigLoader, ErrorsNameTheKeyPathAndReason) {
             "iommu.iotlb.enabled: expected true or false, got 'maybe' (line 1)");
   EXPECT_EQ(error_of("iommu: {iotlb: {entries: 99999999999}}"),
             "iommu.iotlb.entries: out of range (maximum 4294967295), got '99999999999' (line 1)");
+  // Found by tools/fuzz.sh (config): a context cache of 2 billion entries was allocated, out of memory.
+  EXPECT_EQ(error_of("iommu: {context_cache: {entries: 000000000002013385765, ways: full}}"),
+            "iommu.context_cache.entries: must be at most 262144 (every entry is allocated up front), got "
+            "2013385765");
+  EXPECT_TRUE(starts_with(error_of("iommu: {psc: {pde: {entries: 262145}}}"), "iommu.psc.pde.entries: must be at most"));
+  EXPECT_TRUE(
+      starts_with(error_of("iommu: {device_tlb: {entries: 4000000}}"), "iommu.device_tlb.entries: must be at most"));
+  EXPECT_TRUE(starts_with(error_of("iommu: {iotlb: {qemu_max_entries: 3000000000}}"),
+                          "iommu.iotlb.qemu_max_entries: must be at most 262144"));
+  EXPECT_EQ(error_of("iommu: {iotlb: {entries: 262144, ways: 4}}"), "");  // the maximum itself is fine
   EXPECT_TRUE(starts_with(error_of("iommu: {psc: {pte: {entries: 4}}}"), "iommu.psc.pte: unknown key"));
   EXPECT_TRUE(starts_with(error_of("iommu: {psc: {pde: {ways: 3}}}"), "iommu.psc.pde.ways: must divide"));
   EXPECT_TRUE(starts_with(error_of("iommu: {cap: {sagaw: 1}}"), "iommu.cap.sagaw: must advertise"));
   EXPECT_TRUE(starts_with(error_of("iommu: {cap: {nd: 7}}"), "iommu.cap.nd: out of range"));
   EXPECT_TRUE(starts_with(error_of("iommu: {timing: {clock_ghz: 0}}"), "iommu.timing.clock_ghz: must be positive"));
   EXPECT_TRUE(starts_with(error_of("iommu: {timing: {walkers: 0}}"), "iommu.timing.walkers: must be at least 1"));
+  EXPECT_EQ(error_of("iommu: {timing: {walkers: 4000000000}}"), "iommu.timing.walkers: must be at most 4096, got 4000000000");
   EXPECT_TRUE(starts_with(error_of("iomu: {}"), "iomu: unknown key"));
   EXPECT_TRUE(starts_with(error_of("iommu: 3"), "iommu: expected a map"));
   EXPECT_TRUE(starts_with(error_of("iommu: {iotlb: {entries: 4}"), "test.yaml:1:"));  // syntax error

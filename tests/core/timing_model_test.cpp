@@ -176,6 +176,10 @@ TEST(TimingModel, ValidatesConfig) {
   config::TimingConfig c;
   c.walkers = 0;
   EXPECT_THROW(TimingModel{c}, std::invalid_argument);
+  c.walkers = config::kMaxWalkers + 1;  // a vector of that many walkers would be allocated
+  EXPECT_THROW(TimingModel{c}, std::invalid_argument);
+  c.walkers = config::kMaxWalkers;
+  EXPECT_NO_THROW(TimingModel{c});
 }
 
 }  // namespace

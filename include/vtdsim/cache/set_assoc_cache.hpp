@@ -187,6 +187,10 @@ class SetAssocCache {
 
   static std::uint32_t validated_ways(std::uint32_t entries, std::uint32_t ways) {
     if (entries == 0) throw std::invalid_argument("cache geometry: entries must be > 0");
+    if (entries > config::kMaxCacheEntries) {
+      throw std::invalid_argument("cache geometry: entries (" + std::to_string(entries) + ") exceed the maximum of " +
+                                  std::to_string(config::kMaxCacheEntries));
+    }
     if (ways == 0) ways = entries;  // fully associative
     if (ways > entries) {
       throw std::invalid_argument("cache geometry: ways (" + std::to_string(ways) + ") exceed entries (" +

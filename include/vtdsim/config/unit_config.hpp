@@ -31,6 +31,10 @@ struct CapabilityConfig {
 
 enum class ReplacementPolicy : std::uint8_t { kLru, kPlru, kFifo, kRandom };
 
+// Largest number of entries of one cache (and of QEMU's IOTLB table): every entry is allocated up
+// front, so a mistyped size must be an error, not gigabytes. Far above any hardware cache.
+constexpr std::uint32_t kMaxCacheEntries = 1u << 18;
+
 // Every cache takes the same parameter tuple (DESIGN.md "Shapes that work well").
 struct CacheGeometry {
   std::uint32_t entries = 64;
@@ -68,6 +72,9 @@ struct CachesConfig {
                                     {2, 2, ReplacementPolicy::kLru, true, 1, 1}}};
   CacheGeometry device_tlb{32, 32, ReplacementPolicy::kLru, false, 1, 1};  // per device, ATS
 };
+
+// Most page walkers a timing model may have (each walk scans them for the first free one).
+constexpr std::uint32_t kMaxWalkers = 4096;
 
 struct TimingConfig {
   double clock_ghz = 2.0;                 // IOMMU clock; latencies below are in its cycles
