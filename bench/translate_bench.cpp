@@ -141,11 +141,14 @@ void BM_UnorderedMapIotlbLatencyBaseline(benchmark::State& state) {
 }
 BENCHMARK(BM_UnorderedMapIotlbLatencyBaseline);
 
-// Reference point, not a product path: the least a set-associative LRU lookup can do, written by
-// hand for this geometry (16 sets x 4 ways, 16-byte keys, one age stamp store per hit, no
-// counters, no page sizes, everything inlined). It shows how close any faithful set-associative
-// IOTLB can get to the plain hash map in this throughput loop.
-void BM_MinimalSetAssocReference(benchmark::State& state) {
+// Reference points, not product paths: the least a set-associative lookup can do, written by
+// hand for this geometry (16 sets x 4 ways, 16-byte keys, no counters, no page sizes, everything
+// inlined). kAgeStamp = true: one LRU age stamp store per hit (BM_MinimalSetAssocReference), how
+// close a faithful set-associative IOTLB can get to the plain hash map in this throughput loop.
+// kAgeStamp = false: the tag compare alone, no recency at all (BM_CompareOnlyReference; not a
+// cache, since it can never choose a victim), which bounds what any set-associative lookup can reach.
+template <bool kAgeStamp>
+void set_assoc_reference(benchmark::State& state) {
   struct Key {
     std::uint64_t vpn, tag;
   };
@@ -170,7 +173,7 @@ void BM_MinimalSetAssocReference(benchmark::State& state) {
     const Key* found = nullptr;
     for (std::uint32_t w = 0; w < kWays; ++w) {
       if (((keys[base + w].vpn ^ vpn) | (keys[base + w].tag ^ tag)) == 0) {
-        stamp[base + w] = ++clock[base / kWays];
+        if constexpr (kAgeStamp) stamp[base + w] = ++clock[base / kWays];
         found = &keys[base + w];
         break;
       }
@@ -178,42 +181,9 @@ void BM_MinimalSetAssocReference(benchmark::State& state) {
     benchmark::DoNotOptimize(found);
   }
 }
+void BM_MinimalSetAssocReference(benchmark::State& state) { set_assoc_reference<true>(state); }
 BENCHMARK(BM_MinimalSetAssocReference);
-
-// Lower still: the same 16x4 tag compare with no recency update at all (not a cache, since it
-// can never choose a victim). Its ratio against the plain map bounds what any set-associative
-// lookup can reach in this loop.
-void BM_CompareOnlyReference(benchmark::State& state) {
-  struct Key {
-    std::uint64_t vpn, tag;
-  };
-  constexpr std::uint32_t kSets = 16, kWays = 4;
-  std::vector<Key> keys(kSets * kWays, Key{~0ull, ~0ull});
-  const std::uint64_t tag = kDomain.value;
-  for (int i = 0; i < kPages; ++i) {
-    const std::uint64_t vpn = (kIovaBase >> 12) + static_cast<std::uint64_t>(i);
-    const std::size_t set = vpn % kSets;
-    for (std::uint32_t w = 0; w < kWays; ++w) {
-      if (keys[set * kWays + w].vpn == ~0ull) {
-        keys[set * kWays + w] = Key{vpn, tag};
-        break;
-      }
-    }
-  }
-  std::uint64_t i = 0;
-  for (auto _ : state) {
-    const std::uint64_t vpn = (kIovaBase + 0x1000ull * (i++ % kPages) + 0x10) >> 12;
-    const std::size_t base = (vpn % kSets) * kWays;
-    const Key* found = nullptr;
-    for (std::uint32_t w = 0; w < kWays; ++w) {
-      if (((keys[base + w].vpn ^ vpn) | (keys[base + w].tag ^ tag)) == 0) {
-        found = &keys[base + w];
-        break;
-      }
-    }
-    benchmark::DoNotOptimize(found);
-  }
-}
+void BM_CompareOnlyReference(benchmark::State& state) { set_assoc_reference<false>(state); }
 BENCHMARK(BM_CompareOnlyReference);
 
 // A naive IOTLB that does what an IOTLB must do on a hit (a capacity-bounded LRU cache keyed by
