@@ -18,6 +18,16 @@ constexpr std::size_t kBufferBytes = 256 * 1024;
 
 }  // namespace
 
+BinaryHeader binary_trace_header() {
+  BinaryHeader header;
+  std::memcpy(header.magic, kBinaryMagic, sizeof(header.magic));
+  header.version = little_endian(kBinaryVersion);
+  header.header_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryHeader)));
+  header.record_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryRecord)));
+  header.flags = 0;
+  return header;
+}
+
 BinaryRecord encode_record(const TraceEvent& e) {
   BinaryRecord r;
   std::memset(&r, 0, sizeof(r));
@@ -71,12 +81,7 @@ BinaryTraceWriter::BinaryTraceWriter(const std::string& path, BinaryCompression 
       if (ZSTD_isError(ret)) throw TraceError(path, 0, std::string("zstd: ") + ZSTD_getErrorName(ret));
     output_->chunk.resize(ZSTD_CStreamOutSize());
   }
-  BinaryHeader header;
-  std::memcpy(header.magic, kBinaryMagic, sizeof(header.magic));
-  header.version = little_endian(kBinaryVersion);
-  header.header_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryHeader)));
-  header.record_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryRecord)));
-  header.flags = 0;
+  const BinaryHeader header = binary_trace_header();
   put(&header, sizeof(header));
 }
 

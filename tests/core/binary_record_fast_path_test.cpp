@@ -81,12 +81,7 @@ BinaryRecord mutated(BinaryRecord r, std::size_t offset, unsigned value) {
 }
 
 void write_file(const std::string& path, const std::vector<BinaryRecord>& records) {
-  BinaryHeader h;
-  std::memcpy(h.magic, kBinaryMagic, sizeof(h.magic));
-  h.version = little_endian(kBinaryVersion);
-  h.header_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryHeader)));
-  h.record_size = little_endian(static_cast<std::uint16_t>(sizeof(BinaryRecord)));
-  h.flags = 0;
+  const BinaryHeader h = binary_trace_header();
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(&h), sizeof(h));
   out.write(reinterpret_cast<const char*>(records.data()),

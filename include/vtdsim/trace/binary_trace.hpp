@@ -70,6 +70,9 @@ static_assert(offsetof(BinaryRecord, pasid) == 48 && offsetof(BinaryRecord, sour
 static_assert(std::is_trivially_copyable_v<BinaryRecord> && std::is_standard_layout_v<BinaryRecord>,
               "binary records are copied as bytes");
 
+// The header every binary trace of this version starts with (little-endian fields).
+BinaryHeader binary_trace_header();
+
 // Event <-> record. decode_record throws TraceError("<where>: ...") if a field is out of range.
 BinaryRecord encode_record(const TraceEvent& event);
 TraceEvent decode_record(const BinaryRecord& record, const std::string& where);
