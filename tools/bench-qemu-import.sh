@@ -34,7 +34,7 @@ done
 for tool in zcat gzip zstd zstdcat wc bc python3; do
   command -v $tool >/dev/null || { echo "bench-qemu-import: needs $tool" >&2; exit 2; }
 done
-config="$here/configs/qemu.yaml"
+config="$here/configs/qemu-7.2.yaml"
 
 tmp=$(mktemp -d /tmp/vtdsim-bench-qemu.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -228,6 +228,7 @@ struct TranslationCaches::Impl {
   }
 
   std::uint64_t invalidate_iotlb(const core::InvalidationRequest& r, bool pasid_based);
+  std::uint64_t invalidate_qemu(const core::InvalidationRequest& r, bool pasid_based);
 };
 
 TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_(std::make_unique<Impl>()) {
@@ -398,6 +399,57 @@ void TranslationCaches::fill_psc(const PscEntry& entry) {
 //           pass an aligned address; hardware ignores the low bits);
 //   pasid (PASID-based only): every entry of (domain, PASID).
 // PASID-based page invalidation also compares the PASID.
+// QEMU's emulated IOTLB (hw/i386/intel_iommu.c; differences by release in configs/qemu-*.yaml):
+//   global                 vtd_iotlb_global_invalidate: everything;
+//   domain                 vtd_hash_remove_by_domain: every entry of the domain;
+//   page                   vtd_hash_remove_by_page: the domain's entries whose page number equals
+//                          addr's under the AM mask (in qemu_inv_mask_bits bits), or whose page
+//                          holds addr; with qemu_first_stage, every entry of the domain (QEMU 10.0
+//                          drops all first-stage entries of the domain on a legacy PSI);
+//   P_IOTLB (qemu_piotlb)  ignore: nothing; qemu-10.0: PASID-selective drops the domain's entries
+//                          of the PASID (vtd_hash_remove_by_pasid, any stage), page-selective only
+//                          first-stage ones under the full mask (vtd_hash_remove_by_page_piotlb).
+// An entry of a request without PASID has PASID kNone here; QEMU tags it with the context's
+// RID_PASID in scalable mode, which the importer checks is 0 (what Linux programs).
+std::uint64_t TranslationCaches::Impl::invalidate_qemu(const core::InvalidationRequest& r, bool pasid_based) {
+  using G = core::InvalidationGranularity;
+  const std::uint16_t did = r.domain.value;
+  const unsigned am = r.address_mask > 52 ? 52 : r.address_mask;
+  auto same_pasid = [&](std::uint32_t entry_pasid) {
+    return entry_pasid == r.pasid.value || (entry_pasid == Pasid::kNone && r.pasid.value == 0);
+  };
+  // QEMU vtd_hash_remove_by_page's page test, with the mask kept in `mask_bits` bits.
+  auto page_matches = [&](const QemuKey& k, const IotlbEntry& e, unsigned mask_bits) {
+    std::uint64_t mask = ~((1ull << am) - 1);
+    if (mask_bits < 64) mask &= (1ull << mask_bits) - 1;
+    const std::uint64_t gfn = (r.addr.value >> 12) & mask;
+    const std::uint64_t entry_mask = ~((1ull << e.page_shift) - 1);
+    return (k.gfn & mask) == gfn || k.gfn == ((r.addr.value & entry_mask) >> 12);
+  };
+  if (pasid_based) {
+    if (config.qemu_piotlb == config::QemuPasidIotlb::kIgnore) return 0;
+    if (r.granularity == G::kPage) {
+      if (!config.qemu_first_stage) return 0;
+      return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
+        return e.domain.value == did && same_pasid(k.pasid) && page_matches(k, e, 64);
+      });
+    }
+    if (r.granularity == G::kGlobal) return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
+    return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) { return e.domain.value == did && same_pasid(k.pasid); });
+  }
+  switch (r.granularity) {
+    case G::kGlobal:
+      return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
+    case G::kPage:
+      return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
+        if (e.domain.value != did) return false;
+        return config.qemu_first_stage || page_matches(k, e, config.qemu_inv_mask_bits);
+      });
+    default:
+      return drop_qemu_if([&](const QemuKey&, const IotlbEntry& e) { return e.domain.value == did; });
+  }
+}
+
 std::uint64_t TranslationCaches::Impl::invalidate_iotlb(const core::InvalidationRequest& r, bool pasid_based) {
   using G = core::InvalidationGranularity;
   const std::uint16_t did = r.domain.value;
@@ -417,23 +469,7 @@ std::uint64_t TranslationCaches::Impl::invalidate_iotlb(const core::Invalidation
 
   std::uint64_t dropped = 0;
   if (is_qemu()) {
-    if (g == G::kGlobal) {
-      dropped += drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
-    } else if (g == G::kPage) {
-      // QEMU vtd_hash_remove_by_page: gfn under the AM mask, or the entry's page holds addr.
-      std::uint64_t mask = ~((1ull << am) - 1);
-      // QEMU 7.2 holds this mask in a uint8_t (VTDIOTLBPageInvInfo.mask, intel_iommu_internal.h):
-      // only the low bits of the page numbers are compared (config qemu_inv_mask_bits).
-      if (config.qemu_inv_mask_bits < 64) mask &= (1ull << config.qemu_inv_mask_bits) - 1;
-      const std::uint64_t gfn = (r.addr.value >> 12) & mask;
-      dropped += drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
-        if (!in_scope(e.domain.value, k.pasid)) return false;
-        const std::uint64_t entry_mask = ~((1ull << e.page_shift) - 1);
-        return (k.gfn & mask) == gfn || k.gfn == ((r.addr.value & entry_mask) >> 12);
-      });
-    } else {
-      dropped += drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) { return in_scope(e.domain.value, k.pasid); });
-    }
+    dropped += invalidate_qemu(r, pasid_based);
   } else if (g == G::kPage) {
     dropped += drop_iotlb_if([&](const IotlbEntry& e) {
       return in_scope(e.domain.value, e.pasid.value) && overlaps(e.iova_base, 1ull << e.page_shift, base, len);

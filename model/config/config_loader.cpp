@@ -59,6 +59,8 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
     known.push_back("organization");
     known.push_back("qemu_max_entries");
     known.push_back("qemu_inv_mask_bits");
+    known.push_back("qemu_piotlb");
+    known.push_back("qemu_first_stage");
   }
   check_keys(node, path, known);
   for (const auto& kv : node) {
@@ -84,6 +86,13 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
       const std::uint64_t bits = parse_uint(v, p, 64);
       if (bits != 8 && bits != 64) bad(v, p, "must be 8 (QEMU 7.2's uint8_t mask) or 64, got '" + v.Scalar() + "'");
       iotlb_extras->qemu_inv_mask_bits = static_cast<std::uint8_t>(bits);
+    } else if (key == "qemu_piotlb") {
+      const std::string s = parse_string(v, p);
+      if (s == "ignore") iotlb_extras->qemu_piotlb = QemuPasidIotlb::kIgnore;
+      else if (s == "qemu-10.0") iotlb_extras->qemu_piotlb = QemuPasidIotlb::kV10;
+      else bad(v, p, "expected ignore (QEMU before 10.0) or qemu-10.0; got '" + s + "'");
+    } else if (key == "qemu_first_stage") {
+      iotlb_extras->qemu_first_stage = parse_bool(v, p);
     }
   }
 }
@@ -374,6 +383,8 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (raw.iotlb_organization) k.iotlb_organization = *raw.iotlb_organization;
   if (raw.qemu_max_entries) k.qemu_max_entries = *raw.qemu_max_entries;
   if (raw.qemu_inv_mask_bits) k.qemu_inv_mask_bits = *raw.qemu_inv_mask_bits;
+  if (raw.qemu_piotlb) k.qemu_piotlb = *raw.qemu_piotlb;
+  if (raw.qemu_first_stage) k.qemu_first_stage = *raw.qemu_first_stage;
   if (k.qemu_max_entries == 0) throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at least 1");
   if (k.qemu_max_entries > kMaxCacheEntries)
     throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at most " + std::to_string(kMaxCacheEntries) +
@@ -439,6 +450,8 @@ nlohmann::json to_json(const UnitConfig& c) {
   j["iotlb"]["organization"] = to_string(k.iotlb_organization);
   j["iotlb"]["qemu_max_entries"] = k.qemu_max_entries;
   j["iotlb"]["qemu_inv_mask_bits"] = k.qemu_inv_mask_bits;
+  j["iotlb"]["qemu_piotlb"] = to_string(k.qemu_piotlb);
+  j["iotlb"]["qemu_first_stage"] = k.qemu_first_stage;
   j["iotlb_2m"] = geometry_json(k.iotlb_2m);
   j["iotlb_1g"] = geometry_json(k.iotlb_1g);
   j["context_cache"] = geometry_json(k.context);

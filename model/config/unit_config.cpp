@@ -21,4 +21,12 @@ const char* to_string(IotlbOrganization organization) {
   return "unknown";
 }
 
+const char* to_string(QemuPasidIotlb behaviour) {
+  switch (behaviour) {
+    case QemuPasidIotlb::kIgnore: return "ignore";
+    case QemuPasidIotlb::kV10: return "qemu-10.0";
+  }
+  return "unknown";
+}
+
 }  // namespace vtdsim::config

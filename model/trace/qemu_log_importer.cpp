@@ -8,6 +8,9 @@
 #include <sstream>
 #include <vector>
 
+#include "vtdsim/core/invalidation_decoder.hpp"
+#include "vtdsim/spec/invalidation_descriptor.hpp"
+#include "vtdsim/trace/qemu_log_prefix.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
@@ -31,61 +34,6 @@ bool same_bytes(const char* a, const char* b, std::size_t n) {
   std::memcpy(&x, a + n - 8, 8);  // the last word, overlapping the previous one
   std::memcpy(&y, b + n - 8, 8);
   return x == y;
-}
-
-// Value of the 8 ASCII digits at p, or -1 if one of them is not a digit (little-endian SWAR).
-std::int64_t eight_digits(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  const std::uint64_t d = v - 0x3030303030303030ull;
-  if (((d | (v + 0x4646464646464646ull)) & 0x8080808080808080ull) != 0) return -1;  // < '0' or > '9'
-  std::uint64_t x = d * 10 + (d >> 8);                                  // pairs
-  x = (((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
-       (((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
-  return static_cast<std::int64_t>(x);
-}
-
-// Parses an optional "PID@SECONDS.MICROS:" prefix. On success sets `micros` and `rest`.
-bool parse_prefix(std::string_view line, std::size_t& rest, bool& has_time, std::uint64_t& micros) {
-  std::size_t i = 0;
-  const std::size_t n = line.size();
-  has_time = false;
-  while (i < n && is_digit(line[i])) ++i;
-  if (i == 0 || i >= n || line[i] != '@') {
-    rest = 0;
-    return true;  // no prefix
-  }
-  ++i;
-  // The usual form, "%zu.%06zu:" with 10 digits of seconds: 8 of them at once.
-  if (i + 18 <= n && line[i + 10] == '.' && line[i + 17] == ':') {
-    const std::int64_t high = eight_digits(line.data() + i);
-    if (high >= 0 && is_digit(line[i + 8]) && is_digit(line[i + 9])) {
-      std::uint64_t us = 0;
-      std::size_t k = i + 11;
-      for (; k < i + 17 && is_digit(line[k]); ++k) us = us * 10 + static_cast<unsigned>(line[k] - '0');
-      if (k == i + 17) {
-        const std::uint64_t secs = static_cast<std::uint64_t>(high) * 100 +
-                                   static_cast<unsigned>(line[i + 8] - '0') * 10 + static_cast<unsigned>(line[i + 9] - '0');
-        micros = secs * 1000000 + us;
-        has_time = true;
-        rest = i + 18;
-        return true;
-      }
-    }
-  }
-  std::uint64_t secs = 0, us = 0;
-  std::size_t s0 = i;
-  while (i < n && is_digit(line[i])) secs = secs * 10 + static_cast<unsigned>(line[i++] - '0');
-  if (i == s0 || i >= n || line[i] != '.' || i - s0 > 12) return false;
-  ++i;
-  std::size_t u0 = i;
-  while (i < n && is_digit(line[i])) us = us * 10 + static_cast<unsigned>(line[i++] - '0');
-  if (i == u0 || i - u0 > 6 || i >= n || line[i] != ':') return false;
-  for (std::size_t k = i - u0; k < 6; ++k) us *= 10;  // ".5" = 500000 us
-  micros = secs * 1000000 + us;
-  has_time = true;
-  rest = i + 1;
-  return true;
 }
 
 // A hash of a trace-point name candidate: its length, its last 8 bytes and the 8 after "vtd_".
@@ -214,19 +162,42 @@ std::size_t split(std::string_view s, std::vector<std::string_view>& out) {
 
 std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
 
+std::string quoted_bdf(SourceId source) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02x:%02x.%x", source.value >> 8, (source.value >> 3) & 0x1f, source.value & 7);
+  return buf;
+}
+
+// What decode_descriptor may accept: every type and field a scalable-mode unit can have, so that
+// only the descriptor's own bits decide (QEMU checked them when it ran).
+config::CapabilityConfig permissive_capabilities() {
+  config::CapabilityConfig cap;
+  cap.smts = cap.pasid = cap.dt = cap.ir = cap.psi = true;
+  cap.nd = 6;  // 16 domain-id bits
+  cap.mamv = 63;
+  return cap;
+}
+
 }  // namespace
 
 bool looks_like_qemu_log(const std::string& head) {
   std::istringstream in(head);
   std::string line;
   for (int i = 0; i < 50 && std::getline(in, line); ++i) {
-    std::size_t rest = 0;
-    bool has_time = false;
-    std::uint64_t us = 0;
-    if (!parse_prefix(line, rest, has_time, us)) continue;
-    if (line.compare(rest, 4, "vtd_") == 0) return true;
+    QemuLinePrefix prefix;
+    if (!parse_qemu_prefix(line, prefix)) continue;
+    if (line.compare(prefix.rest, 4, "vtd_") == 0) return true;
   }
   return false;
+}
+
+std::string qemu_release_shown(const QemuImportStats& s) {
+  if (s.pasid_cache > 0 || s.skipped.count("vtd_pasid_cache_reset") || s.skipped.count("vtd_inv_desc_pasid_cache_dsi") ||
+      s.skipped.count("vtd_inv_desc_pasid_cache_psi") || s.skipped.count("vtd_inv_desc_pasid_cache_gsi"))
+    return "10.2";
+  if (s.iso_prefix_lines > 0) return "10.1";
+  if (s.skipped.count("vtd_reset_exit") || s.pasid_iotlb_pasid + s.pasid_iotlb_page > 0) return "10.0";
+  return "";
 }
 
 QemuLogImporter::QemuLogImporter(const std::string& path) : input_(std::make_unique<CompressedInput>(path)) {}
@@ -298,6 +269,8 @@ const std::pair<const std::string_view, QemuLogImporter::NameEntry>& QemuLogImpo
       {"vtd_context_cache_reset", LineKind::kContextCacheReset},
       {"vtd_inv_desc_iec", LineKind::kInvIec},
       {"vtd_dmar_enable", LineKind::kDmarEnable},
+      {"vtd_reg_dmar_root", LineKind::kDmarRoot},
+      {"vtd_inv_desc", LineKind::kInvDesc},
   };
   NameEntry entry;
   for (const auto& [used_name, kind] : kUsed)
@@ -350,13 +323,14 @@ bool QemuLogImporter::fixed_fields(std::string_view args, std::string_view lead,
 }
 
 void QemuLogImporter::process_line(std::string_view line) {
-  std::size_t rest = 0;
-  bool has_time = false;
-  std::uint64_t micros = 0;
-  if (!parse_prefix(line, rest, has_time, micros)) {
+  QemuLinePrefix prefix;
+  if (!parse_qemu_prefix(line, prefix)) {
     ++stats_.not_trace_lines;
     return;
   }
+  const std::size_t rest = prefix.rest;
+  const bool has_time = prefix.has_time();
+  const std::uint64_t micros = prefix.micros;
   // The name runs to the first space (or the end). A name seen before is found in the cache
   // from a hash of its length and two 8-byte words, without looking at each character; the
   // cache only holds valid names. Anything else is checked character by character.
@@ -389,6 +363,7 @@ void QemuLogImporter::process_line(std::string_view line) {
   const std::string_view name = cached.name;
   const NameEntry& entry = *cached.entry;
   ++*entry.count;
+  if (prefix.kind == QemuPrefix::kIsoTime) ++stats_.iso_prefix_lines;
   if (entry.kind == LineKind::kSkip) return;  // most lines: no fields needed
   const std::string_view args = name_end < line.size() ? line.substr(name_end + 1) : std::string_view();
   // QEMU's layouts of the frequent kinds without splitting into tokens; any other by field().
@@ -427,6 +402,18 @@ void QemuLogImporter::process_line(std::string_view line) {
       // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
       const std::uint64_t bus = get(0, "bus"), devfn = get(1, "devfn"), high = get(2, "high"), low = get(3, "low");
       if (bus > 0xff || devfn > 0xff) fail(std::string(name) + ": bus or devfn out of range");
+      const SourceId source(static_cast<std::uint16_t>((bus << 8) | devfn));
+      if (scalable_) {
+        // Scalable-mode context entry (spec 9.4): RID_PASID in bits 83:64 (high 19:0); no DID, AW
+        // or TT. The translation type and depth live in the PASID entry, which is not logged.
+        if ((high & 0xfffff) != 0) ++stats_.nonzero_rid_pasid;
+        Binding b;
+        b.domain = scalable_domain(source);
+        b.levels = 4;
+        learned_[source.value] = b;
+        bind(source, b);
+        break;
+      }
       Binding b;
       b.domain = DomainId(static_cast<std::uint16_t>((high >> 8) & 0xffff));
       const unsigned aw = static_cast<unsigned>(high & 7);
@@ -435,7 +422,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       const unsigned tt = static_cast<unsigned>((low >> 2) & 3);
       b.type = tt == 2 ? core::TranslationType::kPassThrough
                        : tt == 1 ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
-      const SourceId source(static_cast<std::uint16_t>((bus << 8) | devfn));
+      if (b.type != core::TranslationType::kPassThrough) stats_.legacy_context_levels |= static_cast<std::uint8_t>(1u << b.levels);
       learned_[source.value] = b;
       bind(source, b);
       break;
@@ -445,7 +432,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       const std::uint64_t did = get(0, "domain"), addr = get(1, "addr"), am = get(2, "mask");
       if (did > 0xffff) fail(std::string(name) + ": domain out of range");
       if (am > 52) fail(std::string(name) + ": address mask out of range");
-      e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did));
+      e.invalidation.domain = invalidated_domain(static_cast<std::uint16_t>(did), addr >> 12, 1ull << am);
       e.invalidation.addr = Iova(addr);
       e.invalidation.address_mask = static_cast<std::uint8_t>(am);
       emit(e);
@@ -457,7 +444,18 @@ void QemuLogImporter::process_line(std::string_view line) {
       TraceEvent e = inv(InvalidationTarget::kIotlb, InvalidationGranularity::kDomain);
       const CNumber did = c_strtoull(last);
       if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(last));
-      e.invalidation.domain = DomainId(static_cast<std::uint16_t>(did.value));
+      const auto d = static_cast<std::uint16_t>(did.value);
+      if (scalable_ && !attach_pending_.empty()) {
+        // Linux's attach with caching mode: the device's context-cache invalidation, then this
+        // domain-selective flush of its new domain (domain_context_mapping_one).
+        for (SourceId s : attach_pending_) {
+          auto [it, fresh] = sm_domain_.try_emplace(s.value, d);
+          if (fresh || it->second != d) ++stats_.sm_domains_from_attach;
+          it->second = d;
+        }
+        attach_pending_.clear();
+      }
+      e.invalidation.domain = invalidated_domain(d, 0, 0);
       emit(e);
       break;
     }
@@ -465,6 +463,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
       break;
     case LineKind::kInvContextGlobal:
+      attach_pending_.clear();
       emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
       break;
     case LineKind::kInvContextDevices: {
@@ -473,10 +472,12 @@ void QemuLogImporter::process_line(std::string_view line) {
       if (sid > 0xffff || fm > 3) fail(std::string(name) + ": sid or fmask out of range");
       e.invalidation.source = SourceId(static_cast<std::uint16_t>(sid));
       e.invalidation.function_mask = static_cast<std::uint8_t>(fm);
+      if (fm == 0) attach_pending_.push_back(e.invalidation.source);
       emit(e);
       break;
     }
     case LineKind::kContextCacheReset:
+      attach_pending_.clear();
       emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
       emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
       break;
@@ -495,7 +496,109 @@ void QemuLogImporter::process_line(std::string_view line) {
     case LineKind::kDmarEnable:
       translation_enabled_ = field(name, "enable") != 0;
       break;
+    case LineKind::kDmarRoot:
+      scalable_ = field(name, "scalable") != 0;
+      stats_.scalable_mode = scalable_;
+      break;
+    case LineKind::kInvDesc:
+      raw_descriptor(args);
+      break;
   }
+}
+
+// "invalidate desc type T high H low L" (T may hold spaces: "page group response"). QEMU logs
+// the descriptor's second quadword as high and its first as low (vtd_process_inv_desc).
+void QemuLogImporter::raw_descriptor(std::string_view args) {
+  static constexpr std::string_view kLead = "invalidate desc type ";
+  const std::size_t high_at = args.rfind(" high ");
+  const std::size_t low_at = args.rfind(" low ");
+  if (args.compare(0, kLead.size(), kLead) != 0 || high_at == std::string_view::npos || low_at == std::string_view::npos ||
+      low_at < high_at || high_at < kLead.size())
+    fail("vtd_inv_desc: expected 'invalidate desc type T high H low L'");
+  const std::string_view type = args.substr(kLead.size(), high_at - kLead.size());
+  // Types with lines of their own (context-cache, iotlb, iec), or with no effect on any
+  // translation cache (wait, page group response).
+  if (type == "context-cache" || type == "iotlb" || type == "iec" || type == "wait" || type == "page group response")
+    return;
+  if (type != "p-iotlb" && type != "pasid-cache" && type != "device" && type != "device-piotlb") {
+    ++stats_.undecoded_descriptors[std::string(type)];
+    return;
+  }
+  const std::string_view hi_text = args.substr(high_at + 6, low_at - high_at - 6);
+  const std::string_view lo_text = args.substr(low_at + 5);
+  spec::qi::Descriptor d;
+  d.qw[0] = value("vtd_inv_desc", "low", lo_text);
+  d.qw[1] = value("vtd_inv_desc", "high", hi_text);
+  static const config::CapabilityConfig kCap = permissive_capabilities();
+  const core::DecodedDescriptor decoded = core::decode_descriptor(d, kCap, true, true);
+  if (decoded.kind != core::DescriptorKind::kInvalidate) {
+    ++stats_.rejected_descriptors;  // QEMU reports an invalid descriptor and applies nothing
+    return;
+  }
+  TraceEvent e;
+  e.kind = EventKind::kInvalidate;
+  e.invalidation = decoded.request;
+  using T = core::InvalidationTarget;
+  if (e.invalidation.target == T::kPasidIotlb) {
+    const bool page = e.invalidation.granularity == InvalidationGranularity::kPage;
+    ++(page ? stats_.pasid_iotlb_page : stats_.pasid_iotlb_pasid);
+    const std::uint64_t pages = page ? 1ull << e.invalidation.address_mask : 0;
+    e.invalidation.domain = invalidated_domain(e.invalidation.domain.value, e.invalidation.addr.value >> 12, pages);
+  } else if (e.invalidation.target == T::kPasidCache) {
+    ++stats_.pasid_cache;
+    if (e.invalidation.granularity != InvalidationGranularity::kGlobal)
+      e.invalidation.domain = invalidated_domain(e.invalidation.domain.value, 0, 0);
+  } else {
+    ++stats_.device_tlb;
+  }
+  emit(e);
+}
+
+DomainId QemuLogImporter::scalable_domain(SourceId source) {
+  auto learnt = sm_domain_.find(source.value);
+  if (learnt != sm_domain_.end()) return DomainId(learnt->second);
+  auto own = own_domain_.find(source.value);
+  if (own != own_domain_.end()) return DomainId(own->second);
+  if (next_own_domain_ < 0xff00) fail("scalable mode: more than 254 sources of unknown domain");
+  own_domain_[source.value] = next_own_domain_;
+  return DomainId(next_own_domain_--);
+}
+
+DomainId QemuLogImporter::invalidated_domain(std::uint16_t did, std::uint64_t first_page, std::uint64_t pages) {
+  if (!scalable_) return DomainId(did);
+  if (auto a = alias_.find(did); a != alias_.end()) return DomainId(a->second);
+  for (const auto& [source, learnt] : sm_domain_)
+    if (learnt == did) return DomainId(did);
+  // A domain no source is known to be in: the own-domain source that used the invalidated
+  // pages last, or (whole domain) the last own-domain source that translated.
+  bool found = false;
+  SourceId candidate;
+  if (pages > 0) {
+    const std::uint64_t n = pages < 512 ? pages : 512;
+    for (std::uint64_t p = first_page; p < first_page + n && !found; ++p) {
+      auto it = own_pages_.find(p);
+      if (it != own_pages_.end()) found = true, candidate = SourceId(it->second);
+    }
+  } else if (have_last_own_) {
+    found = true;
+    candidate = last_own_;
+  }
+  if (!found) {
+    // Harmful only while a source of unknown domain has entries that this could have dropped.
+    if (have_last_own_ || !own_pages_.empty()) ++stats_.invalidations_of_unknown_domains;
+    return DomainId(did);
+  }
+  const std::uint16_t own = own_domain_.at(candidate.value);
+  alias_[did] = own;
+  sm_domain_[candidate.value] = own;  // settled: no longer a candidate for another domain
+  char note[96];
+  std::snprintf(note, sizeof note, "%s -> 0x%x (line %llu)", quoted_bdf(candidate).c_str(), did,
+                static_cast<unsigned long long>(input_->line_number()));
+  stats_.sm_domains_inferred.emplace_back(note);
+  for (auto it = own_pages_.begin(); it != own_pages_.end();)
+    it = it->second == candidate.value ? own_pages_.erase(it) : std::next(it);
+  if (have_last_own_ && last_own_ == candidate) have_last_own_ = false;
+  return DomainId(own);
 }
 
 // QEMU's own layout, "dev D iova I -> gpa G mask M" with single spaces and every value starting
@@ -557,7 +660,17 @@ void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::u
   const SourceId source = SourceId::from_bdf(bus, slot, fn);
   auto learned = learned_.find(source.value);
   Binding binding;
-  if (learned != learned_.end()) {
+  if (scalable_) {
+    // The domain may have been learnt after the context line (attach sequence, inference).
+    binding.domain = scalable_domain(source);
+    binding.levels = 4;
+    if (learned == learned_.end()) ++stats_.unknown_domain_translations;
+    if (own_domain_.count(source.value) && sm_domain_.count(source.value) == 0) {
+      last_own_ = source;
+      have_last_own_ = true;
+      own_pages_[iova >> 12] = source.value;
+    }
+  } else if (learned != learned_.end()) {
     binding = learned->second;
   } else {
     ++stats_.unknown_domain_translations;

@@ -500,6 +500,63 @@ TEST(CacheTranslationCaches, QemuPageInvalidationMaskWidth) {
   }
 }
 
+InvalidationRequest piotlb(std::uint16_t domain, std::uint32_t pasid, InvalidationGranularity g, std::uint64_t addr = 0,
+                           std::uint8_t am = 0) {
+  InvalidationRequest r;
+  r.target = InvalidationTarget::kPasidIotlb;
+  r.granularity = g;
+  r.domain = DomainId(domain);
+  r.pasid = Pasid(pasid);
+  r.addr = Iova(addr);
+  r.address_mask = am;
+  return r;
+}
+
+// P_IOTLB_INV_DSC (spec 6.5.2.4) in QEMU's IOTLB: QEMU before 10.0 ignores it; 10.0 drops the
+// (domain, PASID) entries of any stage for PASID-selective (vtd_hash_remove_by_pasid; an entry of
+// a request without PASID carries RID_PASID = 0) and only first-stage ones for page-selective.
+TEST(CacheTranslationCaches, QemuPasidIotlbByRelease) {
+  using G = InvalidationGranularity;
+  for (auto behaviour : {config::QemuPasidIotlb::kIgnore, config::QemuPasidIotlb::kV10}) {
+    const bool v10 = behaviour == config::QemuPasidIotlb::kV10;
+    config::CachesConfig cfg = qemu_config(1024);
+    cfg.qemu_inv_mask_bits = 64;
+    cfg.qemu_piotlb = behaviour;
+    TranslationCaches c{cfg};
+    c.fill_iotlb(page(4, 0x5000, 12));             // request without PASID
+    c.fill_iotlb(page(4, 0x6000, 12, Pasid(7)));   // request with PASID 7
+    c.fill_iotlb(page(5, 0x5000, 12, Pasid{}, SourceId::from_bdf(0, 4, 0)));
+    // Page-selective: second-stage entries are never reached.
+    EXPECT_EQ(c.invalidate(piotlb(4, 0, G::kPage, 0x5000)), 0u);
+    EXPECT_EQ(c.invalidate(piotlb(4, 7, G::kPage, 0x6000)), 0u);
+    // PASID-selective: PASID 7 of domain 4, then RID_PASID (0) = the request without PASID.
+    EXPECT_EQ(c.invalidate(piotlb(4, 7, G::kPasid)), v10 ? 1u : 0u);
+    EXPECT_EQ(c.invalidate(piotlb(4, 0, G::kPasid)), v10 ? 1u : 0u);
+    EXPECT_TRUE(has(c, 5, 0x5000, Pasid{}, SourceId::from_bdf(0, 4, 0)));  // other domain kept
+    EXPECT_EQ(c.occupancy().iotlb, v10 ? 1u : 3u);
+  }
+}
+
+// QEMU 10.0 x-flts=on: the entries are first-stage ones. A legacy page-selective invalidation
+// drops all of the domain's entries (vtd_hash_remove_by_page), a PASID-based one the matching
+// page of (domain, PASID) under the full mask (vtd_hash_remove_by_page_piotlb).
+TEST(CacheTranslationCaches, QemuFirstStageEntries) {
+  config::CachesConfig cfg = qemu_config(1024);
+  cfg.qemu_inv_mask_bits = 64;
+  cfg.qemu_piotlb = config::QemuPasidIotlb::kV10;
+  cfg.qemu_first_stage = true;
+  TranslationCaches c{cfg};
+  c.fill_iotlb(page(4, 0x5000, 12));
+  c.fill_iotlb(page(4, 0x105000, 12));
+  c.fill_iotlb(page(4, 0x6000, 12));
+  c.fill_iotlb(page(5, 0x5000, 12, Pasid{}, SourceId::from_bdf(0, 4, 0)));
+  EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x5000)), 1u);
+  EXPECT_TRUE(has(c, 4, 0x105000));
+  EXPECT_EQ(c.invalidate(piotlb(4, 3, InvalidationGranularity::kPage, 0x6000)), 0u);  // other PASID
+  EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);  // every entry of domain 4
+  EXPECT_EQ(c.occupancy().iotlb, 1u);
+}
+
 TEST(CacheTranslationCaches, DisabledCachesHoldNothing) {
   config::CachesConfig cfg;
   cfg.iotlb.enabled = false;

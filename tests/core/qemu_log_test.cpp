@@ -1,5 +1,5 @@
 // The QEMU log importer and the replayer against a real QEMU 7.2 log (shared/traces, see its
-// README): counts of imported events, and THE key check: replaying the log with configs/qemu.yaml
+// README): counts of imported events, and THE key check: replaying the log with configs/qemu-7.2.yaml
 // makes the same IOTLB hit/miss decision as QEMU for every translation.
 #include <gtest/gtest.h>
 
@@ -143,7 +143,7 @@ TEST(QemuLogImporter, ReplayAgreesWithQemuOnEveryTranslation) {
   for (bool h : expected) qemu_hits += h;
   EXPECT_EQ(qemu_hits, 782u);
 
-  const ReplayOutcome got = replay(filtered.path(), load_config("qemu.yaml"));
+  const ReplayOutcome got = replay(filtered.path(), load_config("qemu-7.2.yaml"));
   ASSERT_EQ(got.hits.size(), expected.size());
   EXPECT_EQ(got.faults, 0u);
   std::size_t agree = 0, first_disagreement = expected.size();
@@ -167,10 +167,10 @@ TEST(QemuLogImporter, HardwareLikeIotlbHitsLessOnTheSameTrace) {
     return n;
   };
   // QEMU 7.2 as it is (page invalidations compare only 8 bits of the page number).
-  const ReplayOutcome qemu = replay(kSharedLog, load_config("qemu.yaml"));
+  const ReplayOutcome qemu = replay(kSharedLog, load_config("qemu-7.2.yaml"));
   // The same unbounded QEMU-organised IOTLB with exact page invalidation: only the trace's own
   // invalidations and reuse limit it (an independent count from the log gives 790).
-  config::UnitConfig exact = load_config("qemu.yaml");
+  config::UnitConfig exact = load_config("qemu-7.2.yaml");
   exact.caches.qemu_inv_mask_bits = 64;
   const ReplayOutcome unbounded = replay(kSharedLog, exact);
   // A 64-entry 4-way LRU IOTLB, and a 16-entry one.
@@ -247,7 +247,7 @@ TEST(QemuLogImporter, ShippedExcerptAgreesWithQemu) {
   TempFile filtered(".log");
   const std::vector<bool> expected = qemu_decisions(excerpt, filtered.path());
   ASSERT_EQ(expected.size(), 149u);
-  const ReplayOutcome got = replay(filtered.path(), load_config("qemu.yaml"));
+  const ReplayOutcome got = replay(filtered.path(), load_config("qemu-7.2.yaml"));
   ASSERT_EQ(got.hits.size(), expected.size());
   EXPECT_EQ(got.hits, expected);
   std::size_t hits = 0;

@@ -14,6 +14,8 @@
 
 #include "subcommands.hpp"
 #include "vtdsim/config/config_loader.hpp"
+#include "vtdsim/trace/qemu_decisions.hpp"
+#include "vtdsim/trace/qemu_log_fit.hpp"
 #include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/replayer.hpp"
 #include "vtdsim/trace/trace_error.hpp"
@@ -31,6 +33,8 @@ struct ReplayArgs {
   std::string format = "auto";
   bool quiet = false;
   bool skip_bad = false;
+  bool check_qemu = false;
+  bool allow_faults = false;
 };
 
 // A one-line progress bar on stderr, shown only when stderr is a terminal and the replay has
@@ -75,6 +79,31 @@ double percent(std::uint64_t part, std::uint64_t whole) {
   return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
+// --check-qemu: the replay's decision for each translation against QEMU's own in the log (its
+// vtd_iotlb_page_hit / _update / vtd_translate_pt lines, which the importer never reads). Any
+// difference sets exit code 1.
+void report_qemu_agreement(const std::string& path, const std::vector<trace::QemuDecision>& replayed) {
+  if (path == "-") throw UsageError("--check-qemu reads the log twice: give a file, not standard input");
+  trace::QemuDecisionLog qemu;
+  try {
+    qemu = trace::read_qemu_decisions(path);
+  } catch (const trace::TraceError& e) {
+    throw UsageError(e.what());
+  }
+  const trace::QemuAgreement agreement = trace::compare_with_qemu(qemu, replayed);
+  std::cout << "QEMU check    " << agreement.equal << " / " << agreement.total << " decisions equal to QEMU's";
+  if (!agreement.same_count) std::cout << " (the replay made " << replayed.size() << " translations)";
+  if (!agreement.all_equal()) {
+    const std::size_t i = agreement.first_difference;
+    std::cout << "; first difference: translation #" << i;
+    if (i < qemu.decisions.size())
+      std::cout << " (line " << qemu.lines[i] << "), QEMU " << trace::to_string(qemu.decisions[i]);
+    if (i < replayed.size()) std::cout << ", replay " << trace::to_string(replayed[i]);
+    exit_code() = 1;
+  }
+  std::cout << "\n";
+}
+
 void run_replay(const ReplayArgs& a) {
   config::UnitConfig cfg;
   try {
@@ -94,10 +123,25 @@ void run_replay(const ReplayArgs& a) {
   trace::ReplayOptions options;
   options.skip_bad = a.skip_bad;
   trace::Replayer replayer(cfg, options);
+  std::vector<trace::QemuDecision> replayed;  // --check-qemu: each translation's decision
+  trace::QemuReplayFaults faults;             // QEMU logs: a fault is a disagreement
   trace::OpenedTrace opened;
   Progress progress(nullptr);
   try {
     opened = trace::open_trace(a.trace, format);
+    if (opened.format == trace::TraceFormat::kQemu) {
+      const trace::TraceSource* source = opened.source.get();
+      replayer.set_translation_callback([&, source](const trace::TranslationObservation& o) {
+        ++faults.translations;
+        if (!o.result.ok() && faults.faults++ == 0) {
+          faults.first_reason = o.result.fault;
+          faults.first_position = source->position();
+        }
+        if (a.check_qemu) replayed.push_back(trace::decision_of(o.result));
+      });
+    } else if (a.check_qemu) {
+      throw UsageError("--check-qemu needs a QEMU log (this trace is " + std::string(trace::to_string(opened.format)) + ")");
+    }
     progress = Progress(opened.input);
     replayer.run(*opened.source, [&](std::uint64_t events) { progress.update(events); });
   } catch (const trace::TraceError& e) {
@@ -114,13 +158,39 @@ void run_replay(const ReplayArgs& a) {
   // Wall time stays out of the JSON: the same inputs must give byte-identical stats.
   if (const auto* q = dynamic_cast<const trace::QemuLogImporter*>(opened.source.get())) {
     const auto& s = q->stats();
+    const std::vector<trace::QemuFitFinding> findings = trace::check_qemu_log_fit(s, cfg, faults);
+    bool failed = false;
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& f : findings) {
+      const bool error = f.severity == trace::QemuFitFinding::Severity::kError;
+      listed.push_back({{"severity", error ? "error" : "warning"}, {"what", f.what}});
+      if (error && !a.allow_faults) {
+        failed = true;
+        std::cerr << "vtdsim: error: " << a.trace << ": " << f.what << "\n";
+      } else {
+        std::cerr << "vtdsim: warning: " << a.trace << ": " << f.what << "\n";
+      }
+    }
+    if (failed) throw UsageError(a.trace + ": the configuration cannot replay this QEMU log faithfully (above)");
     j["trace"]["qemu"] = {{"lines", s.lines},
                           {"used", s.used},
                           {"skipped", s.skipped},
                           {"not_trace_lines", s.not_trace_lines},
                           {"translations_while_disabled", s.translations_while_disabled},
                           {"unknown_domain_translations", s.unknown_domain_translations},
-                          {"remaps", s.remaps}};
+                          {"remaps", s.remaps},
+                          {"release_shown", trace::qemu_release_shown(s)},
+                          {"iso_prefix_lines", s.iso_prefix_lines},
+                          {"scalable_mode", s.scalable_mode},
+                          {"pasid_iotlb", {{"pasid", s.pasid_iotlb_pasid}, {"page", s.pasid_iotlb_page}}},
+                          {"pasid_cache", s.pasid_cache},
+                          {"device_tlb", s.device_tlb},
+                          {"rejected_descriptors", s.rejected_descriptors},
+                          {"undecoded_descriptors", s.undecoded_descriptors},
+                          {"sm_domains_from_attach", s.sm_domains_from_attach},
+                          {"sm_domains_inferred", s.sm_domains_inferred},
+                          {"invalidations_of_unknown_domains", s.invalidations_of_unknown_domains},
+                          {"findings", listed}};
   }
   if (!a.json.empty()) {
     std::ofstream out(a.json);
@@ -136,12 +206,13 @@ void run_replay(const ReplayArgs& a) {
     if (c.bad_events > replayer.bad_messages().size())
       std::cerr << "  ... (" << c.bad_events - replayer.bad_messages().size() << " more)\n";
   }
+  if (a.check_qemu) report_qemu_agreement(a.trace, replayed);
   if (a.quiet) return;
   const std::uint64_t translations = j["translations"].get<std::uint64_t>();
   const std::uint64_t hits = j["iotlb"]["hits"].get<std::uint64_t>();
   const std::uint64_t misses = j["iotlb"]["misses"].get<std::uint64_t>();
   const std::uint64_t walks = j["walks"].get<std::uint64_t>();
-  const std::uint64_t faults = j["faults"]["total"].get<std::uint64_t>();
+  const std::uint64_t fault_count = j["faults"]["total"].get<std::uint64_t>();
   const double ghz = cfg.timing.clock_ghz;
   const auto& lat = j["latency"];
   char buf[512];
@@ -169,7 +240,7 @@ void run_replay(const ReplayArgs& a) {
   std::snprintf(buf, sizeof buf, "walks         %llu (%llu memory reads)\n", static_cast<unsigned long long>(walks),
                 static_cast<unsigned long long>(j["walk"]["reads"]["total"].get<std::uint64_t>()));
   std::cout << buf;
-  std::snprintf(buf, sizeof buf, "faults        %llu\n", static_cast<unsigned long long>(faults));
+  std::snprintf(buf, sizeof buf, "faults        %llu\n", static_cast<unsigned long long>(fault_count));
   std::cout << buf;
   const double mean = lat.value("mean", 0.0);
   const double p99 = static_cast<double>(lat.value("p99", std::uint64_t{0}));
@@ -196,6 +267,12 @@ void add_replay(CLI::App& app) {
   cmd->add_option("--format", args->format, "trace format: auto|text|qemu|binary (default: detect from content)");
   cmd->add_flag("--quiet,-q", args->quiet, "print no summary");
   cmd->add_flag("--skip-bad", args->skip_bad, "count, report and skip bad trace lines instead of stopping");
+  cmd->add_flag("--check-qemu", args->check_qemu,
+                 "QEMU log: compare every translation's hit/miss with QEMU's own decision lines in the log "
+                 "(which replay never uses as input); exit 1 on any difference");
+  cmd->add_flag("--allow-faults", args->allow_faults,
+                 "QEMU log: replay even when translations fault or descriptors cannot be decoded (QEMU logs only "
+                 "translations that succeeded, so this is an error by default: exit 2)");
   cmd->callback([args] { run_replay(*args); });
 }
 

@@ -53,6 +53,14 @@ enum class IotlbOrganization : std::uint8_t {
                 // cleared whole when it reaches qemu_max_entries
 };
 
+// What QEMU's emulated IOTLB does with a PASID-based IOTLB invalidation (hw/i386/intel_iommu.c).
+enum class QemuPasidIotlb : std::uint8_t {
+  kIgnore,  // QEMU before 10.0: vtd_process_inv_desc accepts the descriptor and does nothing
+  kV10,     // QEMU 10.0+: vtd_piotlb_pasid_invalidate drops the domain's entries of that PASID
+            // whatever their stage (for requests without PASID, RID_PASID = 0);
+            // vtd_piotlb_page_invalidate drops matching first-stage entries only
+};
+
 struct CachesConfig {
   IotlbOrganization iotlb_organization = IotlbOrganization::kShared;
   CacheGeometry iotlb{64, 4, ReplacementPolicy::kLru, true, 1, 1};
@@ -63,6 +71,12 @@ struct CachesConfig {
   // in a uint8_t, so only the low 8 bits of the page number are compared and an invalidation also
   // drops entries a multiple of 256 pages away; 64 = the behaviour after QEMU widened the field.
   std::uint8_t qemu_inv_mask_bits = 8;
+  // kQemu: what a PASID-based IOTLB invalidation (P_IOTLB_INV_DSC, spec 6.5.2.4) does.
+  QemuPasidIotlb qemu_piotlb = QemuPasidIotlb::kIgnore;
+  // kQemu: the entries come from first-stage tables (QEMU 10.0+ `x-flts=on`). QEMU's
+  // vtd_hash_remove_by_page then drops every first-stage entry of the domain on a legacy
+  // page-selective IOTLB invalidation, and P_IOTLB page-selective ones reach them.
+  bool qemu_first_stage = false;
   CacheGeometry context{16, 16, ReplacementPolicy::kLru, true, 1, 1};
   CacheGeometry pasid{32, 8, ReplacementPolicy::kLru, true, 1, 1};
   // Paging-structure caches, index = level - 2: PDE (2), PDPE (3), PML4E (4), PML5E (5).
@@ -98,5 +112,6 @@ struct UnitConfig {
 
 const char* to_string(ReplacementPolicy policy);
 const char* to_string(IotlbOrganization organization);
+const char* to_string(QemuPasidIotlb behaviour);
 
 }  // namespace vtdsim::config

@@ -1,6 +1,7 @@
-// Imports the log of QEMU's emulated Intel IOMMU (QEMU 7.2 hw/i386/intel_iommu.c) as trace
-// events: the output of `qemu-system-x86_64 ... -device intel-iommu ... -trace 'vtd_*' -D FILE`,
-// with or without the `PID@SECONDS.MICROS:` prefix of `-msg timestamp=on`, plain, gzip or zstd.
+// Imports the log of QEMU's emulated Intel IOMMU (hw/i386/intel_iommu.c, QEMU 7.2 to 10.2) as
+// trace events: the output of `qemu-system-x86_64 ... -device intel-iommu ... -trace 'vtd_*' -D
+// FILE`, with the `PID@SECONDS.MICROS:` prefix (-msg timestamp=on up to 10.0), the ISO-8601 one
+// (10.1+) or none (qemu_log_prefix.hpp), plain, gzip or zstd.
 //
 // What each line becomes (docs/trace-format.md "QEMU log"):
 //   vtd_dmar_translate dev B:D.F iova I -> gpa G mask M
@@ -8,9 +9,19 @@
 //       (first use of the source) and by map events so that the replayer's tables hold I -> G with
 //       the page size M + 1 (an unmap first if the importer had mapped I elsewhere).
 //   vtd_iotlb_cc_hit / vtd_iotlb_cc_update ... high H ...
-//       only teach the source -> domain binding (DID = H >> 8, AW = H & 7, so levels = AW + 2);
-//       a context event is emitted when the binding is new or changes. Their presence never
-//       decides anything.
+//       only teach the source -> domain binding (legacy context entry, spec 9.3: DID = H >> 8,
+//       AW = H & 7, so levels = AW + 2); a context event is emitted when the binding is new or
+//       changes. Their presence never decides anything.
+//   vtd_reg_dmar_root ... scalable S
+//       the root table's mode. In scalable mode (spec 9.4) the context entry holds no domain-id
+//       (the PASID entry does, and QEMU does not log it) and no paging depth: contexts get 4
+//       levels, and each source's domain is learnt from Linux's attach sequence, a device-
+//       selective context-cache invalidation of the source followed by a domain-selective IOTLB
+//       invalidation of its new domain (domain_context_mapping_one with caching mode). A source
+//       whose domain is not learnt that way gets a domain of its own (0xfffe downwards), and the
+//       first invalidation that names an unknown domain right after its DMA (a page-selective one
+//       covering a page it used last, or a domain-wide one after its translations) is taken to
+//       be of its domain: stats.sm_domains_inferred lists each such guess.
 //   vtd_inv_desc_iotlb_pages domain D addr A mask M   -> inv iotlb page did=D addr=A am=M
 //   vtd_inv_desc_iotlb_domain ... domain D            -> inv iotlb domain did=D
 //   vtd_inv_desc_iotlb_global                         -> inv iotlb global
@@ -23,6 +34,12 @@
 //   vtd_inv_desc_iec granularity G index I mask M     -> inv iec global / page
 //   vtd_dmar_enable enable 0|1                        -> translate lines while 0 are not DMA events
 //                                                        (QEMU passes them through untranslated)
+//   vtd_inv_desc invalidate desc type T high H low L  -> for the types without a line of their own,
+//       decoded from the raw descriptor (spec 6.5.2, core::decode_descriptor): p-iotlb (QEMU 10.0+)
+//       -> inv piotlb pasid/page; pasid-cache (10.2+) -> inv pasid-cache; device and
+//       device-piotlb -> inv devtlb. context-cache, iotlb, iec, wait and page group response have
+//       their own lines or change no translation cache; any other T is counted in
+//       stats.undecoded_descriptors.
 // Every other line (other trace points, QEMU's IOTLB decisions vtd_iotlb_page_hit /
 // vtd_iotlb_page_update / vtd_iotlb_reset, vtd_inv_desc_cc_device, register traces, ...) is
 // counted per trace-point name and skipped, never an error. A malformed line of a kind that is
@@ -60,6 +77,18 @@ struct QemuImportStats {
   std::uint64_t translations_while_disabled = 0; // vtd_dmar_translate while TE = 0
   std::uint64_t unknown_domain_translations = 0; // translations of a source no context line named
   std::uint64_t remaps = 0;                      // a page seen mapped to a new address (unmap + map)
+  // What the log says about the QEMU that wrote it (the replay checks it against the preset).
+  std::uint64_t iso_prefix_lines = 0;            // lines with the QEMU 10.1+ ISO-8601 time
+  bool scalable_mode = false;                    // the last vtd_reg_dmar_root said scalable 1
+  std::uint8_t legacy_context_levels = 0;        // bit L: a legacy context entry with L levels
+  std::uint64_t pasid_iotlb_pasid = 0, pasid_iotlb_page = 0;  // decoded P_IOTLB descriptors
+  std::uint64_t pasid_cache = 0, device_tlb = 0;               // decoded PC / device-TLB descriptors
+  std::uint64_t rejected_descriptors = 0;        // raw descriptors that are not valid (no effect)
+  std::map<std::string, std::uint64_t> undecoded_descriptors;  // vtd_inv_desc types not understood
+  std::uint64_t sm_domains_from_attach = 0;      // scalable mode: source -> domain from attach
+  std::vector<std::string> sm_domains_inferred;  // "00:02.0 -> 0x4 (line N)": learnt by guess
+  std::uint64_t invalidations_of_unknown_domains = 0;  // scalable mode: no source known for the DID
+  std::uint64_t nonzero_rid_pasid = 0;           // scalable contexts with RID_PASID != 0
   std::uint64_t events_of(EventKind kind) const { return events[static_cast<int>(kind)]; }
 };
 
@@ -92,6 +121,7 @@ class QemuLogImporter final : public TraceSource {
   enum class LineKind : std::uint8_t {
     kSkip, kTranslate, kContextCache, kInvIotlbPages, kInvIotlbDomain, kInvIotlbGlobal,
     kInvContextGlobal, kInvContextDevices, kContextCacheReset, kInvIec, kDmarEnable,
+    kDmarRoot, kInvDesc,
   };
   struct NameEntry {
     LineKind kind = LineKind::kSkip;
@@ -106,6 +136,13 @@ class QemuLogImporter final : public TraceSource {
   void bind(SourceId source, const Binding& binding);
   void translate_line();
   void translate(std::string_view dev, std::uint64_t iova, std::uint64_t gpa, std::uint64_t mask);
+  void raw_descriptor(std::string_view args);
+  // Scalable mode: the domain of a source (learnt, or one of its own) and the domain an
+  // invalidation of `did` is emitted for (see the table above). first/pages: the 4K pages an
+  // invalidation covers (pages = 0: the whole domain).
+  DomainId scalable_domain(SourceId source);
+  DomainId invalidated_domain(std::uint16_t did, std::uint64_t first_page, std::uint64_t pages);
+  void emit_invalidation(TraceEvent e);
   std::uint64_t field(std::string_view name, std::string_view key) const;
   std::uint64_t value(std::string_view name, std::string_view key, std::string_view v) const;
   static bool fixed_fields(std::string_view args, std::string_view lead, std::initializer_list<std::string_view> keys,
@@ -136,7 +173,22 @@ class QemuLogImporter final : public TraceSource {
   // Non-overlapping ranges; grows with the distinct pages the log touches, not its length.
   std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping> mappings_;
   std::vector<std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping>::iterator> stale_;  // reused
+  // Scalable mode (see the table above).
+  bool scalable_ = false;
+  std::vector<SourceId> attach_pending_;                     // cc device invalidations since the last DSI
+  std::unordered_map<std::uint16_t, std::uint16_t> sm_domain_;  // source -> learnt DID
+  std::unordered_map<std::uint16_t, std::uint16_t> own_domain_; // source -> domain of its own
+  std::unordered_map<std::uint16_t, std::uint16_t> alias_;      // unknown DID -> own domain
+  std::unordered_map<std::uint64_t, std::uint16_t> own_pages_;  // page -> last own-domain source
+  std::uint16_t next_own_domain_ = 0xfffe;
+  bool have_last_own_ = false;
+  SourceId last_own_;                                         // last own-domain source to translate
 };
+
+// The oldest QEMU release whose trace the log's lines show ("10.2", "10.1", "10.0"), or "" when
+// nothing in it is newer than 7.2 (vtd_reset_exit and p-iotlb lines came with 10.0, the ISO time
+// with 10.1, PASID-cache lines with 10.2).
+std::string qemu_release_shown(const QemuImportStats& stats);
 
 // True if one of the first lines of `head` is a QEMU trace line of a vtd_ trace point.
 bool looks_like_qemu_log(const std::string& head);
