@@ -3,6 +3,7 @@
 # with ../shared/tools/capture-qemu-trace.sh (Debian's Linux 6.1 guest, virtio-blk + virtio-net
 # behind intel-iommu, TCG), small workloads (1 MiB of disk I/O, 10 pings).
 # usage: tools/record-qemu-traces.sh 7.2|10 OUTDIR [MODE...]
+#   (then: zstd -19 the logs into traces/qemu/ and run tools/qemu-log-facts.py)
 #   7.2 records with Debian 12's QEMU 7.2, 10 with QEMU 10.0 from bookworm-backports (the capture
 #   script installs either). Without MODE, every mode of that version.
 set -euo pipefail
@@ -14,6 +15,7 @@ case "$version" in
   10) prefix=q10; other_aw=39 ;;
   *) echo "record-qemu-traces: version must be 7.2 or 10" >&2; exit 2 ;;
 esac
+case "${KPKG:-}" in *6.12*) prefix="$prefix-l612" ;; esac  # KPKG=linux-image-6.12... (and its own WORK)
 LEG="intel_iommu=on"; SM="intel_iommu=on,sm_on"
 # name | kernel arguments | intel-iommu options | ACCESS_PLATFORM
 modes=(

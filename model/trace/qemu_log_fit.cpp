@@ -90,9 +90,10 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
     std::string list;
     for (const auto& n : s.sm_domains_inferred) list += (list.empty() ? "" : ", ") + n;
     out.push_back({Severity::kWarning,
-                   "scalable-mode log without Linux's attach-time invalidations (caching mode off?): QEMU does not "
-                   "log the PASID entries that hold the domain-ids, so these were inferred from the first "
-                   "invalidation after each device's DMA: " + list + "; check with --check-qemu"});
+                   "scalable-mode log whose attach-time invalidations do not name every device's domain (caching "
+                   "mode off, or QEMU before 10.0 with Linux 6.12): QEMU does not log the PASID entries that hold "
+                   "the domain-ids, so these were inferred from the invalidations around each device's DMA: " +
+                       list + "; check with --check-qemu"});
   }
   if (s.invalidations_of_unknown_domains > 0)
     out.push_back({Severity::kWarning, std::to_string(s.invalidations_of_unknown_domains) +

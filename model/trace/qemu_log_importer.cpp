@@ -162,12 +162,6 @@ std::size_t split(std::string_view s, std::vector<std::string_view>& out) {
 
 std::string quoted(std::string_view v) { return "'" + std::string(v) + "'"; }
 
-std::string quoted_bdf(SourceId source) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02x:%02x.%x", source.value >> 8, (source.value >> 3) & 0x1f, source.value & 7);
-  return buf;
-}
-
 // What decode_descriptor may accept: every type and field a scalable-mode unit can have, so that
 // only the descriptor's own bits decide (QEMU checked them when it ran).
 config::CapabilityConfig permissive_capabilities() {
@@ -213,14 +207,21 @@ void QemuLogImporter::fail(const std::string& what) const {
 }
 
 bool QemuLogImporter::next_into(TraceEvent& out) {
-  while (pending_.empty()) {
+  // Events wait while an invalidation in front of them has an undecided domain-id (scalable mode).
+  static constexpr std::size_t kMaxHeld = 1u << 16;
+  while (pending_.empty() || pending_.front().undecided) {
     std::string_view line;
-    if (!input_->read_line_view(line)) return false;
+    if (pending_.size() >= kMaxHeld || !input_->read_line_view(line)) {
+      if (pending_.empty()) return false;
+      domains_.decide_all(input_->line_number());
+      apply_domain_decisions();
+      continue;
+    }
     ++stats_.lines;
     process_line(line);
   }
-  out = pending_.front().first;
-  position_line_ = pending_.front().second;
+  out = pending_.front().event;
+  position_line_ = pending_.front().line;
   pending_.pop_front();
   ++stats_.events[static_cast<int>(out.kind)];
   return true;
@@ -233,8 +234,44 @@ std::optional<TraceEvent> QemuLogImporter::next() {
 }
 
 void QemuLogImporter::emit(const TraceEvent& event) {
-  pending_.emplace_back(event, input_->line_number());
-  pending_.back().first.time_ns = time_ns_;
+  pending_.push_back(Pending{event, input_->line_number(), false});
+  pending_.back().event.time_ns = time_ns_;
+}
+
+void QemuLogImporter::emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page, std::uint64_t pages) {
+  e.invalidation.domain = DomainId(did);
+  if (!scalable_) {
+    emit(e);
+    return;
+  }
+  const ScalableDomains::Target t = domains_.invalidated(did, first_page, pages, input_->line_number());
+  e.invalidation.domain = t.domain;
+  emit(e);
+  if (t.undecided) {
+    pending_.back().undecided = true;
+    ++undecided_held_;
+  }
+  apply_domain_decisions();
+}
+
+// Rewrites the held invalidations of each domain-id just decided (to the device's own domain, or
+// to itself when it stays unknown or was learnt exactly).
+void QemuLogImporter::apply_domain_decisions() {
+  stats_.sm_domains_from_attach = domains_.from_attach();
+  if (stats_.sm_domains_inferred.size() != domains_.inferred().size()) stats_.sm_domains_inferred = domains_.inferred();
+  stats_.invalidations_of_unknown_domains = domains_.unknown_invalidations();
+  const auto decisions = domains_.take_decisions();
+  if (decisions.empty() || undecided_held_ == 0) return;
+  for (Pending& p : pending_) {
+    if (!p.undecided) continue;
+    for (const auto& [did, domain] : decisions) {
+      if (p.event.invalidation.domain.value != did) continue;
+      p.event.invalidation.domain = DomainId(domain);
+      p.undecided = false;
+      --undecided_held_;
+      break;
+    }
+  }
 }
 
 void QemuLogImporter::bind(SourceId source, const Binding& binding) {
@@ -408,7 +445,7 @@ void QemuLogImporter::process_line(std::string_view line) {
         // or TT. The translation type and depth live in the PASID entry, which is not logged.
         if ((high & 0xfffff) != 0) ++stats_.nonzero_rid_pasid;
         Binding b;
-        b.domain = scalable_domain(source);
+        b.domain = domains_.domain_of(source);
         b.levels = 4;
         learned_[source.value] = b;
         bind(source, b);
@@ -432,10 +469,9 @@ void QemuLogImporter::process_line(std::string_view line) {
       const std::uint64_t did = get(0, "domain"), addr = get(1, "addr"), am = get(2, "mask");
       if (did > 0xffff) fail(std::string(name) + ": domain out of range");
       if (am > 52) fail(std::string(name) + ": address mask out of range");
-      e.invalidation.domain = invalidated_domain(static_cast<std::uint16_t>(did), addr >> 12, 1ull << am);
       e.invalidation.addr = Iova(addr);
       e.invalidation.address_mask = static_cast<std::uint8_t>(am);
-      emit(e);
+      emit_invalidation(e, static_cast<std::uint16_t>(did), addr >> 12, 1ull << am);
       break;
     }
     case LineKind::kInvIotlbDomain: {
@@ -445,25 +481,15 @@ void QemuLogImporter::process_line(std::string_view line) {
       const CNumber did = c_strtoull(last);
       if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(last));
       const auto d = static_cast<std::uint16_t>(did.value);
-      if (scalable_ && !attach_pending_.empty()) {
-        // Linux's attach with caching mode: the device's context-cache invalidation, then this
-        // domain-selective flush of its new domain (domain_context_mapping_one).
-        for (SourceId s : attach_pending_) {
-          auto [it, fresh] = sm_domain_.try_emplace(s.value, d);
-          if (fresh || it->second != d) ++stats_.sm_domains_from_attach;
-          it->second = d;
-        }
-        attach_pending_.clear();
-      }
-      e.invalidation.domain = invalidated_domain(d, 0, 0);
-      emit(e);
+      if (scalable_) domains_.domain_flushed(d);
+      emit_invalidation(e, d, 0, 0);
       break;
     }
     case LineKind::kInvIotlbGlobal:
       emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
       break;
     case LineKind::kInvContextGlobal:
-      attach_pending_.clear();
+      domains_.context_reset();
       emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
       break;
     case LineKind::kInvContextDevices: {
@@ -472,12 +498,12 @@ void QemuLogImporter::process_line(std::string_view line) {
       if (sid > 0xffff || fm > 3) fail(std::string(name) + ": sid or fmask out of range");
       e.invalidation.source = SourceId(static_cast<std::uint16_t>(sid));
       e.invalidation.function_mask = static_cast<std::uint8_t>(fm);
-      if (fm == 0) attach_pending_.push_back(e.invalidation.source);
+      if (fm == 0) domains_.context_invalidated(e.invalidation.source);
       emit(e);
       break;
     }
     case LineKind::kContextCacheReset:
-      attach_pending_.clear();
+      domains_.context_reset();
       emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
       emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
       break;
@@ -542,63 +568,21 @@ void QemuLogImporter::raw_descriptor(std::string_view args) {
   if (e.invalidation.target == T::kPasidIotlb) {
     const bool page = e.invalidation.granularity == InvalidationGranularity::kPage;
     ++(page ? stats_.pasid_iotlb_page : stats_.pasid_iotlb_pasid);
+    if (!page && scalable_) domains_.pasid_flushed(e.invalidation.domain.value, e.invalidation.pasid.value);
     const std::uint64_t pages = page ? 1ull << e.invalidation.address_mask : 0;
-    e.invalidation.domain = invalidated_domain(e.invalidation.domain.value, e.invalidation.addr.value >> 12, pages);
-  } else if (e.invalidation.target == T::kPasidCache) {
+    emit_invalidation(e, e.invalidation.domain.value, e.invalidation.addr.value >> 12, pages);
+    return;
+  }
+  if (e.invalidation.target == T::kPasidCache) {
     ++stats_.pasid_cache;
-    if (e.invalidation.granularity != InvalidationGranularity::kGlobal)
-      e.invalidation.domain = invalidated_domain(e.invalidation.domain.value, 0, 0);
+    if (e.invalidation.granularity != InvalidationGranularity::kGlobal) {
+      emit_invalidation(e, e.invalidation.domain.value, 0, 0);
+      return;
+    }
   } else {
     ++stats_.device_tlb;
   }
   emit(e);
-}
-
-DomainId QemuLogImporter::scalable_domain(SourceId source) {
-  auto learnt = sm_domain_.find(source.value);
-  if (learnt != sm_domain_.end()) return DomainId(learnt->second);
-  auto own = own_domain_.find(source.value);
-  if (own != own_domain_.end()) return DomainId(own->second);
-  if (next_own_domain_ < 0xff00) fail("scalable mode: more than 254 sources of unknown domain");
-  own_domain_[source.value] = next_own_domain_;
-  return DomainId(next_own_domain_--);
-}
-
-DomainId QemuLogImporter::invalidated_domain(std::uint16_t did, std::uint64_t first_page, std::uint64_t pages) {
-  if (!scalable_) return DomainId(did);
-  if (auto a = alias_.find(did); a != alias_.end()) return DomainId(a->second);
-  for (const auto& [source, learnt] : sm_domain_)
-    if (learnt == did) return DomainId(did);
-  // A domain no source is known to be in: the own-domain source that used the invalidated
-  // pages last, or (whole domain) the last own-domain source that translated.
-  bool found = false;
-  SourceId candidate;
-  if (pages > 0) {
-    const std::uint64_t n = pages < 512 ? pages : 512;
-    for (std::uint64_t p = first_page; p < first_page + n && !found; ++p) {
-      auto it = own_pages_.find(p);
-      if (it != own_pages_.end()) found = true, candidate = SourceId(it->second);
-    }
-  } else if (have_last_own_) {
-    found = true;
-    candidate = last_own_;
-  }
-  if (!found) {
-    // Harmful only while a source of unknown domain has entries that this could have dropped.
-    if (have_last_own_ || !own_pages_.empty()) ++stats_.invalidations_of_unknown_domains;
-    return DomainId(did);
-  }
-  const std::uint16_t own = own_domain_.at(candidate.value);
-  alias_[did] = own;
-  sm_domain_[candidate.value] = own;  // settled: no longer a candidate for another domain
-  char note[96];
-  std::snprintf(note, sizeof note, "%s -> 0x%x (line %llu)", quoted_bdf(candidate).c_str(), did,
-                static_cast<unsigned long long>(input_->line_number()));
-  stats_.sm_domains_inferred.emplace_back(note);
-  for (auto it = own_pages_.begin(); it != own_pages_.end();)
-    it = it->second == candidate.value ? own_pages_.erase(it) : std::next(it);
-  if (have_last_own_ && last_own_ == candidate) have_last_own_ = false;
-  return DomainId(own);
 }
 
 // QEMU's own layout, "dev D iova I -> gpa G mask M" with single spaces and every value starting
@@ -662,14 +646,11 @@ void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::u
   Binding binding;
   if (scalable_) {
     // The domain may have been learnt after the context line (attach sequence, inference).
-    binding.domain = scalable_domain(source);
+    binding.domain = domains_.domain_of(source);
     binding.levels = 4;
     if (learned == learned_.end()) ++stats_.unknown_domain_translations;
-    if (own_domain_.count(source.value) && sm_domain_.count(source.value) == 0) {
-      last_own_ = source;
-      have_last_own_ = true;
-      own_pages_[iova >> 12] = source.value;
-    }
+    domains_.translated(source, iova >> 12, input_->line_number());
+    apply_domain_decisions();
   } else if (learned != learned_.end()) {
     binding = learned->second;
   } else {

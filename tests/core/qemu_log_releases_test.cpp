@@ -176,9 +176,12 @@ TEST(QemuLogReleases, ScalableModeLearnsTheDomainFromTheAttachSequence) {
   EXPECT_EQ(s.nonzero_rid_pasid, 0u);
 }
 
-// Without caching mode there is no attach sequence: the device gets a domain of its own, and the
-// first invalidation of an unknown domain that covers its last page is taken to be its domain.
-TEST(QemuLogReleases, ScalableModeInfersADomainFromTheInvalidatedPage) {
+// Without caching mode there is no attach sequence: each device gets a domain of its own, and the
+// invalidations of unknown domain-ids vote (scalable_domains.hpp): a page-selective one for the
+// device that used a page of its range shortly before (2 votes), a domain-wide one for the last
+// device to translate (1). Three votes decide; the rest is decided at the end of the input. The
+// events wait meanwhile, so the invalidations held back are rewritten too.
+TEST(QemuLogReleases, ScalableModeInfersDomainsFromVotes) {
   QemuImportStats s;
   const auto events = import(
       "vtd_reg_dmar_root addr 0x1917000 scalable 1\n"
@@ -186,10 +189,10 @@ TEST(QemuLogReleases, ScalableModeInfersADomainFromTheInvalidatedPage) {
       "vtd_dmar_translate dev 00:02.00 iova 0xffffe000 -> gpa 0x2000000 mask 0xfff\n"
       "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x0 low 0x24d7401 gen 0 -> gen 1\n"
       "vtd_dmar_translate dev 00:03.00 iova 0xffffd000 -> gpa 0x3000000 mask 0xfff\n"
-      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"
-      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"
-      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x5\n"
-      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x9\n",
+      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"   // 00:02.0: 2
+      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"   // 00:02.0: 4, decided
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x5\n"                     // 00:03.0: 1
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x9\n",                    // 00:03.0: 1
       &s);
   const auto contexts = of_kind(events, EventKind::kContext);
   ASSERT_EQ(contexts.size(), 2u);
@@ -198,12 +201,34 @@ TEST(QemuLogReleases, ScalableModeInfersADomainFromTheInvalidatedPage) {
   EXPECT_EQ(net, DomainId(0xfffd));
   const auto invs = of_kind(events, EventKind::kInvalidate);
   ASSERT_EQ(invs.size(), 4u);
-  EXPECT_EQ(invs[0].invalidation.domain, blk);  // 0x4 covers 00:02.0's page
-  EXPECT_EQ(invs[1].invalidation.domain, blk);  // and stays its domain
-  EXPECT_EQ(invs[2].invalidation.domain, net);  // 0x5: the last one that translated
-  EXPECT_EQ(invs[3].invalidation.domain, DomainId(9));  // nobody left to be in 0x9
+  EXPECT_EQ(invs[0].invalidation.domain, blk);  // held back, then rewritten
+  EXPECT_EQ(invs[1].invalidation.domain, blk);
+  EXPECT_EQ(invs[2].invalidation.domain, net);  // decided at the end: 1 vote against none
+  EXPECT_EQ(invs[3].invalidation.domain, DomainId(9));  // 00:03.0 is taken: nobody left for 0x9
   ASSERT_EQ(s.sm_domains_inferred.size(), 2u);
-  EXPECT_EQ(s.sm_domains_inferred[0], "00:02.0 -> 0x4 (line 6)");
-  EXPECT_EQ(s.sm_domains_inferred[1], "00:03.0 -> 0x5 (line 8)");
-  EXPECT_EQ(s.invalidations_of_unknown_domains, 0u);
+  EXPECT_EQ(s.sm_domains_inferred[0], "00:02.0 -> 0x4 (line 7)");
+  EXPECT_EQ(s.sm_domains_inferred[1], "00:03.0 -> 0x5 (line 9)");
+  EXPECT_EQ(s.invalidations_of_unknown_domains, 1u);
+}
+
+// Linux 6.12 with caching mode: the new context is flushed with DID 0, and the PASID-entry set-up
+// (a PASID-selective P_IOTLB of (DID, 0), logged by QEMU 10.0+) names the domains in attach order.
+TEST(QemuLogReleases, ScalableModeLearnsTheDomainFromThePasidSetUp) {
+  QemuImportStats s;
+  const auto events = import(
+      "vtd_reg_dmar_root addr 0x1853000 scalable 1\n"
+      "vtd_inv_desc_cc_devices context invalidate devices sid 0x10 fmask 0x0\n"
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x0\n"
+      "vtd_inv_desc_cc_devices context invalidate devices sid 0x18 fmask 0x0\n"
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x0\n"
+      "vtd_inv_desc invalidate desc type p-iotlb high 0x0 low 0x40026\n"
+      "vtd_inv_desc invalidate desc type p-iotlb high 0x0 low 0x50026\n"
+      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x0 low 0x24d7401 gen 0 -> gen 1\n"
+      "vtd_dmar_translate dev 00:03.00 iova 0xffffd000 -> gpa 0x3000000 mask 0xfff\n",
+      &s);
+  const auto contexts = of_kind(events, EventKind::kContext);
+  ASSERT_EQ(contexts.size(), 1u);
+  EXPECT_EQ(contexts[0].domain, DomainId(5));
+  EXPECT_EQ(s.sm_domains_from_attach, 2u);
+  EXPECT_TRUE(s.sm_domains_inferred.empty());
 }

@@ -14,14 +14,9 @@
 //       changes. Their presence never decides anything.
 //   vtd_reg_dmar_root ... scalable S
 //       the root table's mode. In scalable mode (spec 9.4) the context entry holds no domain-id
-//       (the PASID entry does, and QEMU does not log it) and no paging depth: contexts get 4
-//       levels, and each source's domain is learnt from Linux's attach sequence, a device-
-//       selective context-cache invalidation of the source followed by a domain-selective IOTLB
-//       invalidation of its new domain (domain_context_mapping_one with caching mode). A source
-//       whose domain is not learnt that way gets a domain of its own (0xfffe downwards), and the
-//       first invalidation that names an unknown domain right after its DMA (a page-selective one
-//       covering a page it used last, or a domain-wide one after its translations) is taken to
-//       be of its domain: stats.sm_domains_inferred lists each such guess.
+//       and no paging depth: contexts get 4 levels, and each device's domain is learnt from the
+//       invalidations around it (scalable_domains.hpp); while a domain-id is being inferred the
+//       events are held back, so its invalidations can be rewritten before they are handed out.
 //   vtd_inv_desc_iotlb_pages domain D addr A mask M   -> inv iotlb page did=D addr=A am=M
 //   vtd_inv_desc_iotlb_domain ... domain D            -> inv iotlb domain did=D
 //   vtd_inv_desc_iotlb_global                         -> inv iotlb global
@@ -63,6 +58,7 @@
 #include <vector>
 
 #include "vtdsim/trace/compressed_input.hpp"
+#include "vtdsim/trace/scalable_domains.hpp"
 #include "vtdsim/trace/trace_event.hpp"
 #include "vtdsim/trace/trace_source.hpp"
 
@@ -137,12 +133,10 @@ class QemuLogImporter final : public TraceSource {
   void translate_line();
   void translate(std::string_view dev, std::uint64_t iova, std::uint64_t gpa, std::uint64_t mask);
   void raw_descriptor(std::string_view args);
-  // Scalable mode: the domain of a source (learnt, or one of its own) and the domain an
-  // invalidation of `did` is emitted for (see the table above). first/pages: the 4K pages an
-  // invalidation covers (pages = 0: the whole domain).
-  DomainId scalable_domain(SourceId source);
-  DomainId invalidated_domain(std::uint16_t did, std::uint64_t first_page, std::uint64_t pages);
-  void emit_invalidation(TraceEvent e);
+  // An invalidation of `did` over [first_page, first_page + pages) (pages = 0: the whole
+  // domain); in scalable mode its domain is what ScalableDomains says, perhaps decided later.
+  void emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page, std::uint64_t pages);
+  void apply_domain_decisions();
   std::uint64_t field(std::string_view name, std::string_view key) const;
   std::uint64_t value(std::string_view name, std::string_view key, std::string_view v) const;
   static bool fixed_fields(std::string_view args, std::string_view lead, std::initializer_list<std::string_view> keys,
@@ -152,7 +146,12 @@ class QemuLogImporter final : public TraceSource {
   std::unique_ptr<CompressedInput> input_;
   std::vector<std::string_view> tokens_;  // the fields of the current line: [0, token_count_)
   std::size_t token_count_ = 0;
-  std::deque<std::pair<TraceEvent, std::uint64_t>> pending_;
+  struct Pending {
+    TraceEvent event;
+    std::uint64_t line = 0;
+    bool undecided = false;  // an invalidation whose domain-id ScalableDomains has not decided
+  };
+  std::deque<Pending> pending_;
   std::uint64_t position_line_ = 0;
   QemuImportStats stats_;
   // Trace-point names seen so far; the keys view the keys of stats_.used / stats_.skipped.
@@ -175,14 +174,8 @@ class QemuLogImporter final : public TraceSource {
   std::vector<std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping>::iterator> stale_;  // reused
   // Scalable mode (see the table above).
   bool scalable_ = false;
-  std::vector<SourceId> attach_pending_;                     // cc device invalidations since the last DSI
-  std::unordered_map<std::uint16_t, std::uint16_t> sm_domain_;  // source -> learnt DID
-  std::unordered_map<std::uint16_t, std::uint16_t> own_domain_; // source -> domain of its own
-  std::unordered_map<std::uint16_t, std::uint16_t> alias_;      // unknown DID -> own domain
-  std::unordered_map<std::uint64_t, std::uint16_t> own_pages_;  // page -> last own-domain source
-  std::uint16_t next_own_domain_ = 0xfffe;
-  bool have_last_own_ = false;
-  SourceId last_own_;                                         // last own-domain source to translate
+  ScalableDomains domains_;
+  std::uint64_t undecided_held_ = 0;  // undecided invalidations in pending_
 };
 
 // The oldest QEMU release whose trace the log's lines show ("10.2", "10.1", "10.0"), or "" when
