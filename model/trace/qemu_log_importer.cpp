@@ -6,6 +6,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "vtdsim/core/invalidation_decoder.hpp"
@@ -238,6 +239,14 @@ void QemuLogImporter::emit(const TraceEvent& event) {
   pending_.back().event.time_ns = time_ns_;
 }
 
+DomainId QemuLogImporter::scalable_domain(SourceId source) {
+  try {
+    return domains_.domain_of(source);
+  } catch (const std::length_error& e) {
+    fail(e.what());
+  }
+}
+
 void QemuLogImporter::emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page, std::uint64_t pages) {
   e.invalidation.domain = DomainId(did);
   if (!scalable_) {
@@ -414,6 +423,10 @@ void QemuLogImporter::process_line(std::string_view line) {
   } else if (entry.kind == LineKind::kInvIotlbPages) {
     have_fixed = fixed_fields(args, "iotlb invalidate ", {"domain", "addr", "mask"}, fixed);
   }
+  if (entry.kind == LineKind::kInvDesc) {  // as many as the invalidations: no tokens needed
+    raw_descriptor(args);
+    return;
+  }
   if (!have_fixed) token_count_ = split(args, tokens_);
   // The value of key, the i-th of the fixed layout.
   auto get = [&](std::size_t i, std::string_view key) {
@@ -445,7 +458,7 @@ void QemuLogImporter::process_line(std::string_view line) {
         // or TT. The translation type and depth live in the PASID entry, which is not logged.
         if ((high & 0xfffff) != 0) ++stats_.nonzero_rid_pasid;
         Binding b;
-        b.domain = domains_.domain_of(source);
+        b.domain = scalable_domain(source);
         b.levels = 4;
         learned_[source.value] = b;
         bind(source, b);
@@ -527,8 +540,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       stats_.scalable_mode = scalable_;
       break;
     case LineKind::kInvDesc:
-      raw_descriptor(args);
-      break;
+      break;  // above
   }
 }
 
@@ -536,6 +548,11 @@ void QemuLogImporter::process_line(std::string_view line) {
 // the descriptor's second quadword as high and its first as low (vtd_process_inv_desc).
 void QemuLogImporter::raw_descriptor(std::string_view args) {
   static constexpr std::string_view kLead = "invalidate desc type ";
+  // The frequent types that have lines of their own, without searching the line.
+  for (std::string_view covered : {"wait high ", "iotlb high ", "context-cache high ", "iec high "})
+    if (args.size() > kLead.size() + covered.size() && args.compare(kLead.size(), covered.size(), covered) == 0 &&
+        args.compare(0, kLead.size(), kLead) == 0)
+      return;
   const std::size_t high_at = args.rfind(" high ");
   const std::size_t low_at = args.rfind(" low ");
   if (args.compare(0, kLead.size(), kLead) != 0 || high_at == std::string_view::npos || low_at == std::string_view::npos ||
@@ -646,7 +663,7 @@ void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::u
   Binding binding;
   if (scalable_) {
     // The domain may have been learnt after the context line (attach sequence, inference).
-    binding.domain = domains_.domain_of(source);
+    binding.domain = scalable_domain(source);
     binding.levels = 4;
     if (learned == learned_.end()) ++stats_.unknown_domain_translations;
     domains_.translated(source, iova >> 12, input_->line_number());

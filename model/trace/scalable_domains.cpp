@@ -56,7 +56,7 @@ void ScalableDomains::learn(SourceId source, std::uint16_t did) {
 DomainId ScalableDomains::domain_of(SourceId source) {
   if (auto l = learnt_.find(source.value); l != learnt_.end()) return DomainId(l->second);
   if (auto o = own_.find(source.value); o != own_.end()) return DomainId(o->second);
-  if (next_own_ < 0xff00) throw std::runtime_error("scalable mode: more than 254 devices of unknown domain");
+  if (next_own_ < 0xff00) throw std::length_error("scalable mode: more than 254 devices of unknown domain");
   own_[source.value] = next_own_;
   return DomainId(next_own_--);
 }

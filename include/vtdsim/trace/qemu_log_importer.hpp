@@ -137,6 +137,7 @@ class QemuLogImporter final : public TraceSource {
   // domain); in scalable mode its domain is what ScalableDomains says, perhaps decided later.
   void emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page, std::uint64_t pages);
   void apply_domain_decisions();
+  DomainId scalable_domain(SourceId source);  // ScalableDomains::domain_of, its limit a TraceError
   std::uint64_t field(std::string_view name, std::string_view key) const;
   std::uint64_t value(std::string_view name, std::string_view key, std::string_view v) const;
   static bool fixed_fields(std::string_view args, std::string_view lead, std::initializer_list<std::string_view> keys,

@@ -40,7 +40,8 @@ class ScalableDomains {
   void domain_flushed(std::uint16_t did);     // domain-selective IOTLB invalidation
   void pasid_flushed(std::uint16_t did, std::uint32_t pasid);  // PASID-selective P_IOTLB
 
-  // The domain `source`'s translations use: learnt, decided, or its own.
+  // The domain `source`'s translations use: learnt, decided, or its own (std::length_error past
+  // 254 devices of their own).
   DomainId domain_of(SourceId source);
   void translated(SourceId source, std::uint64_t page, std::uint64_t line);
 
