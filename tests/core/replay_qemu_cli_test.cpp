@@ -88,3 +88,19 @@ TEST(ReplayQemuCli, IsoPrefixedLogIsFoundAndRead) {
   const CliRun old = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu-7.2.yaml");
   EXPECT_TRUE(contains(old.output, "the log shows QEMU 10.1 or later (ISO-8601 line times)")) << old.output;
 }
+
+// A raw descriptor of a type the importer cannot decode may change QEMU's caches: an error.
+TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
+  vtdsim::testutil::TempFile f(".log");
+  f.write(
+      "vtd_reset_exit \n"
+      "vtd_inv_desc invalidate desc type frobnicate high 0x0 low 0x1f\n"
+      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x502 low 0x28d9001 gen 0 -> gen 1\n"
+      "vtd_dmar_translate dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff\n");
+  const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "1 invalidation descriptor(s) of type 'frobnicate' (vtd_inv_desc lines) that this "
+                                 "importer cannot decode"))
+      << r.output;
+  EXPECT_EQ(run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml --allow-faults").code, 0);
+}
