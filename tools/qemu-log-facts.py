@@ -4,7 +4,7 @@
 usage: tools/qemu-log-facts.py [DIR]   (default traces/qemu); writes DIR/facts.csv, prints the
 markdown table. The counts come from the logs themselves: vtd_dmar_translate lines, QEMU's own
 decisions (vtd_iotlb_page_hit / _update), page- and domain-selective invalidations, raw p-iotlb
-descriptors. The preset is the one of the log's QEMU and stage (docs/trace-format.md).
+descriptors. The preset is the one of the log's QEMU (docs/trace-format.md).
 """
 import csv, os, re, subprocess, sys
 
@@ -38,7 +38,7 @@ def main():
         for m in re.finditer(r'(vtd_[A-Za-z0-9_]+) ', text):
             counts[m.group(1)] = counts.get(m.group(1), 0) + 1
         qemu = '7.2' if log.startswith('q72') else '10.0'
-        preset = 'qemu-10.0-flts' if '-flts' in log else ('qemu-7.2' if qemu == '7.2' else 'qemu-10.0')
+        preset = 'qemu-7.2' if qemu == '7.2' else 'qemu-10.0'  # 10.0 takes x-flts from the log (auto)
         kernel = '6.12' if '-l612-' in log else '6.1'
         mode = re.sub(r'^q(72|10)-(l612-)?', '', log)
         rows.append({'log': log, 'qemu': qemu, 'preset': preset,

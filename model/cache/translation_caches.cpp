@@ -229,6 +229,14 @@ struct TranslationCaches::Impl {
 
   std::uint64_t invalidate_iotlb(const core::InvalidationRequest& r, bool pasid_based);
   std::uint64_t invalidate_qemu(const core::InvalidationRequest& r, bool pasid_based);
+  // Whether QEMU's entries are first-stage ones, for a page-selective flush (pasid_based: P_IOTLB);
+  // with qemu_first_stage: auto the first such flush decides for the rest of the run.
+  bool qemu_first_stage(bool pasid_based) {
+    if (config.qemu_first_stage != config::QemuStage::kAuto) return config.qemu_first_stage == config::QemuStage::kFirst;
+    if (qemu_auto_stage == 0) qemu_auto_stage = pasid_based ? 2 : 1;
+    return qemu_auto_stage == 2;
+  }
+  std::uint8_t qemu_auto_stage = 0;  // kAuto: 0 undecided, 1 second stage, 2 first stage
 };
 
 TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_(std::make_unique<Impl>()) {
@@ -404,7 +412,8 @@ void TranslationCaches::fill_psc(const PscEntry& entry) {
 //   domain                 vtd_hash_remove_by_domain: every entry of the domain;
 //   page                   vtd_hash_remove_by_page: the domain's entries whose page number equals
 //                          addr's under the AM mask (in qemu_inv_mask_bits bits), or whose page
-//                          holds addr; with qemu_first_stage, every entry of the domain (QEMU 10.0
+//                          holds addr; with first-stage entries (qemu_first_stage; auto: decided by
+//                          the first page-selective flush, P_IOTLB or legacy), every entry of the domain (QEMU 10.0
 //                          drops all first-stage entries of the domain on a legacy PSI);
 //   P_IOTLB (qemu_piotlb)  ignore: nothing; qemu-10.0: PASID-selective drops the domain's entries
 //                          of the PASID (vtd_hash_remove_by_pasid, any stage), page-selective only
@@ -429,7 +438,7 @@ std::uint64_t TranslationCaches::Impl::invalidate_qemu(const core::InvalidationR
   if (pasid_based) {
     if (config.qemu_piotlb == config::QemuPasidIotlb::kIgnore) return 0;
     if (r.granularity == G::kPage) {
-      if (!config.qemu_first_stage) return 0;
+      if (!qemu_first_stage(true)) return 0;
       return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
         return e.domain.value == did && same_pasid(k.pasid) && page_matches(k, e, 64);
       });
@@ -440,11 +449,13 @@ std::uint64_t TranslationCaches::Impl::invalidate_qemu(const core::InvalidationR
   switch (r.granularity) {
     case G::kGlobal:
       return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
-    case G::kPage:
+    case G::kPage: {
+      const bool first_stage = qemu_first_stage(false);
       return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
         if (e.domain.value != did) return false;
-        return config.qemu_first_stage || page_matches(k, e, config.qemu_inv_mask_bits);
+        return first_stage || page_matches(k, e, config.qemu_inv_mask_bits);
       });
+    }
     default:
       return drop_qemu_if([&](const QemuKey&, const IotlbEntry& e) { return e.domain.value == did; });
   }

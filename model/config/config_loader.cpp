@@ -92,7 +92,8 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
       else if (s == "qemu-10.0") iotlb_extras->qemu_piotlb = QemuPasidIotlb::kV10;
       else bad(v, p, "expected ignore (QEMU before 10.0) or qemu-10.0; got '" + s + "'");
     } else if (key == "qemu_first_stage") {
-      iotlb_extras->qemu_first_stage = parse_bool(v, p);
+      if (v.IsScalar() && v.Scalar() == "auto") iotlb_extras->qemu_first_stage = QemuStage::kAuto;
+      else iotlb_extras->qemu_first_stage = parse_bool(v, p) ? QemuStage::kFirst : QemuStage::kSecond;
     }
   }
 }
@@ -451,7 +452,9 @@ nlohmann::json to_json(const UnitConfig& c) {
   j["iotlb"]["qemu_max_entries"] = k.qemu_max_entries;
   j["iotlb"]["qemu_inv_mask_bits"] = k.qemu_inv_mask_bits;
   j["iotlb"]["qemu_piotlb"] = to_string(k.qemu_piotlb);
-  j["iotlb"]["qemu_first_stage"] = k.qemu_first_stage;
+  // As written in YAML: true / false, or "auto".
+  if (k.qemu_first_stage == QemuStage::kAuto) j["iotlb"]["qemu_first_stage"] = "auto";
+  else j["iotlb"]["qemu_first_stage"] = k.qemu_first_stage == QemuStage::kFirst;
   j["iotlb_2m"] = geometry_json(k.iotlb_2m);
   j["iotlb_1g"] = geometry_json(k.iotlb_1g);
   j["context_cache"] = geometry_json(k.context);

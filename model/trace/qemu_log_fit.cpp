@@ -74,17 +74,22 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
                      "the configuration models QEMU 10.0 or later but the log shows no sign of it (no vtd_reset_exit, "
                      "p-iotlb, ISO-time or PASID-cache lines): for a log of QEMU 7.2 to 9.0 use configs/qemu-7.2.yaml, "
                      "of 9.1 or 9.2 configs/qemu-9.1.yaml"});
-    if (s.pasid_iotlb_page > 0 && !k.qemu_first_stage)
+    if (s.pasid_iotlb_page > 0 && k.qemu_first_stage == config::QemuStage::kSecond)
       out.push_back({Severity::kWarning,
                      "the guest flushed with page-selective PASID-based IOTLB invalidations (" +
                          std::to_string(s.pasid_iotlb_page) +
                          "): it uses first-stage tables (QEMU x-flts=on), which QEMU invalidates differently; use "
-                         "configs/qemu-10.0-flts.yaml"});
+                         "configs/qemu-10.0.yaml (iommu.iotlb.qemu_first_stage: auto) or configs/qemu-10.0-flts.yaml"});
     const std::uint64_t legacy_psi = s.used.count("vtd_inv_desc_iotlb_pages") ? s.used.at("vtd_inv_desc_iotlb_pages") : 0;
-    if (k.qemu_first_stage && s.pasid_iotlb_page == 0 && legacy_psi > 0)
+    if (k.qemu_first_stage == config::QemuStage::kFirst && s.pasid_iotlb_page == 0 && legacy_psi > 0)
       out.push_back({Severity::kWarning,
                      "the configuration models first-stage entries (x-flts=on) but the guest flushed pages with "
                      "legacy IOTLB invalidations only: it uses second-stage tables; use configs/qemu-10.0.yaml"});
+    if (k.qemu_first_stage == config::QemuStage::kAuto && s.pasid_iotlb_page > 0 && legacy_psi > 0)
+      out.push_back({Severity::kWarning,
+                     "the guest flushed pages with both legacy and PASID-based IOTLB invalidations: "
+                     "iommu.iotlb.qemu_first_stage: auto took the stage from the first of them; if QEMU ran with "
+                     "x-flts=on use configs/qemu-10.0-flts.yaml, else --set iommu.iotlb.qemu_first_stage=false"});
   }
   if (!s.sm_domains_inferred.empty()) {
     std::string list;

@@ -544,7 +544,7 @@ TEST(CacheTranslationCaches, QemuFirstStageEntries) {
   config::CachesConfig cfg = qemu_config(1024);
   cfg.qemu_inv_mask_bits = 64;
   cfg.qemu_piotlb = config::QemuPasidIotlb::kV10;
-  cfg.qemu_first_stage = true;
+  cfg.qemu_first_stage = config::QemuStage::kFirst;
   TranslationCaches c{cfg};
   c.fill_iotlb(page(4, 0x5000, 12));
   c.fill_iotlb(page(4, 0x105000, 12));
@@ -555,6 +555,30 @@ TEST(CacheTranslationCaches, QemuFirstStageEntries) {
   EXPECT_EQ(c.invalidate(piotlb(4, 3, InvalidationGranularity::kPage, 0x6000)), 0u);  // other PASID
   EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);  // every entry of domain 4
   EXPECT_EQ(c.occupancy().iotlb, 1u);
+}
+
+// qemu_first_stage: auto takes the stage from the first page-selective flush: P_IOTLB -> first
+// stage (a later legacy PSI drops the whole domain), legacy -> second (a later P_IOTLB PSI drops
+// nothing).
+TEST(CacheTranslationCaches, QemuStageFromTheFirstPageFlush) {
+  for (bool pasid_first : {true, false}) {
+    config::CachesConfig cfg = qemu_config(1024);
+    cfg.qemu_inv_mask_bits = 64;
+    cfg.qemu_piotlb = config::QemuPasidIotlb::kV10;
+    cfg.qemu_first_stage = config::QemuStage::kAuto;
+    TranslationCaches c{cfg};
+    c.fill_iotlb(page(4, 0x5000, 12));
+    c.fill_iotlb(page(4, 0x6000, 12));
+    c.fill_iotlb(page(4, 0x7000, 12));
+    if (pasid_first) {
+      EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x5000)), 1u);  // first stage
+      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);                    // whole domain
+    } else {
+      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x5000, 0, false)), 1u);                      // second stage
+      EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x6000)), 0u);
+      EXPECT_EQ(c.occupancy().iotlb, 2u);
+    }
+  }
 }
 
 TEST(CacheTranslationCaches, DisabledCachesHoldNothing) {

@@ -65,7 +65,7 @@ struct RawUnitConfig {
   std::optional<std::uint32_t> qemu_max_entries;
   std::optional<std::uint8_t> qemu_inv_mask_bits;
   std::optional<QemuPasidIotlb> qemu_piotlb;
-  std::optional<bool> qemu_first_stage;
+  std::optional<QemuStage> qemu_first_stage;
   RawCacheGeometry iotlb, iotlb_2m, iotlb_1g, context_cache, pasid_cache, device_tlb;
   RawCacheGeometry psc[4];  // pde, pdpe, pml4e, pml5e
   RawTimingConfig timing;

@@ -61,6 +61,14 @@ enum class QemuPasidIotlb : std::uint8_t {
             // vtd_piotlb_page_invalidate drops matching first-stage entries only
 };
 
+// Which stage QEMU's IOTLB entries come from (QEMU 10.0+: all first-stage with x-flts=on).
+enum class QemuStage : std::uint8_t {
+  kSecond,  // x-flts=off (and every QEMU before 10.0)
+  kFirst,   // x-flts=on
+  kAuto,    // from the guest's first page-selective flush: P_IOTLB (Linux does that for first-stage
+            // domains only) makes it first-stage, a legacy one second-stage, for the rest of the run
+};
+
 struct CachesConfig {
   IotlbOrganization iotlb_organization = IotlbOrganization::kShared;
   CacheGeometry iotlb{64, 4, ReplacementPolicy::kLru, true, 1, 1};
@@ -73,10 +81,10 @@ struct CachesConfig {
   std::uint8_t qemu_inv_mask_bits = 8;
   // kQemu: what a PASID-based IOTLB invalidation (P_IOTLB_INV_DSC, spec 6.5.2.4) does.
   QemuPasidIotlb qemu_piotlb = QemuPasidIotlb::kIgnore;
-  // kQemu: the entries come from first-stage tables (QEMU 10.0+ `x-flts=on`). QEMU's
+  // kQemu: whether the entries come from first-stage tables (QEMU 10.0+ `x-flts=on`). QEMU's
   // vtd_hash_remove_by_page then drops every first-stage entry of the domain on a legacy
   // page-selective IOTLB invalidation, and P_IOTLB page-selective ones reach them.
-  bool qemu_first_stage = false;
+  QemuStage qemu_first_stage = QemuStage::kSecond;
   CacheGeometry context{16, 16, ReplacementPolicy::kLru, true, 1, 1};
   CacheGeometry pasid{32, 8, ReplacementPolicy::kLru, true, 1, 1};
   // Paging-structure caches, index = level - 2: PDE (2), PDPE (3), PML4E (4), PML5E (5).
