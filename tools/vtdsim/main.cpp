@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_mrc(app);
   add_sweep(app);
   add_merge(app);
+  add_mix(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
