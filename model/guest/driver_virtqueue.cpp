@@ -45,7 +45,7 @@ bool DriverVirtqueue::add(const Sg* sg, unsigned n, std::uint64_t token, tlm_uti
       if (i + 1 < n) flags |= vs::kDescFNext;
       write_desc(table + 16ull * i, sg[i].bus, sg[i].len, flags, static_cast<std::uint16_t>(i + 1));
     }
-    const std::uint64_t bus = dma_.map(table, 16ull * n, DmaDirection::kToDevice, keeper);
+    const std::uint64_t bus = dma_.map(table, 16ull * n, DmaDirection::kToDevice, keeper, cpu_);
     indirect_bus_[head] = bus;
     write_desc(desc_phys_ + 16ull * head, bus, 16u * n, vs::kDescFIndirect, 0);
     free_head_ = next_[head];
@@ -114,7 +114,7 @@ bool DriverVirtqueue::get_used(std::uint64_t& token, std::uint32_t& len, tlm_uti
   if (indirect_bus_[id] != 0) {
     std::uint32_t n = 0;
     m.read32(desc_phys_ + 16ull * id + 8, n);
-    dma_.unmap(indirect_bus_[id], n, keeper);
+    dma_.unmap(indirect_bus_[id], n, keeper, cpu_);
     indirect_bus_[id] = 0;
   }
   return true;

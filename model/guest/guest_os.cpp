@@ -38,7 +38,7 @@ GuestOs::GuestOs(sc_core::sc_module_name name, const platform::PlatformConfig& c
   const std::uint64_t tables = memory.alloc_pages(kTablesRegion / 4096);
   vtd_ = std::make_unique<VtdDriver>(memory, mmio_, config.iommu_base, tables, kTablesRegion, log);
   SC_THREAD(boot_thread);
-  if (config.guest.policy == UnmapPolicy::kLazy) SC_THREAD(lazy_timer_thread);
+  SC_THREAD(lazy_timer_thread);
 }
 
 void GuestOs::add_device(const platform::DeviceConfig& config, virtio::VirtioPciDevice* device) {
@@ -52,6 +52,14 @@ void GuestOs::boot_thread() {
   tlm_utils::tlm_quantumkeeper keeper;
   keeper.reset();
   vtd_->init(keeper);
+  // intel_iommu_init decides strict vs lazy once CAP/ECAP are known. The VT-d driver programs
+  // legacy-mode tables (second stage only), so first_stage_by_default is false here.
+  DmaPolicyInputs in;
+  in.request = config_.guest.dma_policy;
+  in.default_lazy = config_.guest.default_lazy;
+  in.caching_mode = vtd_->caching_mode();
+  in.first_stage = first_stage_by_default(false, false, true);
+  policy_ = decide_dma_policy(in);
   for (auto& d : devices_) probe(*d, keeper);
   keeper.sync();
   booted_ = true;
@@ -74,11 +82,13 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
     return;
   }
   d.dma_api = d.driver->uses_dma_api();
-  const bool identity = config_.guest.pass_through || d.config.pass_through_context ||
+  const bool identity = policy_.policy == EffectivePolicy::kPassthrough || d.config.pass_through_context ||
                         (d.config.pci.offer_iommu_passthrough && d.driver->negotiated(o.iommu_passthrough_bit));
   std::size_t index = 0;
   for (std::size_t i = 0; i < devices_.size(); ++i)
     if (devices_[i].get() == &d) index = i;
+  d.submit_cpu = static_cast<unsigned>((2 * index) % config_.guest.cpus);
+  d.complete_cpu = static_cast<unsigned>((2 * index + 1) % config_.guest.cpus);
   const DomainId dom(static_cast<std::uint16_t>(index + 1));
   // The IOMMU driver owns every device in a DMAR device scope and gives it a default domain
   // (identity with iommu=pt, else a DMA domain), whether or not the virtio driver then uses the
@@ -102,12 +112,14 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   else if (!d.config.in_dmar_scope || !vtd_->enabled()) dc.mode = DmaMode::kDirect;
   else if (identity) dc.mode = DmaMode::kIdentity;
   else dc.mode = DmaMode::kIommu;
-  dc.policy = config_.guest.policy;
+  dc.policy = policy_.policy == EffectivePolicy::kLazy ? UnmapPolicy::kLazy : UnmapPolicy::kStrict;
   dc.lazy_batch = config_.guest.lazy_batch;
   dc.lazy_timeout_us = config_.guest.lazy_timeout_us;
+  dc.cpus = config_.guest.cpus;
   dc.iova_limit = 1ull << config_.guest.iova_limit_bits;
   d.mode = dc.mode;
   d.dma = std::make_unique<DmaApi>(dc, d.config.pci.source, dom, vtd_.get(), monitor_);
+  d.dma->set_timer_event(&fq_timer_armed_);
   if (!d.driver->setup_queues(memory_, *d.dma, net ? 2 : 1, 0, keeper)) {
     d.probed = false;
     return;
@@ -135,13 +147,23 @@ void GuestOs::start_workload(GuestDevice& d) {
 }
 
 void GuestOs::lazy_timer_thread() {
+  // Each domain's one-shot flush-queue timer (fq_timer, mod_timer in queue_iova): sleep until the
+  // earliest armed expiry, or until a timer is armed; fire every expired one.
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
-  const sc_core::sc_time period(config_.guest.lazy_timeout_us, sc_core::SC_US);
   while (true) {
-    sc_core::wait(period);
+    bool any = false;
+    sc_core::sc_time earliest;
+    for (auto& d : devices_) {
+      if (!d->dma || !d->dma->timer_pending()) continue;
+      if (!any || d->dma->timer_deadline() < earliest) earliest = d->dma->timer_deadline();
+      any = true;
+    }
+    if (!any) sc_core::wait(fq_timer_armed_);
+    else if (earliest > sc_core::sc_time_stamp()) sc_core::wait(earliest - sc_core::sc_time_stamp(), fq_timer_armed_);
+    k.reset();
     for (auto& d : devices_)
-      if (d->dma) d->dma->poll(k);
+      if (d->dma && d->dma->timer_pending() && d->dma->timer_deadline() <= sc_core::sc_time_stamp()) d->dma->fire_timer(k);
     k.sync();
   }
 }
@@ -152,6 +174,8 @@ void GuestOs::net_tx(GuestDevice* d) {
   const platform::WorkloadConfig& wl = d->config.workload;
   const bool rr = wl.kind == WorkloadKind::kNetRequestResponse;
   DriverVirtqueue& vq = d->driver->queue(vs::net::kTxQueue);
+  const unsigned cpu = d->submit_cpu;  // tx completions are reaped by the sending thread
+  vq.set_cpu(cpu);
   const std::uint32_t frame = wl.packet_size;
   const std::uint64_t size = vs::net::kHdrSize + frame;
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
@@ -178,7 +202,7 @@ void GuestOs::net_tx(GuestDevice* d) {
     std::uint64_t token;
     std::uint32_t len;
     while (vq.get_used(token, len, k)) {
-      d->dma->unmap(bus[token], size, k);
+      d->dma->unmap(bus[token], size, k, cpu);
       free_bufs.push_back(static_cast<std::uint16_t>(token));
     }
     if (free_bufs.empty() || vq.free_descriptors() == 0) {
@@ -192,7 +216,7 @@ void GuestOs::net_tx(GuestDevice* d) {
     }
     const std::uint16_t idx = free_bufs.back();
     free_bufs.pop_back();
-    bus[idx] = d->dma->map(pool + stride * idx, size, DmaDirection::kToDevice, k);
+    bus[idx] = d->dma->map(pool + stride * idx, size, DmaDirection::kToDevice, k, cpu);
     if (bus[idx] == 0) {
       ++d->stats.map_failures;
       free_bufs.push_back(idx);
@@ -229,6 +253,8 @@ void GuestOs::net_rx(GuestDevice* d) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
   DriverVirtqueue& vq = d->driver->queue(vs::net::kRxQueue);
+  const unsigned cpu = d->complete_cpu;  // rx buffers are reaped and refilled in the interrupt path
+  vq.set_cpu(cpu);
   const std::uint64_t size = vs::net::kHdrSize + std::max<std::uint32_t>(d->config.net.mtu + 14u, 1514u);
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
   const unsigned nbuf = vq.size();
@@ -236,7 +262,7 @@ void GuestOs::net_rx(GuestDevice* d) {
   std::vector<std::uint64_t>& bus = d->buffers.rx_bus;
   bus.assign(nbuf, 0);
   auto post = [&](unsigned i) {
-    bus[i] = d->dma->map(pool + stride * i, size, DmaDirection::kFromDevice, k);
+    bus[i] = d->dma->map(pool + stride * i, size, DmaDirection::kFromDevice, k, cpu);
     if (bus[i] == 0) {
       ++d->stats.map_failures;
       return;
@@ -255,7 +281,7 @@ void GuestOs::net_rx(GuestDevice* d) {
     std::uint64_t token;
     std::uint32_t len;
     while (vq.get_used(token, len, k)) {
-      d->dma->unmap(bus[token], size, k);
+      d->dma->unmap(bus[token], size, k, cpu);
       const std::uint64_t buf = pool + stride * token;
       std::uint16_t num_buffers = 0;
       memory_.memory().read(buf + vs::net::kHdrNumBuffersOffset, &num_buffers, 2);
@@ -295,6 +321,7 @@ void GuestOs::blk(GuestDevice* d) {
   std::uint64_t next_block = 0, issued = 0;
   const auto dir_data = write ? DmaDirection::kToDevice : DmaDirection::kFromDevice;
   while (true) {
+    vq.set_cpu(d->submit_cpu);
     while (!free_slots.empty() && (wl.count == 0 || issued < wl.count)) {
       const unsigned s = free_slots.back();
       free_slots.pop_back();
@@ -307,9 +334,9 @@ void GuestOs::blk(GuestDevice* d) {
       memory_.memory().write64(sl.meta + 8, sl.sector);
       const unsigned char ff = 0xff;
       memory_.memory().write(sl.meta + 64, &ff, 1);
-      sl.hdr_bus = d->dma->map(sl.meta, vs::blk::kHeaderSize, DmaDirection::kToDevice, k);
-      sl.data_bus = d->dma->map(sl.data, wl.block_size, dir_data, k);
-      sl.status_bus = d->dma->map(sl.meta + 64, 1, DmaDirection::kFromDevice, k);
+      sl.hdr_bus = d->dma->map(sl.meta, vs::blk::kHeaderSize, DmaDirection::kToDevice, k, d->submit_cpu);
+      sl.data_bus = d->dma->map(sl.data, wl.block_size, dir_data, k, d->submit_cpu);
+      sl.status_bus = d->dma->map(sl.meta + 64, 1, DmaDirection::kFromDevice, k, d->submit_cpu);
       const Sg sg[3] = {{sl.hdr_bus, vs::blk::kHeaderSize, false},
                         {sl.data_bus, wl.block_size, !write},
                         {sl.status_bus, 1, true}};
@@ -331,11 +358,13 @@ void GuestOs::blk(GuestDevice* d) {
     if (!d->device->driver_ok()) return;
     std::uint64_t token;
     std::uint32_t len;
+    vq.set_cpu(d->complete_cpu);
     while (vq.get_used(token, len, k)) {
       Slot& sl = slots[token];
-      d->dma->unmap(sl.hdr_bus, vs::blk::kHeaderSize, k);
-      d->dma->unmap(sl.data_bus, wl.block_size, k);
-      d->dma->unmap(sl.status_bus, 1, k);
+      const unsigned cpu = d->complete_cpu;
+      d->dma->unmap(sl.hdr_bus, vs::blk::kHeaderSize, k, cpu);
+      d->dma->unmap(sl.data_bus, wl.block_size, k, cpu);
+      d->dma->unmap(sl.status_bus, 1, k, cpu);
       unsigned char status = 0xff;
       memory_.memory().read(sl.meta + 64, &status, 1);
       if (status != vs::blk::kStatusOk) ++d->stats.request_errors;

@@ -184,17 +184,26 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   }
   const YAML::Node g = root["guest"];
   if (g) {
-    check_keys(g, "guest", {"dma_policy", "lazy_batch", "lazy_timeout_us", "force_dma_api", "iova_limit_bits",
-                            "refuse_access_platform"});
+    check_keys(g, "guest", {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us",
+                            "force_dma_api", "iova_limit_bits", "refuse_access_platform"});
     if (g["dma_policy"]) {
       const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
-      if (v == "strict") c.guest.policy = guest::UnmapPolicy::kStrict;
-      else if (v == "lazy") c.guest.policy = guest::UnmapPolicy::kLazy;
-      else if (v == "passthrough") c.guest.pass_through = true;
-      else throw ConfigError("guest.dma_policy", "expected strict, lazy or passthrough, got '" + v + "'");
+      if (v == "auto") c.guest.dma_policy = guest::DmaPolicyRequest::kAuto;
+      else if (v == "strict") c.guest.dma_policy = guest::DmaPolicyRequest::kStrict;
+      else if (v == "lazy") c.guest.dma_policy = guest::DmaPolicyRequest::kLazy;
+      else if (v == "passthrough") c.guest.dma_policy = guest::DmaPolicyRequest::kPassthrough;
+      else throw ConfigError("guest.dma_policy", "expected auto, strict, lazy or passthrough, got '" + v + "'");
     }
+    if (g["kernel_default_dma"]) {
+      const std::string v = parse_string(g["kernel_default_dma"], "guest.kernel_default_dma");
+      if (v == "lazy") c.guest.default_lazy = true;
+      else if (v == "strict") c.guest.default_lazy = false;
+      else throw ConfigError("guest.kernel_default_dma", "expected lazy or strict, got '" + v + "'");
+    }
+    if (g["cpus"]) c.guest.cpus = static_cast<unsigned>(parse_uint(g["cpus"], "guest.cpus", 256));
+    if (c.guest.cpus == 0) throw ConfigError("guest.cpus", "must be in [1, 256]");
     if (g["lazy_batch"]) c.guest.lazy_batch = static_cast<std::uint32_t>(parse_uint(g["lazy_batch"], "guest.lazy_batch", 1u << 20));
-    if (c.guest.lazy_batch == 0) throw ConfigError("guest.lazy_batch", "must be >= 1");
+    if (c.guest.lazy_batch < 2) throw ConfigError("guest.lazy_batch", "must be >= 2 (ring slots; one stays empty)");
     if (g["lazy_timeout_us"]) c.guest.lazy_timeout_us = positive(g["lazy_timeout_us"], "guest.lazy_timeout_us");
     if (g["force_dma_api"]) c.guest.force_dma_api = parse_bool(g["force_dma_api"], "guest.force_dma_api");
     if (g["iova_limit_bits"]) {
@@ -291,7 +300,9 @@ nlohmann::json to_json(const PlatformConfig& c) {
                                   {"queue_depth", d.workload.queue_depth}}}});
   }
   j["platform"]["devices"] = devs;
-  j["guest"] = {{"dma_policy", c.guest.pass_through ? "passthrough" : guest::to_string(c.guest.policy)},
+  j["guest"] = {{"dma_policy", guest::to_string(c.guest.dma_policy)},
+                {"kernel_default_dma", c.guest.default_lazy ? "lazy" : "strict"},
+                {"cpus", c.guest.cpus},
                 {"lazy_batch", c.guest.lazy_batch},
                 {"lazy_timeout_us", c.guest.lazy_timeout_us},
                 {"force_dma_api", c.guest.force_dma_api},

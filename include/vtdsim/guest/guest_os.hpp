@@ -1,7 +1,8 @@
 // The guest software as SystemC processes: boot (VT-d driver init, per-device virtio probe with
 // the Linux-like DMA decision), then one workload per device (net tx/rx stream, net
 // request-response, blk sequential/random read/write) driving the devices through their
-// virtqueues and the DMA API, and a flush-queue timer for the lazy policy.
+// virtqueues and the DMA API, and the flush-queue timers of the lazy policy. Device i's
+// submitting thread runs on guest CPU 2i mod cpus, its completions on CPU 2i+1 mod cpus.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "vtdsim/guest/dma_api.hpp"
+#include "vtdsim/guest/dma_policy.hpp"
 #include "vtdsim/guest/virtio_driver.hpp"
 #include "vtdsim/guest/vtd_driver.hpp"
 #include "vtdsim/platform/platform_config.hpp"
@@ -56,6 +58,8 @@ struct GuestDevice {
   bool dma_api = false;        // the virtio driver uses the DMA API
   DmaMode mode = DmaMode::kPhysical;
   std::string context;         // "translate", "pass-through", "none"
+  unsigned submit_cpu = 0;     // guest CPU of the submitting thread (tx, blk requests): maps
+  unsigned complete_cpu = 0;   // guest CPU of completions (rx, blk interrupts): unmaps
   WorkloadStats stats;
   WorkloadBuffers buffers;
   sc_core::sc_event rx_done;   // rr: a response arrived
@@ -76,11 +80,13 @@ class GuestOs : public sc_core::sc_module {
   std::vector<std::unique_ptr<GuestDevice>>& devices() { return devices_; }
   VtdDriver* vtd() { return vtd_.get(); }
   bool booted() const { return booted_; }
+  // The DMA policy in force and why (decided at boot from guest.dma_policy and CAP/ECAP).
+  const DmaPolicyDecision& dma_policy() const { return policy_; }
   MmioPort& mmio() { return mmio_; }
 
  private:
   void boot_thread();
-  void lazy_timer_thread();
+  void lazy_timer_thread();  // the flush-queue timers of every lazy domain
   void probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper);
   void start_workload(GuestDevice& d);
   void net_tx(GuestDevice* d);
@@ -96,6 +102,8 @@ class GuestOs : public sc_core::sc_module {
   std::unique_ptr<VtdDriver> vtd_;
   std::vector<std::unique_ptr<GuestDevice>> devices_;
   bool booted_ = false;
+  DmaPolicyDecision policy_;
+  sc_core::sc_event fq_timer_armed_;
   std::function<void(SourceId)> ats_enable_;
 };
 
