@@ -87,8 +87,9 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   std::size_t index = 0;
   for (std::size_t i = 0; i < devices_.size(); ++i)
     if (devices_[i].get() == &d) index = i;
-  d.submit_cpu = static_cast<unsigned>((2 * index) % config_.guest.cpus);
-  d.complete_cpu = static_cast<unsigned>((2 * index + 1) % config_.guest.cpus);
+  // Device i's threads and its interrupt run on CPU i mod cpus: completions on the submitting
+  // CPU (blk-mq rq_affinity), as the strict logs' LIFO IOVA reuse shows.
+  d.submit_cpu = d.complete_cpu = static_cast<unsigned>(index % config_.guest.cpus);
   const DomainId dom(static_cast<std::uint16_t>(index + 1));
   // The IOMMU driver owns every device in a DMAR device scope and gives it a default domain
   // (identity with iommu=pt, else a DMA domain), whether or not the virtio driver then uses the
@@ -237,6 +238,7 @@ void GuestOs::net_tx(GuestDevice* d) {
       if (!d->device->driver_ok()) return;
       ++d->stats.transactions;
       d->stats.completion_ns.record(static_cast<std::uint64_t>((sc_core::sc_time_stamp() - t0).to_seconds() * 1e9));
+      if (wl.interval_us > 0) advance_to(k, now(k) + sc_core::sc_time(wl.interval_us, sc_core::SC_US));
     } else if (interval != sc_core::SC_ZERO_TIME) {
       next += interval;
       const sc_core::sc_time backlog = interval * 64.0;  // no unbounded catch-up burst after a stall
@@ -297,9 +299,14 @@ void GuestOs::net_rx(GuestDevice* d) {
 }
 
 void GuestOs::blk(GuestDevice* d) {
+  if (!blk_phase(d, d->config.workload)) return;
+  for (const platform::WorkloadConfig& wl : d->config.later_phases)
+    if (!blk_phase(d, wl)) return;
+}
+
+bool GuestOs::blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
-  const platform::WorkloadConfig& wl = d->config.workload;
   const bool write = wl.kind == WorkloadKind::kBlkWriteSeq || wl.kind == WorkloadKind::kBlkWriteRandom;
   const bool random = wl.kind == WorkloadKind::kBlkReadRandom || wl.kind == WorkloadKind::kBlkWriteRandom;
   DriverVirtqueue& vq = d->driver->queue(0);
@@ -310,11 +317,20 @@ void GuestOs::blk(GuestDevice* d) {
   std::vector<unsigned>& free_slots = d->buffers.blk_free;
   free_slots.clear();
   free_slots.reserve(qd);
+  // Linux maps every scatterlist segment on its own (virtqueue_add_split -> vring_map_one_sg ->
+  // dma_map_page): segment_pages splits the data buffer into segments of that many pages (1 =
+  // the page cache's pages are not physically contiguous), 0 keeps it one segment.
+  const std::uint32_t seg_bytes = wl.segment_pages ? wl.segment_pages * 4096u : wl.block_size;
+  const unsigned nseg = (wl.block_size + seg_bytes - 1) / seg_bytes;
   for (unsigned i = 0; i < qd; ++i) {
     slots[i].meta = memory_.alloc_pages(1);
     slots[i].data = memory_.alloc_bytes(wl.block_size);
+    slots[i].data_bus.assign(nseg, 0);
     free_slots.push_back(qd - 1 - i);
   }
+  std::vector<Sg>& sg = d->buffers.blk_sg;
+  sg.assign(nseg + 2, Sg{});
+  const auto seg_len = [&](unsigned j) { return std::min<std::uint32_t>(seg_bytes, wl.block_size - j * seg_bytes); };
   std::mt19937_64 rng(config_.seed ^ (0x9e3779b97f4a7c15ull * (d->config.pci.source.value + 1)));
   const std::uint64_t sectors_per_block = wl.block_size / vs::blk::kSectorSize;
   const std::uint64_t blocks = std::max<std::uint64_t>(1, d->config.blk.capacity_sectors / sectors_per_block);
@@ -335,13 +351,14 @@ void GuestOs::blk(GuestDevice* d) {
       const unsigned char ff = 0xff;
       memory_.memory().write(sl.meta + 64, &ff, 1);
       sl.hdr_bus = d->dma->map(sl.meta, vs::blk::kHeaderSize, DmaDirection::kToDevice, k, d->submit_cpu);
-      sl.data_bus = d->dma->map(sl.data, wl.block_size, dir_data, k, d->submit_cpu);
+      for (unsigned j = 0; j < nseg; ++j)
+        sl.data_bus[j] = d->dma->map(sl.data + std::uint64_t{j} * seg_bytes, seg_len(j), dir_data, k, d->submit_cpu);
       sl.status_bus = d->dma->map(sl.meta + 64, 1, DmaDirection::kFromDevice, k, d->submit_cpu);
-      const Sg sg[3] = {{sl.hdr_bus, vs::blk::kHeaderSize, false},
-                        {sl.data_bus, wl.block_size, !write},
-                        {sl.status_bus, 1, true}};
+      sg[0] = Sg{sl.hdr_bus, vs::blk::kHeaderSize, false};
+      for (unsigned j = 0; j < nseg; ++j) sg[1 + j] = Sg{sl.data_bus[j], seg_len(j), !write};
+      sg[nseg + 1] = Sg{sl.status_bus, 1, true};
       sl.issued = now(k);
-      if (!vq.add(sg, 3, s, k)) {
+      if (!vq.add(sg.data(), nseg + 2, s, k)) {
         free_slots.push_back(s);
         break;
       }
@@ -351,11 +368,11 @@ void GuestOs::blk(GuestDevice* d) {
     vq.enable_interrupts();
     k.sync();
     if (!vq.has_used()) {
-      if (free_slots.size() == qd && wl.count != 0 && issued >= wl.count) return;  // all done
+      if (free_slots.size() == qd && wl.count != 0 && issued >= wl.count) return true;  // all done
       sc_core::wait(d->device->queue_irq(0) | d->device->config_irq());
     }
     k.reset();
-    if (!d->device->driver_ok()) return;
+    if (!d->device->driver_ok()) return false;
     std::uint64_t token;
     std::uint32_t len;
     vq.set_cpu(d->complete_cpu);
@@ -363,7 +380,7 @@ void GuestOs::blk(GuestDevice* d) {
       Slot& sl = slots[token];
       const unsigned cpu = d->complete_cpu;
       d->dma->unmap(sl.hdr_bus, vs::blk::kHeaderSize, k, cpu);
-      d->dma->unmap(sl.data_bus, wl.block_size, k, cpu);
+      for (unsigned j = 0; j < nseg; ++j) d->dma->unmap(sl.data_bus[j], seg_len(j), k, cpu);
       d->dma->unmap(sl.status_bus, 1, k, cpu);
       unsigned char status = 0xff;
       memory_.memory().read(sl.meta + 64, &status, 1);

@@ -46,7 +46,8 @@ double non_negative(const YAML::Node& n, const std::string& path) {
 }
 
 WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, DeviceType type) {
-  check_keys(n, path, {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth"});
+  check_keys(n, path, {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth",
+                       "interval_us", "segment_pages"});
   WorkloadConfig w;
   if (n["kind"]) {
     const std::string k = parse_string(n["kind"], path + ".kind");
@@ -79,6 +80,17 @@ WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, Devi
   if (w.block_size == 0 || w.block_size % 512 != 0) throw ConfigError(path + ".block_size", "must be a non-zero multiple of 512");
   if (n["queue_depth"]) w.queue_depth = static_cast<std::uint32_t>(parse_uint(n["queue_depth"], path + ".queue_depth", 128));
   if (w.queue_depth == 0) throw ConfigError(path + ".queue_depth", "must be >= 1");
+  if (n["segment_pages"]) {
+    w.segment_pages = static_cast<std::uint32_t>(parse_uint(n["segment_pages"], path + ".segment_pages", 256));
+    if (w.kind != WorkloadKind::kNone && w.kind < WorkloadKind::kBlkReadSeq)
+      throw ConfigError(path + ".segment_pages", "only blk workloads map data in segments");
+  }
+  if (w.segment_pages > 0 && (w.block_size + 4095) / 4096 / w.segment_pages > 250)
+    throw ConfigError(path + ".segment_pages", "more than 250 data segments per request (one indirect table page)");
+  if (n["interval_us"]) {
+    w.interval_us = non_negative(n["interval_us"], path + ".interval_us");
+    if (w.kind != WorkloadKind::kNetRequestResponse) throw ConfigError(path + ".interval_us", "only net_rr takes an interval");
+  }
   return w;
 }
 
@@ -259,7 +271,22 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
       bool found = false;
       for (DeviceConfig& d : c.devices) {
         if (d.name == name) {
-          d.workload = parse_workload(it->second, "workload.devices." + name, d.type);
+          const std::string wpath = "workload.devices." + name;
+          if (it->second.IsSequence()) {
+            // Phases, one after the other (blk only): e.g. a sequential read, then writes.
+            if (it->second.size() == 0) throw ConfigError(wpath, "an empty list of phases");
+            if (d.type != DeviceType::kVirtioBlk && it->second.size() > 1)
+              throw ConfigError(wpath + "[1]", "only virtio-blk workloads run in phases");
+            for (std::size_t i = 0; i < it->second.size(); ++i) {
+              const WorkloadConfig phase = parse_workload(it->second[i], wpath + "[" + std::to_string(i) + "]", d.type);
+              if (i + 1 < it->second.size() && phase.count == 0)
+                throw ConfigError(wpath + "[" + std::to_string(i) + "].count", "a phase before the last needs a count");
+              if (i == 0) d.workload = phase;
+              else d.later_phases.push_back(phase);
+            }
+          } else {
+            d.workload = parse_workload(it->second, wpath, d.type);
+          }
           found = true;
         }
       }
@@ -268,6 +295,17 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   }
   return c;
 }
+
+namespace {
+nlohmann::json workload_json(const WorkloadConfig& w) {
+  nlohmann::json j = {{"kind", to_string(w.kind)},       {"packet_size", w.packet_size},
+                      {"rate_gbps", w.rate_gbps},         {"count", w.count},
+                      {"block_size", w.block_size},       {"queue_depth", w.queue_depth}};
+  if (w.interval_us > 0) j["interval_us"] = w.interval_us;
+  if (w.segment_pages > 0) j["segment_pages"] = w.segment_pages;
+  return j;
+}
+}  // namespace
 
 nlohmann::json to_json(const PlatformConfig& c) {
   nlohmann::json j;
@@ -292,12 +330,12 @@ nlohmann::json to_json(const PlatformConfig& c) {
                     {"indirect", d.pci.offer_indirect},
                     {"queue_size", d.pci.max_queue_size},
                     {"max_payload", d.pci.max_payload},
-                    {"workload", {{"kind", to_string(d.workload.kind)},
-                                  {"packet_size", d.workload.packet_size},
-                                  {"rate_gbps", d.workload.rate_gbps},
-                                  {"count", d.workload.count},
-                                  {"block_size", d.workload.block_size},
-                                  {"queue_depth", d.workload.queue_depth}}}});
+                    {"workload", workload_json(d.workload)}});
+    if (!d.later_phases.empty()) {
+      nlohmann::json phases = nlohmann::json::array();
+      for (const WorkloadConfig& w : d.later_phases) phases.push_back(workload_json(w));
+      devs.back()["later_phases"] = phases;
+    }
   }
   j["platform"]["devices"] = devs;
   j["guest"] = {{"dma_policy", guest::to_string(c.guest.dma_policy)},

@@ -219,6 +219,18 @@ workload:
     blk0: {kind: blk_read_seq, block_size: 4096, queue_depth: 1, count: 16}
 )";
 
+const char* kTwoBlk = R"(
+platform:
+  devices:
+    - {name: blk0, type: virtio-blk, bdf: "00:02.0", translated: true, in_dmar_scope: true}
+    - {name: blk1, type: virtio-blk, bdf: "00:04.0", translated: true, in_dmar_scope: true}
+workload:
+  duration_us: 2000
+  devices:
+    blk0: {kind: blk_read_seq, block_size: 4096, queue_depth: 1, count: 16}
+    blk1: {kind: blk_read_seq, block_size: 4096, queue_depth: 1, count: 16}
+)";
+
 platform::PlatformConfig load(const std::string& text, const std::vector<std::string>& sets = {}) {
   return platform::resolve_platform_config(config::load_config_text(text, "test", sets));
 }
@@ -228,7 +240,7 @@ void expect_config_error(const std::vector<std::string>& sets, const std::string
     load(kOneBlk, sets);
     ADD_FAILURE() << "no ConfigError for " << sets.front();
   } catch (const config::ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind(key, 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(key + ":", 0), 0u) << e.what();
   }
 }
 
@@ -238,6 +250,12 @@ TEST(LinuxGuestConfigTest, BadKeysNameTheKey) {
   expect_config_error({"guest.cpus=0"}, "guest.cpus");
   expect_config_error({"guest.cpus=1000"}, "guest.cpus");
   expect_config_error({"guest.lazy_batch=1"}, "guest.lazy_batch");
+  expect_config_error({"workload.devices.blk0.interval_us=5"}, "workload.devices.blk0.interval_us");
+  expect_config_error({"workload.devices.blk0.segment_pages=1", "workload.devices.blk0.block_size=1048576"},
+                      "workload.devices.blk0.segment_pages");
+  expect_config_error({"workload.devices.blk0=[{kind: blk_read_seq}, {kind: blk_write_seq}]"},
+                      "workload.devices.blk0[0].count");
+  expect_config_error({"workload.devices.blk0=[]"}, "workload.devices.blk0");
   EXPECT_EQ(load(kOneBlk).guest.dma_policy, DmaPolicyRequest::kAuto);  // Linux's default
 }
 
@@ -309,19 +327,25 @@ TEST_F(SyscTest, FlushQueueTimerFlushesOnceAfterTenMilliseconds) {
 }
 
 TEST_F(SyscTest, FullRingFlushesPerCpu) {
-  // Two CPUs: blk requests are mapped on CPU 0 and completed (unmapped, queued) on CPU 1, so only
-  // CPU 1's ring fills: 64 unmaps into rings of 16 slots (15 entries) -> full at the 16th, 31st,
-  // 46th and 61st unmap.
+  // Two CPUs, two devices: blk0 (device 0) runs on CPU 0, blk1 on CPU 1; each domain has a ring
+  // per CPU and only the device's CPU's ring fills: 64 unmaps into rings of 16 slots (15
+  // entries) -> full at the 16th, 31st, 46th and 61st unmap, 4 entries left.
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "guest.cpus=2", "guest.lazy_batch=16"}));
+    sysc::Platform p(load(kTwoBlk, {"guest.dma_policy=lazy", "guest.cpus=2", "guest.lazy_batch=16"}));
     p.run();
-    const auto& g = *p.guest().devices()[0];
-    EXPECT_EQ(g.submit_cpu, 0u);
-    EXPECT_EQ(g.complete_cpu, 1u);
-    EXPECT_EQ(g.dma->counters().fq_full_flushes, 4u);
-    EXPECT_EQ(g.dma->flush_queue().pending(0), 0u);
-    EXPECT_EQ(g.dma->flush_queue().pending(1), 4u);
-    EXPECT_EQ(g.stats.data_errors, 0u);
+    for (unsigned i = 0; i < 2; ++i) {
+      const auto& g = *p.guest().devices()[i];
+      EXPECT_EQ(g.submit_cpu, i);
+      EXPECT_EQ(g.complete_cpu, i);
+      EXPECT_EQ(g.stats.requests, 16u);
+      EXPECT_EQ(g.dma->counters().fq_full_flushes, 4u);
+      EXPECT_EQ(g.dma->flush_queue().pending(i), 4u);
+      EXPECT_EQ(g.dma->flush_queue().pending(1 - i), 0u);
+      // Freed IOVAs went to the device's CPU's magazines only.
+      EXPECT_EQ(g.dma->iovas().loaded_size(0, 1 - i), 0u);
+      EXPECT_GT(g.dma->iovas().loaded_size(0, i), 0u);
+      EXPECT_EQ(g.stats.data_errors, 0u);
+    }
   });
 }
 

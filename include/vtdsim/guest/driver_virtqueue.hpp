@@ -20,7 +20,7 @@ struct Sg {
 
 class DriverVirtqueue {
  public:
-  static constexpr unsigned kMaxSg = 16;
+  static constexpr unsigned kMaxSg = 256;  // an indirect table is one page of 16-byte descriptors
 
   // Allocates and maps (bidirectional, for the queue's lifetime) the three ring parts.
   DriverVirtqueue(GuestMemory& memory, DmaApi& dma, std::uint16_t size, bool event_idx, bool indirect,

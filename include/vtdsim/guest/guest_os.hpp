@@ -2,7 +2,7 @@
 // the Linux-like DMA decision), then one workload per device (net tx/rx stream, net
 // request-response, blk sequential/random read/write) driving the devices through their
 // virtqueues and the DMA API, and the flush-queue timers of the lazy policy. Device i's
-// submitting thread runs on guest CPU 2i mod cpus, its completions on CPU 2i+1 mod cpus.
+// threads (submissions and completions) run on guest CPU i mod cpus.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -38,7 +38,8 @@ struct WorkloadStats {
 struct WorkloadBuffers {
   struct BlkSlot {
     std::uint64_t meta = 0, data = 0;   // meta page: header at 0, status at 64
-    std::uint64_t hdr_bus = 0, data_bus = 0, status_bus = 0;
+    std::uint64_t hdr_bus = 0, status_bus = 0;
+    std::vector<std::uint64_t> data_bus;  // one bus address per data segment
     std::uint64_t sector = 0;
     sc_core::sc_time issued;
   };
@@ -47,6 +48,7 @@ struct WorkloadBuffers {
   std::vector<std::uint64_t> tx_bus, rx_bus;
   std::vector<BlkSlot> blk_slots;
   std::vector<unsigned> blk_free;
+  std::vector<Sg> blk_sg;  // header, data segments, status
 };
 
 struct GuestDevice {
@@ -91,7 +93,9 @@ class GuestOs : public sc_core::sc_module {
   void start_workload(GuestDevice& d);
   void net_tx(GuestDevice* d);
   void net_rx(GuestDevice* d);
-  void blk(GuestDevice* d);
+  void blk(GuestDevice* d);  // the device's phases, one after the other
+  // One blk phase; false when the device stopped (DEVICE_NEEDS_RESET).
+  bool blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl);
   sc_core::sc_time now(const tlm_utils::tlm_quantumkeeper& k) const { return sc_core::sc_time_stamp() + k.get_local_time(); }
 
   platform::PlatformConfig config_;

@@ -38,6 +38,8 @@ struct WorkloadConfig {
   std::uint32_t response_size = 64;   // net rr
   std::uint32_t block_size = 4096;    // blk
   std::uint32_t queue_depth = 8;      // blk: requests in flight
+  double interval_us = 0;             // net rr: pause after each response before the next request (ping -i)
+  std::uint32_t segment_pages = 0;    // blk: data mapped in segments of this many pages (0 = one segment)
 };
 
 struct DeviceConfig {
@@ -55,6 +57,7 @@ struct DeviceConfig {
   virtio::NetDeviceConfig net;
   virtio::BlkDeviceConfig blk;
   WorkloadConfig workload;
+  std::vector<WorkloadConfig> later_phases;        // blk: run one after the other after `workload`
 };
 
 struct GuestConfig {
