@@ -288,6 +288,24 @@ TEST_F(SyscTest, CachingModeFlushesAfterEveryMapAndOnAttach) {
   });
 }
 
+TEST_F(SyscTest, WithoutCachingModeRwbfFlushesTheWriteBufferAfterMapsAndAttach) {
+  // __mapping_notify_one / domain_context_mapping_one with CM=0: iommu_flush_write_buffer, which
+  // writes GCMD.WBF only when CAP.RWBF is set (11.4.4.1).
+  run_isolated([] {
+    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true"}));
+    p.run();
+    const auto& v = p.guest().vtd()->counters();
+    EXPECT_EQ(v.write_buffer_flushes, 67u + 1u);  // every map and the attach
+    EXPECT_EQ(v.map_page_invalidations, 0u);
+    EXPECT_EQ(p.guest().devices()[0]->stats.data_errors, 0u);
+  });
+  run_isolated([] {
+    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true", "iommu.cap.caching_mode=true"}));
+    p.run();
+    EXPECT_EQ(p.guest().vtd()->counters().write_buffer_flushes, 0u);  // CM=1 flushes the IOTLB instead
+  });
+}
+
 TEST_F(SyscTest, CachingModeRefusesLazyAndAutoIsLazyWithoutIt) {
   run_isolated([] {
     sysc::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "iommu.cap.caching_mode=true"}));
