@@ -11,13 +11,19 @@ DriverVirtqueue::DriverVirtqueue(GuestMemory& memory, DmaApi& dma, std::uint16_t
     : memory_(memory), dma_(dma), size_(size), event_idx_(event_idx), indirect_(indirect), num_free_(size),
       next_(size), chain_len_(size, 0), token_(size, 0), indirect_phys_(indirect ? size : 0, 0),
       indirect_bus_(size, 0) {
-  // 2.7.4: desc 16-byte aligned, avail 2, used 4; separate pages keep it simple.
-  desc_phys_ = memory.alloc_bytes(vs::desc_table_bytes(size));
-  avail_phys_ = memory.alloc_bytes(vs::avail_ring_bytes(size));
-  used_phys_ = memory.alloc_bytes(vs::used_ring_bytes(size));
-  desc_bus_ = dma.map(desc_phys_, vs::desc_table_bytes(size), DmaDirection::kBidirectional, keeper);
-  avail_bus_ = dma.map(avail_phys_, vs::avail_ring_bytes(size), DmaDirection::kBidirectional, keeper);
-  used_bus_ = dma.map(used_phys_, vs::used_ring_bytes(size), DmaDirection::kBidirectional, keeper);
+  // One coherent allocation for the whole ring, as Linux's vring_alloc_queue (dma_alloc_coherent
+  // of vring_size with SMP_CACHE_BYTES = 64 alignment for the used ring, virtio_pci_modern): one
+  // IOVA range and, with CAP.CM=1, one flush (2 pages for 256 entries). 2.7.4: desc 16-byte
+  // aligned, avail 2, used 4.
+  const std::uint64_t avail_off = vs::desc_table_bytes(size);
+  const std::uint64_t used_off = (avail_off + vs::avail_ring_bytes(size) + 63) & ~63ull;
+  const std::uint64_t ring_bytes = used_off + vs::used_ring_bytes(size);
+  desc_phys_ = memory.alloc_bytes(ring_bytes);
+  avail_phys_ = desc_phys_ + avail_off;
+  used_phys_ = desc_phys_ + used_off;
+  desc_bus_ = dma.map(desc_phys_, ring_bytes, DmaDirection::kBidirectional, keeper);
+  avail_bus_ = desc_bus_ + avail_off;
+  used_bus_ = desc_bus_ + used_off;
   for (std::uint16_t i = 0; i < size; ++i) next_[i] = static_cast<std::uint16_t>(i + 1);
   if (indirect) {
     const std::uint64_t base = memory.alloc_bytes(static_cast<std::uint64_t>(size) * kMaxSg * 16);
@@ -45,7 +51,7 @@ bool DriverVirtqueue::add(const Sg* sg, unsigned n, std::uint64_t token, tlm_uti
       if (i + 1 < n) flags |= vs::kDescFNext;
       write_desc(table + 16ull * i, sg[i].bus, sg[i].len, flags, static_cast<std::uint16_t>(i + 1));
     }
-    const std::uint64_t bus = dma_.map(table, 16ull * n, DmaDirection::kToDevice, keeper);
+    const std::uint64_t bus = dma_.map(table, 16ull * n, DmaDirection::kToDevice, keeper, cpu_);
     indirect_bus_[head] = bus;
     write_desc(desc_phys_ + 16ull * head, bus, 16u * n, vs::kDescFIndirect, 0);
     free_head_ = next_[head];
@@ -114,7 +120,7 @@ bool DriverVirtqueue::get_used(std::uint64_t& token, std::uint32_t& len, tlm_uti
   if (indirect_bus_[id] != 0) {
     std::uint32_t n = 0;
     m.read32(desc_phys_ + 16ull * id + 8, n);
-    dma_.unmap(indirect_bus_[id], n, keeper);
+    dma_.unmap(indirect_bus_[id], n, keeper, cpu_);
     indirect_bus_[id] = 0;
   }
   return true;

@@ -38,7 +38,7 @@ GuestOs::GuestOs(sc_core::sc_module_name name, const platform::PlatformConfig& c
   const std::uint64_t tables = memory.alloc_pages(kTablesRegion / 4096);
   vtd_ = std::make_unique<VtdDriver>(memory, mmio_, config.iommu_base, tables, kTablesRegion, log);
   SC_THREAD(boot_thread);
-  if (config.guest.policy == UnmapPolicy::kLazy) SC_THREAD(lazy_timer_thread);
+  SC_THREAD(lazy_timer_thread);
 }
 
 void GuestOs::add_device(const platform::DeviceConfig& config, virtio::VirtioPciDevice* device) {
@@ -52,6 +52,14 @@ void GuestOs::boot_thread() {
   tlm_utils::tlm_quantumkeeper keeper;
   keeper.reset();
   vtd_->init(keeper);
+  // intel_iommu_init decides strict vs lazy once CAP/ECAP are known. The VT-d driver programs
+  // legacy-mode tables (second stage only), so first_stage_by_default is false here.
+  DmaPolicyInputs in;
+  in.request = config_.guest.dma_policy;
+  in.default_lazy = config_.guest.default_lazy;
+  in.caching_mode = vtd_->caching_mode();
+  in.first_stage = first_stage_by_default(false, false, true);
+  policy_ = decide_dma_policy(in);
   for (auto& d : devices_) probe(*d, keeper);
   keeper.sync();
   booted_ = true;
@@ -74,11 +82,14 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
     return;
   }
   d.dma_api = d.driver->uses_dma_api();
-  const bool identity = config_.guest.pass_through || d.config.pass_through_context ||
+  const bool identity = policy_.policy == EffectivePolicy::kPassthrough || d.config.pass_through_context ||
                         (d.config.pci.offer_iommu_passthrough && d.driver->negotiated(o.iommu_passthrough_bit));
   std::size_t index = 0;
   for (std::size_t i = 0; i < devices_.size(); ++i)
     if (devices_[i].get() == &d) index = i;
+  // Device i's threads and its interrupt run on CPU i mod cpus: completions on the submitting
+  // CPU (blk-mq rq_affinity), as the strict logs' LIFO IOVA reuse shows.
+  d.submit_cpu = d.complete_cpu = static_cast<unsigned>(index % config_.guest.cpus);
   const DomainId dom(static_cast<std::uint16_t>(index + 1));
   // The IOMMU driver owns every device in a DMAR device scope and gives it a default domain
   // (identity with iommu=pt, else a DMA domain), whether or not the virtio driver then uses the
@@ -102,12 +113,14 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   else if (!d.config.in_dmar_scope || !vtd_->enabled()) dc.mode = DmaMode::kDirect;
   else if (identity) dc.mode = DmaMode::kIdentity;
   else dc.mode = DmaMode::kIommu;
-  dc.policy = config_.guest.policy;
+  dc.policy = policy_.policy == EffectivePolicy::kLazy ? UnmapPolicy::kLazy : UnmapPolicy::kStrict;
   dc.lazy_batch = config_.guest.lazy_batch;
   dc.lazy_timeout_us = config_.guest.lazy_timeout_us;
+  dc.cpus = config_.guest.cpus;
   dc.iova_limit = 1ull << config_.guest.iova_limit_bits;
   d.mode = dc.mode;
   d.dma = std::make_unique<DmaApi>(dc, d.config.pci.source, dom, vtd_.get(), monitor_);
+  d.dma->set_timer_event(&fq_timer_armed_);
   if (!d.driver->setup_queues(memory_, *d.dma, net ? 2 : 1, 0, keeper)) {
     d.probed = false;
     return;
@@ -135,13 +148,23 @@ void GuestOs::start_workload(GuestDevice& d) {
 }
 
 void GuestOs::lazy_timer_thread() {
+  // Each domain's one-shot flush-queue timer (fq_timer, mod_timer in queue_iova): sleep until the
+  // earliest armed expiry, or until a timer is armed; fire every expired one.
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
-  const sc_core::sc_time period(config_.guest.lazy_timeout_us, sc_core::SC_US);
   while (true) {
-    sc_core::wait(period);
+    bool any = false;
+    sc_core::sc_time earliest;
+    for (auto& d : devices_) {
+      if (!d->dma || !d->dma->timer_pending()) continue;
+      if (!any || d->dma->timer_deadline() < earliest) earliest = d->dma->timer_deadline();
+      any = true;
+    }
+    if (!any) sc_core::wait(fq_timer_armed_);
+    else if (earliest > sc_core::sc_time_stamp()) sc_core::wait(earliest - sc_core::sc_time_stamp(), fq_timer_armed_);
+    k.reset();
     for (auto& d : devices_)
-      if (d->dma) d->dma->poll(k);
+      if (d->dma && d->dma->timer_pending() && d->dma->timer_deadline() <= sc_core::sc_time_stamp()) d->dma->fire_timer(k);
     k.sync();
   }
 }
@@ -152,6 +175,8 @@ void GuestOs::net_tx(GuestDevice* d) {
   const platform::WorkloadConfig& wl = d->config.workload;
   const bool rr = wl.kind == WorkloadKind::kNetRequestResponse;
   DriverVirtqueue& vq = d->driver->queue(vs::net::kTxQueue);
+  const unsigned cpu = d->submit_cpu;  // tx completions are reaped by the sending thread
+  vq.set_cpu(cpu);
   const std::uint32_t frame = wl.packet_size;
   const std::uint64_t size = vs::net::kHdrSize + frame;
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
@@ -178,7 +203,7 @@ void GuestOs::net_tx(GuestDevice* d) {
     std::uint64_t token;
     std::uint32_t len;
     while (vq.get_used(token, len, k)) {
-      d->dma->unmap(bus[token], size, k);
+      d->dma->unmap(bus[token], size, k, cpu);
       free_bufs.push_back(static_cast<std::uint16_t>(token));
     }
     if (free_bufs.empty() || vq.free_descriptors() == 0) {
@@ -192,7 +217,7 @@ void GuestOs::net_tx(GuestDevice* d) {
     }
     const std::uint16_t idx = free_bufs.back();
     free_bufs.pop_back();
-    bus[idx] = d->dma->map(pool + stride * idx, size, DmaDirection::kToDevice, k);
+    bus[idx] = d->dma->map(pool + stride * idx, size, DmaDirection::kToDevice, k, cpu);
     if (bus[idx] == 0) {
       ++d->stats.map_failures;
       free_bufs.push_back(idx);
@@ -213,6 +238,7 @@ void GuestOs::net_tx(GuestDevice* d) {
       if (!d->device->driver_ok()) return;
       ++d->stats.transactions;
       d->stats.completion_ns.record(static_cast<std::uint64_t>((sc_core::sc_time_stamp() - t0).to_seconds() * 1e9));
+      if (wl.interval_us > 0) advance_to(k, now(k) + sc_core::sc_time(wl.interval_us, sc_core::SC_US));
     } else if (interval != sc_core::SC_ZERO_TIME) {
       next += interval;
       const sc_core::sc_time backlog = interval * 64.0;  // no unbounded catch-up burst after a stall
@@ -229,6 +255,8 @@ void GuestOs::net_rx(GuestDevice* d) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
   DriverVirtqueue& vq = d->driver->queue(vs::net::kRxQueue);
+  const unsigned cpu = d->complete_cpu;  // rx buffers are reaped and refilled in the interrupt path
+  vq.set_cpu(cpu);
   const std::uint64_t size = vs::net::kHdrSize + std::max<std::uint32_t>(d->config.net.mtu + 14u, 1514u);
   const std::uint64_t stride = size <= 2048 ? 2048 : (size + 4095) & ~4095ull;
   const unsigned nbuf = vq.size();
@@ -236,7 +264,7 @@ void GuestOs::net_rx(GuestDevice* d) {
   std::vector<std::uint64_t>& bus = d->buffers.rx_bus;
   bus.assign(nbuf, 0);
   auto post = [&](unsigned i) {
-    bus[i] = d->dma->map(pool + stride * i, size, DmaDirection::kFromDevice, k);
+    bus[i] = d->dma->map(pool + stride * i, size, DmaDirection::kFromDevice, k, cpu);
     if (bus[i] == 0) {
       ++d->stats.map_failures;
       return;
@@ -255,7 +283,7 @@ void GuestOs::net_rx(GuestDevice* d) {
     std::uint64_t token;
     std::uint32_t len;
     while (vq.get_used(token, len, k)) {
-      d->dma->unmap(bus[token], size, k);
+      d->dma->unmap(bus[token], size, k, cpu);
       const std::uint64_t buf = pool + stride * token;
       std::uint16_t num_buffers = 0;
       memory_.memory().read(buf + vs::net::kHdrNumBuffersOffset, &num_buffers, 2);
@@ -271,9 +299,14 @@ void GuestOs::net_rx(GuestDevice* d) {
 }
 
 void GuestOs::blk(GuestDevice* d) {
+  if (!blk_phase(d, d->config.workload)) return;
+  for (const platform::WorkloadConfig& wl : d->config.later_phases)
+    if (!blk_phase(d, wl)) return;
+}
+
+bool GuestOs::blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
-  const platform::WorkloadConfig& wl = d->config.workload;
   const bool write = wl.kind == WorkloadKind::kBlkWriteSeq || wl.kind == WorkloadKind::kBlkWriteRandom;
   const bool random = wl.kind == WorkloadKind::kBlkReadRandom || wl.kind == WorkloadKind::kBlkWriteRandom;
   DriverVirtqueue& vq = d->driver->queue(0);
@@ -284,17 +317,27 @@ void GuestOs::blk(GuestDevice* d) {
   std::vector<unsigned>& free_slots = d->buffers.blk_free;
   free_slots.clear();
   free_slots.reserve(qd);
+  // Linux maps every scatterlist segment on its own (virtqueue_add_split -> vring_map_one_sg ->
+  // dma_map_page): segment_pages splits the data buffer into segments of that many pages (1 =
+  // the page cache's pages are not physically contiguous), 0 keeps it one segment.
+  const std::uint32_t seg_bytes = wl.segment_pages ? wl.segment_pages * 4096u : wl.block_size;
+  const unsigned nseg = (wl.block_size + seg_bytes - 1) / seg_bytes;
   for (unsigned i = 0; i < qd; ++i) {
     slots[i].meta = memory_.alloc_pages(1);
     slots[i].data = memory_.alloc_bytes(wl.block_size);
+    slots[i].data_bus.assign(nseg, 0);
     free_slots.push_back(qd - 1 - i);
   }
+  std::vector<Sg>& sg = d->buffers.blk_sg;
+  sg.assign(nseg + 2, Sg{});
+  const auto seg_len = [&](unsigned j) { return std::min<std::uint32_t>(seg_bytes, wl.block_size - j * seg_bytes); };
   std::mt19937_64 rng(config_.seed ^ (0x9e3779b97f4a7c15ull * (d->config.pci.source.value + 1)));
   const std::uint64_t sectors_per_block = wl.block_size / vs::blk::kSectorSize;
   const std::uint64_t blocks = std::max<std::uint64_t>(1, d->config.blk.capacity_sectors / sectors_per_block);
   std::uint64_t next_block = 0, issued = 0;
   const auto dir_data = write ? DmaDirection::kToDevice : DmaDirection::kFromDevice;
   while (true) {
+    vq.set_cpu(d->submit_cpu);
     while (!free_slots.empty() && (wl.count == 0 || issued < wl.count)) {
       const unsigned s = free_slots.back();
       free_slots.pop_back();
@@ -307,14 +350,15 @@ void GuestOs::blk(GuestDevice* d) {
       memory_.memory().write64(sl.meta + 8, sl.sector);
       const unsigned char ff = 0xff;
       memory_.memory().write(sl.meta + 64, &ff, 1);
-      sl.hdr_bus = d->dma->map(sl.meta, vs::blk::kHeaderSize, DmaDirection::kToDevice, k);
-      sl.data_bus = d->dma->map(sl.data, wl.block_size, dir_data, k);
-      sl.status_bus = d->dma->map(sl.meta + 64, 1, DmaDirection::kFromDevice, k);
-      const Sg sg[3] = {{sl.hdr_bus, vs::blk::kHeaderSize, false},
-                        {sl.data_bus, wl.block_size, !write},
-                        {sl.status_bus, 1, true}};
+      sl.hdr_bus = d->dma->map(sl.meta, vs::blk::kHeaderSize, DmaDirection::kToDevice, k, d->submit_cpu);
+      for (unsigned j = 0; j < nseg; ++j)
+        sl.data_bus[j] = d->dma->map(sl.data + std::uint64_t{j} * seg_bytes, seg_len(j), dir_data, k, d->submit_cpu);
+      sl.status_bus = d->dma->map(sl.meta + 64, 1, DmaDirection::kFromDevice, k, d->submit_cpu);
+      sg[0] = Sg{sl.hdr_bus, vs::blk::kHeaderSize, false};
+      for (unsigned j = 0; j < nseg; ++j) sg[1 + j] = Sg{sl.data_bus[j], seg_len(j), !write};
+      sg[nseg + 1] = Sg{sl.status_bus, 1, true};
       sl.issued = now(k);
-      if (!vq.add(sg, 3, s, k)) {
+      if (!vq.add(sg.data(), nseg + 2, s, k)) {
         free_slots.push_back(s);
         break;
       }
@@ -324,18 +368,20 @@ void GuestOs::blk(GuestDevice* d) {
     vq.enable_interrupts();
     k.sync();
     if (!vq.has_used()) {
-      if (free_slots.size() == qd && wl.count != 0 && issued >= wl.count) return;  // all done
+      if (free_slots.size() == qd && wl.count != 0 && issued >= wl.count) return true;  // all done
       sc_core::wait(d->device->queue_irq(0) | d->device->config_irq());
     }
     k.reset();
-    if (!d->device->driver_ok()) return;
+    if (!d->device->driver_ok()) return false;
     std::uint64_t token;
     std::uint32_t len;
+    vq.set_cpu(d->complete_cpu);
     while (vq.get_used(token, len, k)) {
       Slot& sl = slots[token];
-      d->dma->unmap(sl.hdr_bus, vs::blk::kHeaderSize, k);
-      d->dma->unmap(sl.data_bus, wl.block_size, k);
-      d->dma->unmap(sl.status_bus, 1, k);
+      const unsigned cpu = d->complete_cpu;
+      d->dma->unmap(sl.hdr_bus, vs::blk::kHeaderSize, k, cpu);
+      for (unsigned j = 0; j < nseg; ++j) d->dma->unmap(sl.data_bus[j], seg_len(j), k, cpu);
+      d->dma->unmap(sl.status_bus, 1, k, cpu);
       unsigned char status = 0xff;
       memory_.memory().read(sl.meta + 64, &status, 1);
       if (status != vs::blk::kStatusOk) ++d->stats.request_errors;

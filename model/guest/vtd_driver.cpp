@@ -74,9 +74,11 @@ void VtdDriver::attach_pass_through(SourceId source, DomainId domain, tlm_utils:
   context_changed(source, domain, core::TranslationType::kPassThrough, keeper);
 }
 
-// After a context entry is written: the event log's context event, then a device-selective
-// context-cache invalidation and a domain IOTLB flush (6.5.3.3 "Guidance to Software for
-// Invalidations").
+// After a context entry is written (not-present -> present): the event log's context event, then
+// as Linux's domain_context_mapping_one: CAP.CM=1: a device-selective context-cache invalidation
+// and a domain IOTLB flush (the hardware may cache not-present entries, 6.1 "Caching Mode");
+// CM=0: nothing is cached for a not-present entry (6.5.3.3 "Guidance to Software for
+// Invalidations"), only a write-buffer flush if CAP.RWBF.
 void VtdDriver::context_changed(SourceId source, DomainId domain, core::TranslationType type,
                                 tlm_utils::tlm_quantumkeeper& keeper) {
   if (log_ && log_->enabled()) {
@@ -87,6 +89,10 @@ void VtdDriver::context_changed(SourceId source, DomainId domain, core::Translat
     e.translation_type = type;
     log_->record(e);
   }
+  if (!caching_mode()) {
+    flush_write_buffer(keeper);
+    return;
+  }
   queue(qi::make_cc(qi::cc::kDevice, domain.value, source.value));
   ++counters_.context_invalidations;
   core::InvalidationRequest cc;
@@ -95,7 +101,33 @@ void VtdDriver::context_changed(SourceId source, DomainId domain, core::Translat
   cc.domain = domain;
   cc.source = source;
   record_invalidation(cc);
+  ++counters_.attach_domain_invalidations;
   flush_domain(domain, keeper);
+}
+
+bool VtdDriver::caching_mode() const { return reg::cap::cm(cap_); }
+
+void VtdDriver::flush_write_buffer(tlm_utils::tlm_quantumkeeper& keeper) {
+  if (!reg::cap::rwbf(cap_)) return;
+  const auto gsts = static_cast<std::uint32_t>(mmio_.read(base_ + reg::kGsts, 4, keeper));
+  const std::uint32_t persistent = gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre |
+                                           reg::gcmd::kEafl | reg::gcmd::kCfi);
+  mmio_.write(base_ + reg::kGcmd, 4, persistent | reg::gcmd::kWbf, keeper);
+  for (int i = 0; i < 100; ++i) {
+    if (!(mmio_.read(base_ + reg::kGsts, 4, keeper) & reg::gcmd::kWbf)) break;  // WBFS clear: done
+    keeper.inc(sc_core::sc_time(100, sc_core::SC_NS));
+  }
+  ++counters_.write_buffer_flushes;
+}
+
+bool VtdDriver::notify_mapped(DomainId domain, std::uint64_t iova, std::uint64_t pages,
+                              tlm_utils::tlm_quantumkeeper& keeper) {
+  if (caching_mode()) {
+    flush_pages(domain, iova, pages, keeper, true);
+    return true;
+  }
+  flush_write_buffer(keeper);
+  return false;
 }
 
 void VtdDriver::map(DomainId domain, std::uint64_t iova, std::uint64_t host, std::uint64_t size, Perms perms) {
@@ -125,7 +157,7 @@ void VtdDriver::unmap(DomainId domain, std::uint64_t iova, std::uint64_t size) {
 }
 
 void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages,
-                            tlm_utils::tlm_quantumkeeper& keeper) {
+                            tlm_utils::tlm_quantumkeeper& keeper, bool map) {
   unsigned am = 0;
   while ((1ull << am) < pages) ++am;
   std::uint64_t base = iova & ~((4096ull << am) - 1);
@@ -140,6 +172,7 @@ void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t p
   }
   queue(qi::make_iotlb(qi::iotlb::kPage, domain.value, base, static_cast<std::uint8_t>(am), false, true, true));
   ++counters_.page_invalidations;
+  if (map) ++counters_.map_page_invalidations;
   core::InvalidationRequest r;
   r.target = core::InvalidationTarget::kIotlb;
   r.granularity = core::InvalidationGranularity::kPage;
@@ -148,7 +181,7 @@ void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t p
   r.address_mask = static_cast<std::uint8_t>(am);
   r.drain_reads = r.drain_writes = true;
   record_invalidation(r);
-  queue_device_tlb(domain, base, am, false);
+  if (!map) queue_device_tlb(domain, base, am, false);
   submit(keeper);
 }
 

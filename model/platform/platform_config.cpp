@@ -46,7 +46,8 @@ double non_negative(const YAML::Node& n, const std::string& path) {
 }
 
 WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, DeviceType type) {
-  check_keys(n, path, {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth"});
+  check_keys(n, path, {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth",
+                       "interval_us", "segment_pages"});
   WorkloadConfig w;
   if (n["kind"]) {
     const std::string k = parse_string(n["kind"], path + ".kind");
@@ -79,6 +80,17 @@ WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, Devi
   if (w.block_size == 0 || w.block_size % 512 != 0) throw ConfigError(path + ".block_size", "must be a non-zero multiple of 512");
   if (n["queue_depth"]) w.queue_depth = static_cast<std::uint32_t>(parse_uint(n["queue_depth"], path + ".queue_depth", 128));
   if (w.queue_depth == 0) throw ConfigError(path + ".queue_depth", "must be >= 1");
+  if (n["segment_pages"]) {
+    w.segment_pages = static_cast<std::uint32_t>(parse_uint(n["segment_pages"], path + ".segment_pages", 256));
+    if (w.kind != WorkloadKind::kNone && w.kind < WorkloadKind::kBlkReadSeq)
+      throw ConfigError(path + ".segment_pages", "only blk workloads map data in segments");
+  }
+  if (w.segment_pages > 0 && (w.block_size + 4095) / 4096 / w.segment_pages > 250)
+    throw ConfigError(path + ".segment_pages", "more than 250 data segments per request (one indirect table page)");
+  if (n["interval_us"]) {
+    w.interval_us = non_negative(n["interval_us"], path + ".interval_us");
+    if (w.kind != WorkloadKind::kNetRequestResponse) throw ConfigError(path + ".interval_us", "only net_rr takes an interval");
+  }
   return w;
 }
 
@@ -184,17 +196,26 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   }
   const YAML::Node g = root["guest"];
   if (g) {
-    check_keys(g, "guest", {"dma_policy", "lazy_batch", "lazy_timeout_us", "force_dma_api", "iova_limit_bits",
-                            "refuse_access_platform"});
+    check_keys(g, "guest", {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us",
+                            "force_dma_api", "iova_limit_bits", "refuse_access_platform"});
     if (g["dma_policy"]) {
       const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
-      if (v == "strict") c.guest.policy = guest::UnmapPolicy::kStrict;
-      else if (v == "lazy") c.guest.policy = guest::UnmapPolicy::kLazy;
-      else if (v == "passthrough") c.guest.pass_through = true;
-      else throw ConfigError("guest.dma_policy", "expected strict, lazy or passthrough, got '" + v + "'");
+      if (v == "auto") c.guest.dma_policy = guest::DmaPolicyRequest::kAuto;
+      else if (v == "strict") c.guest.dma_policy = guest::DmaPolicyRequest::kStrict;
+      else if (v == "lazy") c.guest.dma_policy = guest::DmaPolicyRequest::kLazy;
+      else if (v == "passthrough") c.guest.dma_policy = guest::DmaPolicyRequest::kPassthrough;
+      else throw ConfigError("guest.dma_policy", "expected auto, strict, lazy or passthrough, got '" + v + "'");
     }
+    if (g["kernel_default_dma"]) {
+      const std::string v = parse_string(g["kernel_default_dma"], "guest.kernel_default_dma");
+      if (v == "lazy") c.guest.default_lazy = true;
+      else if (v == "strict") c.guest.default_lazy = false;
+      else throw ConfigError("guest.kernel_default_dma", "expected lazy or strict, got '" + v + "'");
+    }
+    if (g["cpus"]) c.guest.cpus = static_cast<unsigned>(parse_uint(g["cpus"], "guest.cpus", 256));
+    if (c.guest.cpus == 0) throw ConfigError("guest.cpus", "must be in [1, 256]");
     if (g["lazy_batch"]) c.guest.lazy_batch = static_cast<std::uint32_t>(parse_uint(g["lazy_batch"], "guest.lazy_batch", 1u << 20));
-    if (c.guest.lazy_batch == 0) throw ConfigError("guest.lazy_batch", "must be >= 1");
+    if (c.guest.lazy_batch < 2) throw ConfigError("guest.lazy_batch", "must be >= 2 (ring slots; one stays empty)");
     if (g["lazy_timeout_us"]) c.guest.lazy_timeout_us = positive(g["lazy_timeout_us"], "guest.lazy_timeout_us");
     if (g["force_dma_api"]) c.guest.force_dma_api = parse_bool(g["force_dma_api"], "guest.force_dma_api");
     if (g["iova_limit_bits"]) {
@@ -250,7 +271,22 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
       bool found = false;
       for (DeviceConfig& d : c.devices) {
         if (d.name == name) {
-          d.workload = parse_workload(it->second, "workload.devices." + name, d.type);
+          const std::string wpath = "workload.devices." + name;
+          if (it->second.IsSequence()) {
+            // Phases, one after the other (blk only): e.g. a sequential read, then writes.
+            if (it->second.size() == 0) throw ConfigError(wpath, "an empty list of phases");
+            if (d.type != DeviceType::kVirtioBlk && it->second.size() > 1)
+              throw ConfigError(wpath + "[1]", "only virtio-blk workloads run in phases");
+            for (std::size_t i = 0; i < it->second.size(); ++i) {
+              const WorkloadConfig phase = parse_workload(it->second[i], wpath + "[" + std::to_string(i) + "]", d.type);
+              if (i + 1 < it->second.size() && phase.count == 0)
+                throw ConfigError(wpath + "[" + std::to_string(i) + "].count", "a phase before the last needs a count");
+              if (i == 0) d.workload = phase;
+              else d.later_phases.push_back(phase);
+            }
+          } else {
+            d.workload = parse_workload(it->second, wpath, d.type);
+          }
           found = true;
         }
       }
@@ -259,6 +295,17 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   }
   return c;
 }
+
+namespace {
+nlohmann::json workload_json(const WorkloadConfig& w) {
+  nlohmann::json j = {{"kind", to_string(w.kind)},       {"packet_size", w.packet_size},
+                      {"rate_gbps", w.rate_gbps},         {"count", w.count},
+                      {"block_size", w.block_size},       {"queue_depth", w.queue_depth}};
+  if (w.interval_us > 0) j["interval_us"] = w.interval_us;
+  if (w.segment_pages > 0) j["segment_pages"] = w.segment_pages;
+  return j;
+}
+}  // namespace
 
 nlohmann::json to_json(const PlatformConfig& c) {
   nlohmann::json j;
@@ -283,15 +330,17 @@ nlohmann::json to_json(const PlatformConfig& c) {
                     {"indirect", d.pci.offer_indirect},
                     {"queue_size", d.pci.max_queue_size},
                     {"max_payload", d.pci.max_payload},
-                    {"workload", {{"kind", to_string(d.workload.kind)},
-                                  {"packet_size", d.workload.packet_size},
-                                  {"rate_gbps", d.workload.rate_gbps},
-                                  {"count", d.workload.count},
-                                  {"block_size", d.workload.block_size},
-                                  {"queue_depth", d.workload.queue_depth}}}});
+                    {"workload", workload_json(d.workload)}});
+    if (!d.later_phases.empty()) {
+      nlohmann::json phases = nlohmann::json::array();
+      for (const WorkloadConfig& w : d.later_phases) phases.push_back(workload_json(w));
+      devs.back()["later_phases"] = phases;
+    }
   }
   j["platform"]["devices"] = devs;
-  j["guest"] = {{"dma_policy", c.guest.pass_through ? "passthrough" : guest::to_string(c.guest.policy)},
+  j["guest"] = {{"dma_policy", guest::to_string(c.guest.dma_policy)},
+                {"kernel_default_dma", c.guest.default_lazy ? "lazy" : "strict"},
+                {"cpus", c.guest.cpus},
                 {"lazy_batch", c.guest.lazy_batch},
                 {"lazy_timeout_us", c.guest.lazy_timeout_us},
                 {"force_dma_api", c.guest.force_dma_api},

@@ -82,9 +82,20 @@ nlohmann::json Platform::stats_json() const {
       o["guest_dma"]["maps"] = c.maps;
       o["guest_dma"]["unmaps"] = c.unmaps;
       o["guest_dma"]["strict_flushes"] = c.strict_flushes;
-      o["guest_dma"]["lazy_flushes"] = c.lazy_flushes;
+      o["guest_dma"]["map_flushes"] = c.map_flushes;
+      o["guest_dma"]["lazy_flushes"] = c.lazy_flushes();
+      o["guest_dma"]["fq_queued"] = c.fq_queued;
+      o["guest_dma"]["fq_full_flushes"] = c.fq_full_flushes;
+      o["guest_dma"]["fq_timer_flushes"] = c.fq_timer_flushes;
+      o["guest_dma"]["fq_pending"] = gd.dma->flush_queue().pending();
       o["guest_dma"]["map_failures"] = c.map_failures;
-      o["guest_dma"]["iova_cache_hits"] = gd.dma->iovas().counters().cache_hits;
+      const auto& ic = gd.dma->iovas().counters();
+      o["guest_dma"]["iova_cache_hits"] = ic.cache_hits;
+      o["guest_dma"]["iova"] = {{"allocations", ic.allocations}, {"frees", ic.frees},
+                                {"cache_hits", ic.cache_hits}, {"tree_searches", ic.tree_searches},
+                                {"tree_frees", ic.tree_frees}, {"depot_pushes", ic.depot_pushes},
+                                {"depot_pops", ic.depot_pops}, {"magazine_drains", ic.magazine_drains},
+                                {"cache_flushes", ic.cache_flushes}, {"failures", ic.failures}};
     }
     const auto& vc = dev.counters();
     o["virtio"] = {{"notifications", vc.notifications}, {"interrupts", vc.interrupts},
@@ -130,7 +141,28 @@ nlohmann::json Platform::stats_json() const {
   j["translation"]["timing"] = stats::to_json(iommu_->timing());
   if (ats_) j["translation"]["device_tlb"].update(stats::to_json(*ats_));
   const auto& vc = guest_->vtd()->counters();
+  // Flush-queue flushes of all domains (the driver counts descriptors, the DMA API their cause).
+  std::uint64_t fq_full = 0, fq_timer = 0, unmap_flushes = 0;
+  for (const auto& gd : guest_->devices()) {
+    if (!gd->dma) continue;
+    fq_full += gd->dma->counters().fq_full_flushes;
+    fq_timer += gd->dma->counters().fq_timer_flushes;
+    unmap_flushes += gd->dma->counters().strict_flushes;
+  }
   j["guest"] = {{"booted", guest_->booted()},
+                {"dma_policy_effective", guest::to_string(guest_->dma_policy().policy)},
+                {"dma_policy_reason", guest_->dma_policy().reason},
+                {"invalidations", {{"page", vc.page_invalidations},
+                                   {"page_after_map", vc.map_page_invalidations},
+                                   {"page_after_unmap", unmap_flushes},
+                                   {"domain", vc.domain_invalidations},
+                                   {"domain_after_attach", vc.attach_domain_invalidations},
+                                   {"domain_fq_full", fq_full},
+                                   {"domain_fq_timer", fq_timer},
+                                   {"context_device", vc.context_invalidations},
+                                   {"global", vc.global_invalidations},
+                                   {"device_tlb", vc.device_tlb_invalidations},
+                                   {"write_buffer_flushes", vc.write_buffer_flushes}}},
                 {"vtd_enabled", guest_->vtd()->enabled()},
                 {"page_invalidations", vc.page_invalidations},
                 {"domain_invalidations", vc.domain_invalidations},

@@ -82,10 +82,18 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
                 static_cast<unsigned long long>(t["invalidated"].get<std::uint64_t>()));
   }
   const nlohmann::json& g = j["guest"];
+  const nlohmann::json& inv = g["invalidations"];
+  const auto n = [&](const char* key) { return static_cast<unsigned long long>(inv[key].get<std::uint64_t>()); };
+  std::printf("guest: DMA policy %s (%s)\n", g["dma_policy_effective"].get<std::string>().c_str(),
+              g["dma_policy_reason"].get<std::string>().c_str());
   std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n",
               static_cast<unsigned long long>(g["page_invalidations"].get<std::uint64_t>()),
               static_cast<unsigned long long>(g["domain_invalidations"].get<std::uint64_t>()),
               static_cast<unsigned long long>(g["wait_descriptors"].get<std::uint64_t>()));
+  std::printf("       page: %llu after map, %llu after unmap; domain: %llu after attach, %llu flush-queue full, "
+              "%llu flush-queue timer\n",
+              n("page_after_map"), n("page_after_unmap"), n("domain_after_attach"), n("domain_fq_full"),
+              n("domain_fq_timer"));
 }
 
 void run_command(const RunOptions& o) {

@@ -20,7 +20,7 @@ struct Sg {
 
 class DriverVirtqueue {
  public:
-  static constexpr unsigned kMaxSg = 16;
+  static constexpr unsigned kMaxSg = 256;  // an indirect table is one page of 16-byte descriptors
 
   // Allocates and maps (bidirectional, for the queue's lifetime) the three ring parts.
   DriverVirtqueue(GuestMemory& memory, DmaApi& dma, std::uint16_t size, bool event_idx, bool indirect,
@@ -39,6 +39,8 @@ class DriverVirtqueue {
   bool kick_prepare();
   // Next used element, if any.
   bool get_used(std::uint64_t& token, std::uint32_t& len, tlm_utils::tlm_quantumkeeper& keeper);
+  // The guest CPU the calling thread runs on: indirect-table maps and unmaps are made from it.
+  void set_cpu(unsigned cpu) { cpu_ = cpu; }
   // Re-arms interrupts after draining (EVENT_IDX: used_event = last used idx). Returns true when
   // more used elements arrived meanwhile.
   bool enable_interrupts();
@@ -49,6 +51,7 @@ class DriverVirtqueue {
  private:
   GuestMemory& memory_;
   DmaApi& dma_;
+  unsigned cpu_ = 0;
   std::uint16_t size_;
   bool event_idx_, indirect_;
   std::uint64_t desc_phys_, avail_phys_, used_phys_;

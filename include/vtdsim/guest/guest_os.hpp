@@ -1,7 +1,8 @@
 // The guest software as SystemC processes: boot (VT-d driver init, per-device virtio probe with
 // the Linux-like DMA decision), then one workload per device (net tx/rx stream, net
 // request-response, blk sequential/random read/write) driving the devices through their
-// virtqueues and the DMA API, and a flush-queue timer for the lazy policy.
+// virtqueues and the DMA API, and the flush-queue timers of the lazy policy. Device i's
+// threads (submissions and completions) run on guest CPU i mod cpus.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "vtdsim/guest/dma_api.hpp"
+#include "vtdsim/guest/dma_policy.hpp"
 #include "vtdsim/guest/virtio_driver.hpp"
 #include "vtdsim/guest/vtd_driver.hpp"
 #include "vtdsim/platform/platform_config.hpp"
@@ -36,7 +38,8 @@ struct WorkloadStats {
 struct WorkloadBuffers {
   struct BlkSlot {
     std::uint64_t meta = 0, data = 0;   // meta page: header at 0, status at 64
-    std::uint64_t hdr_bus = 0, data_bus = 0, status_bus = 0;
+    std::uint64_t hdr_bus = 0, status_bus = 0;
+    std::vector<std::uint64_t> data_bus;  // one bus address per data segment
     std::uint64_t sector = 0;
     sc_core::sc_time issued;
   };
@@ -45,6 +48,7 @@ struct WorkloadBuffers {
   std::vector<std::uint64_t> tx_bus, rx_bus;
   std::vector<BlkSlot> blk_slots;
   std::vector<unsigned> blk_free;
+  std::vector<Sg> blk_sg;  // header, data segments, status
 };
 
 struct GuestDevice {
@@ -56,6 +60,8 @@ struct GuestDevice {
   bool dma_api = false;        // the virtio driver uses the DMA API
   DmaMode mode = DmaMode::kPhysical;
   std::string context;         // "translate", "pass-through", "none"
+  unsigned submit_cpu = 0;     // guest CPU of the submitting thread (tx, blk requests): maps
+  unsigned complete_cpu = 0;   // guest CPU of completions (rx, blk interrupts): unmaps
   WorkloadStats stats;
   WorkloadBuffers buffers;
   sc_core::sc_event rx_done;   // rr: a response arrived
@@ -76,16 +82,20 @@ class GuestOs : public sc_core::sc_module {
   std::vector<std::unique_ptr<GuestDevice>>& devices() { return devices_; }
   VtdDriver* vtd() { return vtd_.get(); }
   bool booted() const { return booted_; }
+  // The DMA policy in force and why (decided at boot from guest.dma_policy and CAP/ECAP).
+  const DmaPolicyDecision& dma_policy() const { return policy_; }
   MmioPort& mmio() { return mmio_; }
 
  private:
   void boot_thread();
-  void lazy_timer_thread();
+  void lazy_timer_thread();  // the flush-queue timers of every lazy domain
   void probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper);
   void start_workload(GuestDevice& d);
   void net_tx(GuestDevice* d);
   void net_rx(GuestDevice* d);
-  void blk(GuestDevice* d);
+  void blk(GuestDevice* d);  // the device's phases, one after the other
+  // One blk phase; false when the device stopped (DEVICE_NEEDS_RESET).
+  bool blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl);
   sc_core::sc_time now(const tlm_utils::tlm_quantumkeeper& k) const { return sc_core::sc_time_stamp() + k.get_local_time(); }
 
   platform::PlatformConfig config_;
@@ -96,6 +106,8 @@ class GuestOs : public sc_core::sc_module {
   std::unique_ptr<VtdDriver> vtd_;
   std::vector<std::unique_ptr<GuestDevice>> devices_;
   bool booted_ = false;
+  DmaPolicyDecision policy_;
+  sc_core::sc_event fq_timer_armed_;
   std::function<void(SourceId)> ats_enable_;
 };
 

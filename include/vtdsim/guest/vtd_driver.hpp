@@ -31,6 +31,9 @@ struct VtdDriverCounters {
   std::uint64_t wait_timeouts = 0;          // wait status never written
   std::uint64_t queue_errors = 0;           // FSTS.IQE seen
   std::uint64_t device_tlb_invalidations = 0;  // dev_tlb_inv_dsc descriptors (ATS devices)
+  std::uint64_t map_page_invalidations = 0;    // of page_invalidations: after a map (CAP.CM=1)
+  std::uint64_t attach_domain_invalidations = 0;  // of domain_invalidations: after a context entry (CAP.CM=1)
+  std::uint64_t write_buffer_flushes = 0;      // GCMD.WBF (CAP.RWBF, CAP.CM=0)
 };
 
 class VtdDriver {
@@ -43,9 +46,14 @@ class VtdDriver {
   bool init(tlm_utils::tlm_quantumkeeper& keeper);
   bool enabled() const { return enabled_; }
   std::uint64_t cap() const { return cap_; }
+  bool caching_mode() const;  // CAP.CM as read at init
   std::uint64_t ecap() const { return ecap_; }
 
   // Context entries (legacy mode): translate through `domain`'s table, or pass-through (TT=10b).
+  // After writing one (not-present -> present), as Linux's domain_context_mapping_one: with
+  // CAP.CM=1 a device-selective context-cache and a domain-selective IOTLB invalidation (the
+  // hardware may have cached the not-present entry, VT-d spec 6.1 "Caching Mode"); with CM=0
+  // only a write-buffer flush if CAP.RWBF (6.5.3.3 "Guidance to Software for Invalidations").
   // device_tlb: the device uses ATS: TT = 01b (VT-d spec 9.3), and every later IOTLB flush of the
   // domain is followed by a dev_tlb_inv_dsc of the same range for the device (6.5.2.5; the IOTLB
   // first, so the device cannot refetch the stale translation from it, as Linux's
@@ -60,7 +68,16 @@ class VtdDriver {
   // IOTLB invalidation + wait (6.5.2.3, 6.5.2.8). flush_pages covers [iova, iova + pages * 4K)
   // with one page-selective descriptor of the smallest aligned power-of-two size (as Linux's
   // qi_flush_iotlb with its address mask); falls back to domain-selective beyond CAP.MAMV.
-  void flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper);
+  // map: the range was just mapped (CAP.CM=1): no device-TLB invalidation follows (Linux's
+  // iommu_flush_iotlb_psi with map = 1).
+  void flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper,
+                   bool map = false);
+  // After a not-present -> present mapping (intel_iommu_iotlb_sync_map -> __mapping_notify_one):
+  // CAP.CM=1: page-selective invalidation of the new range (returns true); CM=0: write-buffer
+  // flush if CAP.RWBF (returns false).
+  bool notify_mapped(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper);
+  // iommu_flush_write_buffer: GCMD.WBF, poll GSTS.WBFS clear (11.4.4.1), only if CAP.RWBF.
+  void flush_write_buffer(tlm_utils::tlm_quantumkeeper& keeper);
   void flush_domain(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
 
   core::TableBuilder& tables() { return *tables_; }

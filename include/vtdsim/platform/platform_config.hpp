@@ -14,6 +14,7 @@
 
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/guest/dma_api.hpp"
+#include "vtdsim/guest/dma_policy.hpp"
 #include "vtdsim/sysc/memory_module.hpp"
 #include "vtdsim/sysc/root_complex.hpp"
 #include "vtdsim/virtio/virtio_blk_device.hpp"
@@ -37,6 +38,8 @@ struct WorkloadConfig {
   std::uint32_t response_size = 64;   // net rr
   std::uint32_t block_size = 4096;    // blk
   std::uint32_t queue_depth = 8;      // blk: requests in flight
+  double interval_us = 0;             // net rr: pause after each response before the next request (ping -i)
+  std::uint32_t segment_pages = 0;    // blk: data mapped in segments of this many pages (0 = one segment)
 };
 
 struct DeviceConfig {
@@ -54,15 +57,20 @@ struct DeviceConfig {
   virtio::NetDeviceConfig net;
   virtio::BlkDeviceConfig blk;
   WorkloadConfig workload;
+  std::vector<WorkloadConfig> later_phases;        // blk: run one after the other after `workload`
 };
 
 struct GuestConfig {
-  guest::UnmapPolicy policy = guest::UnmapPolicy::kStrict;
-  bool pass_through = false;          // iommu=pt: identity domains for every device
-  std::uint32_t lazy_batch = 256;
-  double lazy_timeout_us = 10000.0;
+  // The kernel argument (iommu.strict=1 / iommu.strict=0 / iommu=pt / none); the policy in force
+  // is Linux's decision from it and CAP (guest/dma_policy.hpp), made at boot.
+  guest::DmaPolicyRequest dma_policy = guest::DmaPolicyRequest::kAuto;
+  bool default_lazy = true;           // kernel_default_dma: CONFIG_IOMMU_DEFAULT_DMA_LAZY (x86, Debian)
+  unsigned cpus = 1;                  // guest CPUs: per-CPU IOVA magazines and flush-queue rings
+  std::uint32_t lazy_batch = 256;     // IOVA_FQ_SIZE: slots per CPU ring (one stays empty)
+  double lazy_timeout_us = 10000.0;   // IOVA_FQ_TIMEOUT
   bool force_dma_api = false;         // platform quirk (Xen-like)
-  unsigned iova_limit_bits = 32;
+  unsigned iova_limit_bits = 48;      // dma_limit: 64-bit DMA mask capped by the 4-level domain aperture
+  bool pass_through() const { return dma_policy == guest::DmaPolicyRequest::kPassthrough; }
 };
 
 struct PlatformConfig {

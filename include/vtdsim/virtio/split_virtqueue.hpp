@@ -17,7 +17,9 @@ struct DescBuffer {
 };
 
 struct DescChain {
-  static constexpr unsigned kMaxBuffers = 64;
+  // One 4 KiB indirect table (256 descriptors): Linux's virtio-blk sends a segment per page of a
+  // large request (QEMU's seg_max is the queue size - 2), e.g. 131 buffers for a 512 KiB write.
+  static constexpr unsigned kMaxBuffers = 256;
   std::uint16_t head = 0;
   std::uint16_t count = 0;
   std::uint64_t readable_bytes = 0;
