@@ -46,7 +46,7 @@ void diff(const nlohmann::json& golden, const nlohmann::json& now, const std::st
 
 void check_golden(const std::string& name, const std::string& args) {
   const std::string out = ::testing::TempDir() + "vtdsim_golden_" + name + ".json";
-  const std::string cmd = kBin + " " + args + " --json " + out + " --quiet > /dev/null 2>&1";
+  const std::string cmd = kBin + " " + args + " --json " + out + " > /dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   nlohmann::json now = load(out);
   ASSERT_FALSE(now.is_null()) << "no JSON from: " << cmd;
@@ -72,15 +72,21 @@ void check_golden(const std::string& name, const std::string& args) {
 
 TEST(GoldenOutputs, ReplayOfTheReferenceTraceWithQemu72) {
   check_golden("replay-qemu-linux-strict-qemu-7.2",
-               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/qemu-7.2.yaml");
+               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/qemu-7.2.yaml --quiet");
 }
 
 TEST(GoldenOutputs, ReplayOfTheReferenceTraceWithHw64x4) {
   check_golden("replay-qemu-linux-strict-hw-64x4",
-               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/hw-64x4.yaml");
+               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/hw-64x4.yaml --quiet");
 }
 
 TEST(GoldenOutputs, ReplayOfAScalableModeQemu10Log) {
   check_golden("replay-q10-sm-strict-qemu-10.0",
-               "replay " + kSrc + "/traces/qemu/q10-sm-strict.log.zst --config " + kSrc + "/configs/qemu-10.0.yaml");
+               "replay " + kSrc + "/traces/qemu/q10-sm-strict.log.zst --config " + kSrc + "/configs/qemu-10.0.yaml --quiet");
 }
+
+#ifdef VTDSIM_HAVE_SYSTEMC
+TEST(GoldenOutputs, RunOfTheDefaultPlatform) {
+  check_golden("run-platform-default", "run " + kSrc + "/configs/platform-default.yaml");
+}
+#endif
