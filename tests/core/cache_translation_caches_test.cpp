@@ -426,6 +426,15 @@ config::CachesConfig qemu_config(std::uint32_t max) {
   return c;
 }
 
+// QEMU 10.0's IOTLB (configs/qemu-10.0.yaml) with the entries' stage given.
+config::CachesConfig qemu10_config(config::QemuStage stage) {
+  config::CachesConfig c = qemu_config(1024);
+  c.qemu_inv_mask_bits = 64;
+  c.qemu_piotlb = config::QemuPasidIotlb::kV10;
+  c.qemu_first_stage = stage;
+  return c;
+}
+
 TEST(CacheTranslationCaches, QemuFlushesWholeTableAtLimit) {
   TranslationCaches c{qemu_config(4)};
   for (int i = 0; i < 4; ++i) c.fill_iotlb(page(1, 0x1000 * i, 12));
@@ -541,11 +550,7 @@ TEST(CacheTranslationCaches, QemuPasidIotlbByRelease) {
 // drops all of the domain's entries (vtd_hash_remove_by_page), a PASID-based one the matching
 // page of (domain, PASID) under the full mask (vtd_hash_remove_by_page_piotlb).
 TEST(CacheTranslationCaches, QemuFirstStageEntries) {
-  config::CachesConfig cfg = qemu_config(1024);
-  cfg.qemu_inv_mask_bits = 64;
-  cfg.qemu_piotlb = config::QemuPasidIotlb::kV10;
-  cfg.qemu_first_stage = config::QemuStage::kFirst;
-  TranslationCaches c{cfg};
+  TranslationCaches c{qemu10_config(config::QemuStage::kFirst)};
   c.fill_iotlb(page(4, 0x5000, 12));
   c.fill_iotlb(page(4, 0x105000, 12));
   c.fill_iotlb(page(4, 0x6000, 12));
@@ -562,11 +567,7 @@ TEST(CacheTranslationCaches, QemuFirstStageEntries) {
 // nothing).
 TEST(CacheTranslationCaches, QemuStageFromTheFirstPageFlush) {
   for (bool pasid_first : {true, false}) {
-    config::CachesConfig cfg = qemu_config(1024);
-    cfg.qemu_inv_mask_bits = 64;
-    cfg.qemu_piotlb = config::QemuPasidIotlb::kV10;
-    cfg.qemu_first_stage = config::QemuStage::kAuto;
-    TranslationCaches c{cfg};
+    TranslationCaches c{qemu10_config(config::QemuStage::kAuto)};
     c.fill_iotlb(page(4, 0x5000, 12));
     c.fill_iotlb(page(4, 0x6000, 12));
     c.fill_iotlb(page(4, 0x7000, 12));

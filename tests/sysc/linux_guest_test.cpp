@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sysc/one_blk_platform.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_error.hpp"
 #include "vtdsim/config/config_loader.hpp"
@@ -209,15 +210,7 @@ TEST(LinuxFlushQueueTest, EntryQueuedDuringAFlushWaitsForTheNextOne) {
 }
 
 // ---- Configuration -----------------------------------------------------------------------------
-const char* kOneBlk = R"(
-platform:
-  devices:
-    - {name: blk0, type: virtio-blk, bdf: "00:02.0", translated: true, in_dmar_scope: true}
-workload:
-  duration_us: 2000
-  devices:
-    blk0: {kind: blk_read_seq, block_size: 4096, queue_depth: 1, count: 16}
-)";
+using test::kOneBlk;
 
 const char* kTwoBlk = R"(
 platform:

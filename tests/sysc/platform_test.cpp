@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "sysc/one_blk_platform.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/guest/iova_allocator.hpp"
@@ -194,15 +195,7 @@ TEST_F(SyscTest, RefusedAccessPlatformWithAutoRouteBypassesTheIommuCleanly) {
 }
 
 // ---- Strict vs lazy invalidation counts for a fixed workload -----------------------------------
-const char* kOneBlk = R"(
-platform:
-  devices:
-    - {name: blk0, type: virtio-blk, bdf: "00:02.0", translated: true, in_dmar_scope: true}
-workload:
-  duration_us: 2000
-  devices:
-    blk0: {kind: blk_read_seq, block_size: 4096, queue_depth: 1, count: 16}
-)";
+using test::kOneBlk;
 
 TEST_F(SyscTest, StrictInvalidatesEveryUnmapLazyBatches) {
   // 16 requests, each: header, data, status and the indirect table (3 buffers > 1 with
