@@ -104,6 +104,11 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
     out.push_back({Severity::kWarning, std::to_string(s.invalidations_of_unknown_domains) +
                                            " invalidation(s) name a domain-id that no device of this scalable-mode "
                                            "log is known to use: they drop nothing in the replay"});
+  if (faults.translations == 0)
+    out.push_back({Severity::kWarning,
+                   "the log has no translation (no vtd_dmar_translate line while DMA remapping was on): QEMU "
+                   "translated nothing, as for pass-through contexts and devices without iommu_platform=on, or the "
+                   "trace left out vtd_dmar_translate; there is nothing to replay"});
   if (s.nonzero_rid_pasid > 0)
     out.push_back({Severity::kWarning, "scalable-mode context entries with RID_PASID != 0 (" +
                                            std::to_string(s.nonzero_rid_pasid) +

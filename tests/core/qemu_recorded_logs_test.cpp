@@ -126,8 +126,11 @@ TEST_P(RecordedQemuLog, EveryDecisionEqualsQemus) {
             << " decisions equal to QEMU's\n";
   EXPECT_TRUE(a.all_equal()) << "first difference at translation #" << a.first_difference << " (line "
                              << (a.first_difference < qemu.lines.size() ? qemu.lines[a.first_difference] : 0) << ")";
-  // The preset fits: no error and no warning about the release or the stage.
+  // The preset fits: no error and no warning about the release or the stage; a log without
+  // translations (pass-through, no ACCESS_PLATFORM) says so.
   const auto findings = check_qemu_log_fit(got.stats, preset(f.preset), got.faults);
+  EXPECT_EQ(has_finding(findings, QemuFitFinding::Severity::kWarning, "the log has no translation"),
+            f.translations == 0);
   for (const auto& x : findings) {
     EXPECT_NE(x.severity, QemuFitFinding::Severity::kError) << x.what;
     EXPECT_EQ(x.what.find("use configs/"), std::string::npos) << x.what;

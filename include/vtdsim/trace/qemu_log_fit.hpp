@@ -28,7 +28,7 @@ struct QemuFitFinding {
 
 // Errors: faults in the replay, raw invalidation descriptors of a type the importer does not
 // know. Warnings: a log whose release signs do not fit the preset, scalable-mode domains that
-// were guessed or not found, RID_PASID values other than 0.
+// were guessed or not found, RID_PASID values other than 0, a log without any translation.
 std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& stats, const config::UnitConfig& config,
                                                const QemuReplayFaults& faults);
 
