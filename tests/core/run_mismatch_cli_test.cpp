@@ -37,5 +37,15 @@ TEST(RunMismatchReport, ConsistentPlatformReportsNoMismatch) {
   EXPECT_EQ(run_output("platform-default").find("MISMATCH"), std::string::npos);
 }
 
+TEST(RunMismatchReport, QuietPrintsNothingAndStillWritesTheJson) {
+  const std::string out = ::testing::TempDir() + "run-quiet.txt", json = ::testing::TempDir() + "run-quiet.json";
+  const std::string command = std::string(VTDSIM_BINARY) + " run " + VTDSIM_SOURCE_DIR +
+                              "/configs/platform-default.yaml --quiet --json " + json + " > " + out + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream text(out), stats(json);
+  EXPECT_EQ(text.peek(), std::ifstream::traits_type::eof());  // nothing printed (no terminal: no progress bar)
+  EXPECT_TRUE(stats.good());
+}
+
 }  // namespace
 #endif

@@ -1,4 +1,4 @@
-// vtdsim run CONFIG.yaml [--set KEY=VALUE ...] [--json OUT] [--trace-out FILE]
+// vtdsim run CONFIG.yaml [--set KEY=VALUE ...] [--json OUT] [--trace-out FILE] [--quiet]
 // Runs the SystemC platform (virtio devices, root complex, VT-d, guest) described by the
 // configuration, prints a per-device summary and writes the stats JSON.
 #ifdef VTDSIM_HAVE_SYSTEMC
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <unistd.h>
 
 #include "subcommands.hpp"
 #include "vtdsim/config/config_error.hpp"
@@ -25,7 +26,31 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string json_out;
   std::string trace_out;
+  bool quiet = false;
 };
+
+// Runs the simulation in 100 slices of simulated time (the same events as one sc_start: the
+// processes only pause at the slice boundaries), with a one-line progress bar on stderr when it
+// is a terminal and the run has taken more than a second.
+void run_with_progress(sysc::Platform& platform, double duration_us) {
+  constexpr int kSlices = 100;
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  bool shown = false;
+  const sc_core::sc_time total(duration_us, sc_core::SC_US);
+  for (int i = 1; i <= kSlices; ++i) {
+    const sc_core::sc_time until = total * (static_cast<double>(i) / kSlices);
+    platform.run(until - sc_core::sc_time_stamp());
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (tty && wall > 1.0) {
+      shown = true;
+      const int filled = i * 30 / kSlices;
+      std::fprintf(stderr, "\r[%s%s] %3d%%  %.0f of %.0f us simulated  %.1f s", std::string(filled, '=').c_str(),
+                   std::string(30 - filled, ' ').c_str(), i, until.to_seconds() * 1e6, duration_us, wall);
+    }
+  }
+  if (shown) std::fprintf(stderr, "\r%s\r", std::string(79, ' ').c_str());
+}
 
 // Says in words when what the guest believes about a device disagrees with what the platform does.
 void print_mismatch(const std::string& name, const nlohmann::json& d, std::uint64_t count) {
@@ -117,11 +142,11 @@ void run_command(const RunOptions& o) {
     platform->event_log().set_writer(writer.get());
   }
   const auto t0 = std::chrono::steady_clock::now();
-  platform->run();
+  run_with_progress(*platform, config.duration_us);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json j = platform->stats_json();
   // Wall time is printed, not stored: the same inputs must give byte-identical stats JSON.
-  print_summary(j, wall);
+  if (!o.quiet) print_summary(j, wall);
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
     if (!out) throw UsageError("cannot write " + o.json_out);
@@ -139,6 +164,7 @@ void add_run(CLI::App& app) {
   cmd->add_option("--set", o->sets, "Override a configuration key: KEY=VALUE (repeatable)");
   cmd->add_option("--json", o->json_out, "Write the stats JSON here");
   cmd->add_option("--trace-out", o->trace_out, "Record DMA and software events in the native text trace format");
+  cmd->add_flag("--quiet,-q", o->quiet, "print no summary");
   cmd->callback([o]() { run_command(*o); });
 }
 
