@@ -56,6 +56,14 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
                   spec::fault_reason_name(faults.first_reason), faults.first_position.c_str());
     out.push_back({Severity::kError, buf});
   }
+  // QEMU declares these trace points (hw/i386/trace-events since 9.x) but 10.0 to 10.2 never call
+  // them: the importer reads the raw p-iotlb descriptor instead. A QEMU that logs them without the
+  // raw lines would lose those invalidations here.
+  for (const char* name : {"vtd_inv_desc_iotlb_pasid_pages", "vtd_inv_desc_iotlb_pasid"})
+    if (s.skipped.count(name) && s.pasid_iotlb_pasid + s.pasid_iotlb_page == 0)
+      out.push_back({Severity::kError, std::string(name) + " lines (" + std::to_string(s.skipped.at(name)) +
+                                           ") without the raw p-iotlb descriptors this importer decodes: these "
+                                           "PASID-based invalidations would be lost; --allow-faults replays anyway"});
   for (const auto& [type, count] : s.undecoded_descriptors)
     out.push_back({Severity::kError, std::to_string(count) + " invalidation descriptor(s) of type '" + type +
                                          "' (vtd_inv_desc lines) that this importer cannot decode: if they change "

@@ -104,3 +104,18 @@ TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
       << r.output;
   EXPECT_EQ(run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml --allow-faults").code, 0);
 }
+
+// PASID-based invalidations logged only by their own trace points (which QEMU 10.0-10.2 declare
+// but never call) would be lost: an error, not a replay without them.
+TEST(ReplayQemuCli, PasidInvalidationLinesWithoutRawDescriptorsAreAnError) {
+  vtdsim::testutil::TempFile f(".log");
+  f.write(
+      "vtd_reset_exit \n"
+      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x502 low 0x28d9001 gen 0 -> gen 1\n"
+      "vtd_dmar_translate dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff\n"
+      "vtd_inv_desc_iotlb_pasid_pages iotlb invalidate domain 0x5 addr 0xffffb000 mask 0x0 pasid 0x0\n");
+  const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "vtd_inv_desc_iotlb_pasid_pages lines (1) without the raw p-iotlb descriptors"))
+      << r.output;
+}
