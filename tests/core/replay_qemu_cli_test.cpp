@@ -34,6 +34,11 @@ CliRun run(const std::string& args) {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// A legacy context line and the translation it serves (QEMU 7.2 to 10.x layout).
+const std::string kOneTranslation =
+    "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x502 low 0x28d9001 gen 0 -> gen 1\n"
+    "vtd_dmar_translate dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff\n";
+
 }  // namespace
 
 TEST(ReplayQemuCli, FaultsAreAnErrorThatNamesTheFix) {
@@ -94,9 +99,8 @@ TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
   vtdsim::testutil::TempFile f(".log");
   f.write(
       "vtd_reset_exit \n"
-      "vtd_inv_desc invalidate desc type frobnicate high 0x0 low 0x1f\n"
-      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x502 low 0x28d9001 gen 0 -> gen 1\n"
-      "vtd_dmar_translate dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff\n");
+      "vtd_inv_desc invalidate desc type frobnicate high 0x0 low 0x1f\n" +
+      kOneTranslation);
   const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "1 invalidation descriptor(s) of type 'frobnicate' (vtd_inv_desc lines) that this "
@@ -110,9 +114,7 @@ TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
 TEST(ReplayQemuCli, PasidInvalidationLinesWithoutRawDescriptorsAreAnError) {
   vtdsim::testutil::TempFile f(".log");
   f.write(
-      "vtd_reset_exit \n"
-      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x502 low 0x28d9001 gen 0 -> gen 1\n"
-      "vtd_dmar_translate dev 00:03.00 iova 0xffffb000 -> gpa 0x29e0000 mask 0xfff\n"
+      "vtd_reset_exit \n" + kOneTranslation +
       "vtd_inv_desc_iotlb_pasid_pages iotlb invalidate domain 0x5 addr 0xffffb000 mask 0x0 pasid 0x0\n");
   const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
   EXPECT_EQ(r.code, 2) << r.output;
