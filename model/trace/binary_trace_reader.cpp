@@ -212,12 +212,16 @@ bool BinaryTraceReader::refill() {
     cur_ = data_;
     end_ = data_ + unread_bytes;
   }
+  if (input_failed_) return false;
   const std::size_t used = static_cast<std::size_t>(end_ - data_);
   std::size_t got = 0;
   try {
     got = input_->read(buffer_.data() + used, buffer_.size() - used);
   } catch (const TraceError& e) {
     // Decompression failed (corrupt or truncated zstd/gzip): name the first record not read.
+    // The input would fail the same way forever, so a caller going on after the error (as
+    // --skip-bad and the fuzzers do) sees the end of the trace next.
+    input_failed_ = true;
     const std::uint64_t whole = used / sizeof(BinaryRecord);
     fail(e.reason(), records_read() + whole);
   }

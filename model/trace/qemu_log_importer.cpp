@@ -212,7 +212,7 @@ bool QemuLogImporter::next_into(TraceEvent& out) {
   static constexpr std::size_t kMaxHeld = 1u << 16;
   while (pending_.empty() || pending_.front().undecided) {
     std::string_view line;
-    if (pending_.size() >= kMaxHeld || !input_->read_line_view(line)) {
+    if (pending_.size() >= kMaxHeld || !read_line_ending_on_failure(*input_, line, input_failed_)) {
       if (pending_.empty()) return false;
       domains_.decide_all(input_->line_number());
       apply_domain_decisions();

@@ -379,7 +379,7 @@ TextTraceReader::TextTraceReader(std::unique_ptr<CompressedInput> input) : input
 
 std::optional<TraceEvent> TextTraceReader::next() {
   TraceEvent e;
-  while (input_->read_line(line_)) {
+  while (read_line_ending_on_failure(*input_, line_, input_failed_)) {
     try {
       if (!parse_text_event(line_, e)) continue;
     } catch (const std::invalid_argument& err) {

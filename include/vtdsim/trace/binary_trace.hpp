@@ -132,6 +132,7 @@ class BinaryTraceReader final : public TraceSource {
   const unsigned char* end_ = nullptr;
   std::uint64_t dropped_ = 0;              // stream bytes before data_[0] (moved out of buffer_)
   std::uint64_t header_size_ = sizeof(BinaryHeader);
+  bool input_failed_ = false;              // decompression or I/O failed: reported once, then the end
 };
 
 // ---- Writer ---------------------------------------------------------------------------------

@@ -21,7 +21,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
+
+#include "vtdsim/trace/trace_error.hpp"
 
 namespace vtdsim::trace {
 
@@ -101,5 +104,24 @@ class CompressedInput {
   std::string carry_;                   // a line that spans chunks
   std::uint64_t line_number_ = 0;
 };
+
+// For line readers that go on after an error (--skip-bad, the fuzzers): a failure of the input
+// itself (corrupt compressed data, I/O; a TraceError without a line) repeats on every later read,
+// so it is thrown once, `failed` is set, and from then on the input reads as ended. Line errors
+// (a line longer than kMaxLineBytes) consume the line and are thrown every time.
+template <class Line>
+bool read_line_ending_on_failure(CompressedInput& in, Line& line, bool& failed) {
+  if (failed) return false;
+  try {
+    if constexpr (std::is_same_v<Line, std::string_view>) {
+      return in.read_line_view(line);
+    } else {
+      return in.read_line(line);
+    }
+  } catch (const TraceError& e) {
+    if (e.line() == 0) failed = true;
+    throw;
+  }
+}
 
 }  // namespace vtdsim::trace

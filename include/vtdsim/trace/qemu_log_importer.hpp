@@ -145,6 +145,7 @@ class QemuLogImporter final : public TraceSource {
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
+  bool input_failed_ = false;  // decompression or I/O failed: reported once, then the end
   std::vector<std::string_view> tokens_;  // the fields of the current line: [0, token_count_)
   std::size_t token_count_ = 0;
   struct Pending {

@@ -45,6 +45,7 @@ class TextTraceReader final : public TraceSource {
   std::unique_ptr<CompressedInput> input_;
   std::string line_;
   std::uint64_t last_time_ = 0;
+  bool input_failed_ = false;  // decompression or I/O failed: reported once, then the end
 };
 
 // Writes events in the canonical text form. Times must be non-decreasing (as the reader checks).
