@@ -85,7 +85,7 @@ void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
     e.iova = Iova(r.bus_addr);
     e.size = r.size;
     e.access = r.access;
-    log_->record(e);
+    log_->record_at(e, r.issue_ns);
   }
 }
 

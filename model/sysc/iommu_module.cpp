@@ -6,32 +6,33 @@
 
 namespace vtdsim::sysc {
 
-IommuModule::IommuModule(sc_core::sc_module_name name, core::RemappingUnit& unit)
+IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
     : sc_core::sc_module(name),
       dma_in("dma_in"),
       mmio("mmio"),
       mem_out("mem_out"),
       fault_irq("fault_irq", false),
-      unit_(unit),
-      timing_(unit.config().timing),
-      ns_per_cycle_(1.0 / unit.config().timing.clock_ghz) {
+      iommu_(iommu),
+      ns_per_cycle_(1.0 / iommu.config().timing.clock_ghz) {
   dma_in.register_b_transport(this, &IommuModule::b_transport);
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
   mmio.register_b_transport(this, &IommuModule::mmio_b_transport);
-  timing_.share_latency(recorder_.stats().latency);  // b_transport records each latency there
 }
 
 sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
   return sc_core::sc_time(static_cast<double>(cycles) * ns_per_cycle_, sc_core::SC_NS);
 }
 
-std::uint64_t IommuModule::time_to_cycles(const sc_core::sc_time& t) const {
-  return static_cast<std::uint64_t>(t.to_seconds() * 1e9 / ns_per_cycle_);
+std::uint64_t IommuModule::issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns) const {
+  // sc_time holds an integer count of the time resolution (1 ps by default): whole ns exactly.
+  const std::uint64_t whole_ns = t.value() / sc_core::sc_time(1, sc_core::SC_NS).value();
+  if (ns) *ns = whole_ns;
+  return iommu_.cycle_at_ns(whole_ns);
 }
 
 void IommuModule::update_fault_line() {
-  const bool level = unit_.fault_interrupt_pending();
+  const bool level = iommu_.unit().fault_interrupt_pending();
   if (level != irq_level_) {
     irq_level_ = level;
     fault_irq.write(level);
@@ -40,73 +41,50 @@ void IommuModule::update_fault_line() {
 }
 
 void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
-  ++counters_.requests;
   DmaExtension* ext = payload.get_extension<DmaExtension>();
   const std::uint64_t addr = payload.get_address();
   const std::uint64_t len = payload.get_data_length();
   if (ext == nullptr || len == 0 || !(payload.is_read() || payload.is_write())) {
     payload.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-    ++counters_.faults;
+    ++counters_.malformed;
+    return;
+  }
+  const std::uint64_t pages = ((addr + len - 1) >> 12) - (addr >> 12) + 1;
+  if (pages > kMaxPagesPerRequest) {
+    payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    ++counters_.too_large;
     return;
   }
   ext->translated = true;
-  const Access access = payload.is_write() ? Access::kWrite : Access::kRead;
 
-  // Phase 1: translate every 4K piece (PCIe requests never cross 4K; larger bursts are split the
-  // same way). Nothing is forwarded until all pieces translated without a fault.
+  // Phase 1: Iommu::dma translates every 4K piece; nothing is forwarded unless all succeeded.
+  iommu::DmaRequest request;
+  request.source = ext->source;
+  request.pasid = ext->pasid;
+  request.iova = Iova(addr);
+  request.size = len;
+  request.access = payload.is_write() ? Access::kWrite : Access::kRead;
+  request.address_type = ext->address_type;
   std::array<std::uint64_t, kMaxPagesPerRequest> host{};
   std::array<std::uint32_t, kMaxPagesPerRequest> size{};
   unsigned pieces = 0;
-  // The timing model works in IOMMU cycles on one clock: the request issues at the initiator's
-  // local time, each piece after the previous one completed.
-  const std::uint64_t issue = time_to_cycles(sc_core::sc_time_stamp() + delay);
-  std::uint64_t now = issue;
-  std::uint64_t cur = addr;
-  const std::uint64_t end = addr + len;
-  while (cur < end) {
-    if (pieces == kMaxPagesPerRequest) {
-      payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-      ++counters_.faults;
-      delay += cycles_to_time(now - issue);
-      return;
-    }
-    const std::uint64_t page_end = (cur | (kPageSize4K - 1)) + 1;
-    const std::uint32_t chunk = static_cast<std::uint32_t>(std::min(end, page_end) - cur);
-    core::TranslationRequest request;
-    request.source = ext->source;
-    request.pasid = ext->pasid;
-    request.iova = Iova(cur);
-    request.size = chunk;
-    request.access = access;
-    request.address_type = ext->address_type;
-    const core::TranslationResult result = ats_ ? ats_->dma(request) : unit_.translate(request);
-    ++counters_.translations;
-    const std::uint64_t done = timing_.complete(now, request, result);
-    recorder_.record(request, result, done - now);
-    now = done;
+  const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay, &ext->issue_ns);
+  const iommu::DmaCompletion done = iommu_.dma(request, issue, [&](const iommu::DmaPiece& p) {
     if (pieces == 0) {
-      ext->outcome = result.outcome;
-      ext->host = result.host;
+      ext->outcome = p.result.outcome;
+      ext->host = p.result.host;
     }
-    if (result.outcome.iotlb_hit) ++counters_.iotlb_hits;
-    if (result.outcome.device_tlb_hit) ++counters_.device_tlb_hits;
-    if (!result.outcome.translated) ++counters_.untranslated;
-    if (!result.ok()) {
-      ext->fault = result.fault;
-      ++counters_.faults;
-      counters_.busy_cycles += now - issue;
-      delay += cycles_to_time(now - issue);
-      payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      update_fault_line();
-      return;
-    }
-    host[pieces] = result.host.value;
-    size[pieces] = chunk;
+    host[pieces] = p.result.host.value;
+    size[pieces] = p.request.size;
     ++pieces;
-    cur += chunk;
+  });
+  delay += cycles_to_time(done.completion_cycle - issue);
+  if (!done.ok()) {
+    ext->fault = done.fault;
+    payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    update_fault_line();
+    return;
   }
-  counters_.busy_cycles += now - issue;
-  delay += cycles_to_time(now - issue);
 
   // Phase 2: forward, merging pieces that are contiguous in host memory.
   unsigned char* const data = payload.get_data_ptr();
@@ -154,26 +132,18 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
     payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  const core::CommandCounters before = unit_.commands();
+  const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay);
+  std::uint64_t done = issue + 1;
   if (payload.is_read()) {
-    ++counters_.mmio_reads;
-    const std::uint64_t value = unit_.read_register(static_cast<std::uint32_t>(offset), len);
+    const std::uint64_t value = iommu_.read_register(static_cast<std::uint32_t>(offset), len);
     std::memcpy(payload.get_data_ptr(), &value, len);  // little-endian host
   } else if (payload.is_write()) {
-    ++counters_.mmio_writes;
     std::uint64_t value = 0;
     std::memcpy(&value, payload.get_data_ptr(), len);
-    unit_.write_register(static_cast<std::uint32_t>(offset), len, value);
+    // Register side effects (queued invalidation) cost descriptor time (timing model).
+    done = iommu_.write_register(static_cast<std::uint32_t>(offset), len, value, issue);
   }
-  // Register side effects (queued invalidation) cost descriptor time (timing model).
-  const core::CommandCounters& after = unit_.commands();
-  const auto descriptors = static_cast<std::uint32_t>(after.descriptors - before.descriptors);
-  const auto waits = static_cast<std::uint32_t>(after.wait_descriptors - before.wait_descriptors);
-  delay += cycles_to_time(1);
-  if (descriptors != 0) {
-    const std::uint64_t issue = time_to_cycles(sc_core::sc_time_stamp() + delay);
-    delay += cycles_to_time(timing_.complete_invalidation(issue, descriptors, waits) - issue);
-  }
+  delay += cycles_to_time(done - issue);
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
   update_fault_line();
 }

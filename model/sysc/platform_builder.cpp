@@ -12,27 +12,27 @@ namespace vtdsim::sysc {
 Platform::Platform(const platform::PlatformConfig& config)
     : config_(config), memory_(config.ram_bytes), monitor_(&log_) {
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
-  unit_ = std::make_unique<core::RemappingUnit>(config.unit, memory_);
+  iommu_ = std::make_unique<iommu::Iommu>(config.unit, memory_);
   guest_memory_ = std::make_unique<guest::GuestMemory>(memory_, kGuestRamBase, config.ram_bytes - kGuestRamBase);
   mem_ = std::make_unique<MemoryModule>("memory", memory_, config.memory);
-  iommu_ = std::make_unique<IommuModule>("iommu", *unit_);
+  iommu_module_ = std::make_unique<IommuModule>("iommu", *iommu_);
   rc_ = std::make_unique<RootComplex>("root_complex", config.hop_latency_ns);
   guest_ = std::make_unique<guest::GuestOs>("guest", config_, *guest_memory_, &monitor_, &log_);
 
-  rc_->to_iommu.bind(iommu_->dma_in);
-  iommu_->mem_out.bind(mem_->socket);
+  rc_->to_iommu.bind(iommu_module_->dma_in);
+  iommu_module_->mem_out.bind(mem_->socket);
   rc_->to_memory.bind(mem_->socket);
   guest_->mmio_socket.bind(rc_->cpu_in);
-  rc_->mmio_out.bind(iommu_->mmio);
+  rc_->mmio_out.bind(iommu_module_->mmio);
   rc_->add_mmio_window("iommu", config.iommu_base, 0x1000, 0);
   rc_->add_observer(&monitor_);
   // PCIe ATS (platform.devices[].ats): one device TLB per such device, used once the guest has
   // given it a device-TLB context and turned its ATS on.
   for (const platform::DeviceConfig& d : config.devices) {
-    if (!d.ats || ats_) continue;
-    ats_ = std::make_unique<core::AtsEndpoints>(*unit_, config.unit.caches.device_tlb);
-    iommu_->set_ats(ats_.get());
-    guest_->set_ats_enable([this](SourceId source) { ats_->set_enabled(source, true); });
+    if (!d.ats) continue;
+    iommu_->enable_ats();
+    guest_->set_ats_enable([this](SourceId source) { iommu_->set_ats_enabled(source, true); });
+    break;
   }
 
   unsigned port = 1;
@@ -121,25 +121,30 @@ nlohmann::json Platform::stats_json() const {
     }
   }
   j["devices"] = devs;
-  const IommuCounters& ic = iommu_->counters();
-  const auto& cs = unit_->caches().stats();
-  j["iommu"] = {{"requests", ic.requests}, {"translations", ic.translations}, {"faults", ic.faults},
-                {"iotlb_hits", ic.iotlb_hits}, {"device_tlb_hits", ic.device_tlb_hits},
-                {"untranslated", ic.untranslated},
+  const iommu::IommuCounters& ic = iommu_->counters();
+  const IommuModuleCounters& refused = iommu_module_->counters();
+  const stats::TranslationStats& ts = iommu_->recorder().stats();
+  const core::RemappingUnit& unit = iommu_->unit();
+  const auto& cs = unit.caches().stats();
+  j["iommu"] = {{"requests", ic.requests + refused.malformed + refused.too_large},
+                {"translations", ts.translations},
+                {"faults", ic.faulted_requests + refused.malformed + refused.too_large},
+                {"iotlb_hits", ts.iotlb_hits}, {"device_tlb_hits", ts.device_tlb_hits},
+                {"untranslated", ts.translations - ts.remapped},
                 {"mmio_reads", ic.mmio_reads}, {"mmio_writes", ic.mmio_writes},
                 {"iotlb", {{"lookups", cs.iotlb.lookups}, {"hits", cs.iotlb.hits}, {"misses", cs.iotlb.misses},
                            {"invalidated", cs.iotlb.invalidated}}},
                 {"context_cache", {{"lookups", cs.context.lookups}, {"hits", cs.context.hits}}},
-                {"commands", {{"invalidations", unit_->commands().invalidations},
-                              {"descriptors", unit_->commands().descriptors},
-                              {"wait_descriptors", unit_->commands().wait_descriptors},
-                              {"queue_errors", unit_->commands().queue_errors}}},
-                {"fault_irq", iommu_->fault_irq.read()}};
+                {"commands", {{"invalidations", unit.commands().invalidations},
+                              {"descriptors", unit.commands().descriptors},
+                              {"wait_descriptors", unit.commands().wait_descriptors},
+                              {"queue_errors", unit.commands().queue_errors}}},
+                {"fault_irq", iommu_module_->fault_irq.read()}};
   // The same layout as `vtdsim replay --json` (translations, caches, timing).
-  j["translation"] = stats::to_json(iommu_->recorder().stats());
-  j["translation"]["caches"] = stats::to_json(unit_->caches().stats());
+  j["translation"] = stats::to_json(ts);
+  j["translation"]["caches"] = stats::to_json(cs);
   j["translation"]["timing"] = stats::to_json(iommu_->timing());
-  if (ats_) j["translation"]["device_tlb"].update(stats::to_json(*ats_));
+  if (iommu_->ats()) j["translation"]["device_tlb"].update(stats::to_json(*iommu_->ats()));
   const auto& vc = guest_->vtd()->counters();
   // Flush-queue flushes of all domains (the driver counts descriptors, the DMA API their cause).
   std::uint64_t fq_full = 0, fq_timer = 0, unmap_flushes = 0;

@@ -68,6 +68,7 @@ void RootComplex::dma_b_transport(int, tlm::tlm_generic_payload& payload, sc_cor
   record.outcome = ext->outcome;
   record.start = sc_core::sc_time_stamp() + start;
   record.latency = delay - start;
+  record.issue_ns = ext->issue_ns;
   for (DmaObserver* o : observers_) o->on_dma(record);
 }
 

@@ -33,25 +33,18 @@ unsigned default_levels(const config::CapabilityConfig& cap) {
 
 Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options)
     : config_(config), options_(options) {
-  const double ghz = config_.timing.clock_ghz;
-  if (ghz >= 1 && ghz <= 1024 && ghz == static_cast<double>(static_cast<std::uint64_t>(ghz))) {
-    whole_ghz_ = static_cast<std::uint64_t>(ghz);
-    exact_ns_limit_ = (1ull << 53) / whole_ghz_;  // product below 2^53: exact in a double
-  }
   memory_ = std::make_unique<mem::SparseMemory>();
   const unsigned haw = config_.cap.haw;
   const std::uint64_t base = 1ull << (haw - 1);
   tables_ = std::make_unique<Tables>(*memory_, base, 1ull << (haw - 2), haw);
-  unit_ = std::make_unique<core::RemappingUnit>(config_, *memory_);
-  timing_ = std::make_unique<timing::TimingModel>(config_.timing);
-  recorder_ = std::make_unique<stats::StatsRecorder>();
-  timing_->share_latency(recorder_->stats().latency);  // apply_dma records each latency there
-  if (config_.caches.device_tlb.enabled) ats_ = std::make_unique<core::AtsEndpoints>(*unit_, config_.caches.device_tlb);
-  // Program the unit as a driver would (VT-d spec 11.4.5 RTADDR_REG, 11.4.4 GCMD_REG: SRTP, then TE).
-  unit_->write_register(spec::reg::kRtaddr, 8, tables_->builder.rtaddr());
-  unit_->write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kSrtp);
-  unit_->write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kTe);
-  if (!unit_->registers().translation_enabled())
+  iommu_ = std::make_unique<iommu::Iommu>(config_, *memory_);
+  // Program the unit as a driver would (VT-d spec 11.4.5 RTADDR_REG, 11.4.4 GCMD_REG: SRTP, then
+  // TE), straight to the unit: set-up is not part of the trace's register traffic or time.
+  core::RemappingUnit& unit = iommu_->unit();
+  unit.write_register(spec::reg::kRtaddr, 8, tables_->builder.rtaddr());
+  unit.write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kSrtp);
+  unit.write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kTe);
+  if (!unit.registers().translation_enabled())
     throw std::logic_error("replayer: the remapping unit did not enable translation");
 }
 
@@ -74,7 +67,7 @@ void Replayer::apply(const TraceEvent& e) { apply_event(e); }
 inline void Replayer::apply_event(const TraceEvent& e) {
   if (counters_.events == 0) counters_.first_time_ns = e.time_ns;
   counters_.last_time_ns = e.time_ns;
-  const std::uint64_t issue = issue_cycle(e.time_ns);
+  const std::uint64_t issue = iommu_->cycle_at_ns(e.time_ns);
   if (e.kind == EventKind::kDma) {
     apply_dma(e, issue);
   } else {
@@ -83,28 +76,19 @@ inline void Replayer::apply_event(const TraceEvent& e) {
   ++counters_.events;
 }
 
-// One DMA: a translation per 4 KiB page it touches, each through the timing model and the recorder.
+// One DMA: Iommu::dma (a translation per 4 KiB page it touches, each timed and recorded).
 inline void Replayer::apply_dma(const TraceEvent& e, std::uint64_t issue) {
   ++counters_.dma;
-  core::TranslationRequest req;
-  req.source = e.source;
-  req.pasid = e.pasid;
-  req.access = e.access;
-  std::uint64_t addr = e.iova.value;
-  std::uint64_t remaining = e.size ? e.size : 1;
-  while (remaining > 0) {
-    const std::uint64_t in_page = kPageSize4K - (addr & (kPageSize4K - 1));
-    const std::uint64_t chunk = remaining < in_page ? remaining : in_page;
-    req.iova = Iova(addr);
-    req.size = static_cast<std::uint32_t>(chunk);
-    const core::TranslationResult result = ats_ ? ats_->dma(req) : unit_->translate(req);
-    const std::uint64_t done = timing_->complete(issue, req, result);
-    recorder_->record(req, result, done - issue);
-    ++counters_.translations;
-    if (callback_) callback_(TranslationObservation{e, req, result, issue, done});
-    remaining -= chunk;
-    addr += chunk;
-  }
+  iommu::DmaRequest r;
+  r.source = e.source;
+  r.pasid = e.pasid;
+  r.iova = e.iova;
+  r.size = e.size;
+  r.access = e.access;
+  const iommu::DmaCompletion c = iommu_->dma(r, issue, [&](const iommu::DmaPiece& p) {
+    if (callback_) callback_(TranslationObservation{e, p.request, p.result, p.issue_cycle, p.completion_cycle});
+  });
+  counters_.translations += c.pieces;
 }
 
 // Maps, unmaps, contexts and invalidations: what software changes in the tables and caches.
@@ -141,13 +125,11 @@ void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
           b.set_blocked(e.source);
           break;
       }
-      if (ats_) ats_->set_enabled(e.source, e.translation_type == core::TranslationType::kDeviceTlb);
+      iommu_->set_ats_enabled(e.source, e.translation_type == core::TranslationType::kDeviceTlb);
       ++counters_.contexts;
       break;
     case EventKind::kInvalidate: {
-      const std::uint64_t dropped = unit_->invalidate(e.invalidation);
-      recorder_->record_invalidation(e.invalidation, dropped);
-      timing_->complete_invalidation(issue, 1, 0);
+      iommu_->invalidate(e.invalidation, issue);
       ++counters_.invalidations;
       break;
     }
@@ -197,9 +179,9 @@ std::uint64_t Replayer::run_from(Source& source, const std::function<void(std::u
 }
 
 nlohmann::json Replayer::to_json() const {
-  nlohmann::json j = stats::to_json(recorder_->stats());
-  j["caches"] = stats::to_json(unit_->caches().stats());
-  j["timing"] = stats::to_json(*timing_);
+  nlohmann::json j = stats::to_json(iommu_->recorder().stats());
+  j["caches"] = stats::to_json(iommu_->unit().caches().stats());
+  j["timing"] = stats::to_json(iommu_->timing());
   j["replay"] = {{"events", counters_.events},
                  {"dma", counters_.dma},
                  {"maps", counters_.maps},
@@ -212,7 +194,7 @@ nlohmann::json Replayer::to_json() const {
                  {"first_time_ns", counters_.first_time_ns},
                  {"last_time_ns", counters_.last_time_ns},
                  {"table_pages", tables_->builder.pages_allocated()}};
-  if (ats_) j["device_tlb"].update(stats::to_json(*ats_));
+  if (iommu_->ats()) j["device_tlb"].update(stats::to_json(*iommu_->ats()));
   j["config"] = config::to_json(config_);
   return j;
 }

@@ -52,6 +52,9 @@ bool VirtioBlkDevice::serve(DescChain& chain, std::uint32_t& written) {
   double ns = blk_.latency_us * 1000.0;
   if (blk_.bandwidth_gbps > 0) ns += static_cast<double>(bytes) / blk_.bandwidth_gbps;
   keeper_.inc(sc_core::sc_time(ns, sc_core::SC_NS));
+  // Loosely timed: a local time beyond the quantum is given back to the kernel before the data
+  // DMAs (otherwise they would issue a whole storage latency ahead of every other initiator).
+  if (keeper_.need_sync()) keeper_.sync();
 
   if (status == blk::kStatusOk) {
     std::uint64_t pos = 0;  // byte offset within the request

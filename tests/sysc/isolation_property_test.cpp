@@ -12,7 +12,7 @@
 #include "../core/property_seed.hpp"
 #include "sysc_fixture.hpp"
 #include "vtdsim/config/unit_config.hpp"
-#include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
@@ -147,7 +147,7 @@ TEST_F(SyscTest, IsolationPropertyThroughTheTlmPath) {
     config.cap.caching_mode = rng() & 1;
     config.caches.iotlb.entries = 16;
     mem::SparseMemory memory(1ull << 34);
-    core::RemappingUnit unit(config, memory);
+    iommu::Iommu unit(config, memory);
     core::TableBuilder tables(memory, 0x100000, 0x800000);
     sysc::MemoryModule memory_module("memory", memory, sysc::MemoryTiming{});
     sysc::IommuModule iommu("iommu", unit);

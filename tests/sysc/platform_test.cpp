@@ -252,7 +252,7 @@ TEST_F(SyscTest, TranslatedButNotAdvertisedFaults) {
     EXPECT_EQ(s->faults_by_reason[static_cast<int>(spec::FaultReason::kRootNotPresent)], 1u);
     EXPECT_EQ(s->corruptions, 0u);
     EXPECT_TRUE(p.device(0).status() & virtio::kStatusNeedsReset);
-    EXPECT_TRUE(p.iommu().fault_irq.read());
+    EXPECT_TRUE(p.iommu_module().fault_irq.read());
   });
 }
 

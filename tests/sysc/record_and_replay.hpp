@@ -22,6 +22,10 @@ namespace vtdsim::test {
 struct RecordedAndReplayed {
   std::vector<int> recorded, replayed;  // one decision per translated DMA, in order
   std::unique_ptr<trace::Replayer> replayer;
+  // The platform IOMMU's statistics at the end of the run, beside the replayer's.
+  stats::TranslationStats recorded_stats;
+  timing::TimingStats recorded_timing;
+  std::uint64_t late_dmas = 0;  // EventLog::late_dmas()
   // Index of the first translation whose decisions differ (replayed.size() if none, and the
   // sizes are equal).
   std::size_t first_difference() const {
@@ -48,6 +52,7 @@ inline RecordedAndReplayed record_and_replay(
   } recorder;
   recorder.decide = std::move(recorded_decision);
   const std::string path = "/tmp/vtdsim_record_replay_" + std::to_string(::getpid()) + ".trace";
+  RecordedAndReplayed r;
   {
     std::ofstream out(path);
     trace::TextTraceWriter writer(out);
@@ -59,8 +64,10 @@ inline RecordedAndReplayed record_and_replay(
     } else {
       p.run();
     }
+    r.recorded_stats = p.iommu().recorder().stats();
+    r.recorded_timing = p.iommu().timing().stats();
+    r.late_dmas = p.event_log().late_dmas();
   }
-  RecordedAndReplayed r;
   r.recorded = std::move(recorder.decisions);
   r.replayer = std::make_unique<trace::Replayer>(cfg.unit);
   r.replayer->set_translation_callback(

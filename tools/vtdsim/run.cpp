@@ -145,6 +145,11 @@ void run_command(const RunOptions& o) {
   run_with_progress(*platform, config.duration_us);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json j = platform->stats_json();
+  if (const std::uint64_t late = platform->event_log().late_dmas(); late > 0)
+    std::cerr << "vtdsim run: warning: " << late << " DMAs of " << o.trace_out
+              << " are stamped later than the IOMMU saw them (a device's local time was behind an event "
+                 "already written: temporal decoupling), so replaying the trace times them differently. "
+                 "A smaller platform.quantum_ns reduces them.\n";
   // Wall time is printed, not stored: the same inputs must give byte-identical stats JSON.
   if (!o.quiet) print_summary(j, wall);
   if (!o.json_out.empty()) {

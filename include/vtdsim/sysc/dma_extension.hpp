@@ -27,9 +27,11 @@ class DmaExtension : public tlm::tlm_extension<DmaExtension> {
   HostAddr host;                                      // host address of the first byte
   spec::FaultReason fault = spec::FaultReason::kNone;
   core::CacheOutcome outcome;
+  std::uint64_t issue_ns = 0;                         // when the unit saw it (whole ns; translated only)
 
   void reset_response() {
     translated = false;
+    issue_ns = 0;
     host = HostAddr{};
     fault = spec::FaultReason::kNone;
     outcome = core::CacheOutcome{};

@@ -1,8 +1,13 @@
-// The VT-d remapping unit as a thin TLM-2.0 module (DESIGN.md "TLM shell"): device DMA comes in on
-// dma_in, is translated by core::RemappingUnit, and the translated access goes out on mem_out;
-// the module only adds the timing model's latency to the annotated delay. Software reaches the
-// registers through the mmio target socket (offsets relative to the register base, VT-d spec 11.4).
+// The VT-d remapping unit as a thin TLM-2.0 module (DESIGN.md "TLM shell") around iommu::Iommu,
+// the same IOMMU the trace replayer drives: device DMA comes in on dma_in, Iommu::dma translates,
+// times and records it, and the translated access goes out on mem_out; the module only turns the
+// payload into a request and adds the request's latency to the annotated delay. Software reaches
+// the registers through the mmio target socket (offsets relative to the register base, VT-d spec
+// 11.4).
 //
+//  - The request issues at the initiator's local time (sc_time_stamp() + delay) truncated to whole
+//    nanoseconds, the resolution of the trace formats, so that `vtdsim run --trace-out` records the
+//    time the unit saw (DmaExtension::issue_ns) and its replay times the request identically.
 //  - A faulting request gets TLM_ADDRESS_ERROR_RESPONSE and nothing is forwarded: a request that
 //    spans several pages is translated completely before any byte is written.
 //  - DMI is never granted on dma_in (every translated access must be seen by the unit).
@@ -15,23 +20,15 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "vtdsim/core/ats_endpoints.hpp"
-#include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
-#include "vtdsim/stats/stats_recorder.hpp"
-#include "vtdsim/timing/timing_model.hpp"
 
 namespace vtdsim::sysc {
 
-struct IommuCounters {
-  std::uint64_t requests = 0;         // DMA requests received (before page splitting)
-  std::uint64_t translations = 0;     // translate() calls (one per page touched)
-  std::uint64_t faults = 0;           // requests answered with an error
-  std::uint64_t iotlb_hits = 0;
-  std::uint64_t device_tlb_hits = 0;  // answered by the device's own TLB (ATS)
-  std::uint64_t untranslated = 0;     // pass-through or TE=0
-  std::uint64_t mmio_reads = 0, mmio_writes = 0;
-  std::uint64_t busy_cycles = 0;      // sum of translation latencies (cycles)
+// What the TLM shell refused before the IOMMU saw a request (the IOMMU counts the rest).
+struct IommuModuleCounters {
+  std::uint64_t malformed = 0;   // no DmaExtension, zero length, or neither read nor write
+  std::uint64_t too_large = 0;   // more than kMaxPagesPerRequest pages
 };
 
 class IommuModule : public sc_core::sc_module {
@@ -44,22 +41,15 @@ class IommuModule : public sc_core::sc_module {
   sc_core::sc_signal<bool> fault_irq;
   sc_core::sc_event fault_event;      // notified when fault_irq rises
 
-  IommuModule(sc_core::sc_module_name name, core::RemappingUnit& unit);
+  IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu);
 
-  // Devices with ATS (platform.devices[].ats): their DMA goes through `ats` (device-TLB lookup,
-  // translated request on a hit, translation request on a miss) instead of straight to the unit.
-  // The device TLBs live in the devices; this is where their requests meet the unit, and
-  // AtsEndpoints sends every device's requests to the unit unchanged unless its ATS is enabled.
-  void set_ats(core::AtsEndpoints* ats) { ats_ = ats; }
-  const core::AtsEndpoints* ats() const { return ats_; }
-  core::RemappingUnit& unit() { return unit_; }
-  const IommuCounters& counters() const { return counters_; }
-  // Per-translation statistics in the same layout as `vtdsim replay` (stats::StatsRecorder).
-  const stats::StatsRecorder& recorder() const { return recorder_; }
-  timing::TimingModel& timing() { return timing_; }
-  const timing::TimingModel& timing() const { return timing_; }
+  iommu::Iommu& iommu() { return iommu_; }
+  const iommu::Iommu& iommu() const { return iommu_; }
+  core::RemappingUnit& unit() { return iommu_.unit(); }
+  const IommuModuleCounters& counters() const { return counters_; }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
-  std::uint64_t time_to_cycles(const sc_core::sc_time& t) const;
+  // The IOMMU cycle of local time t: t truncated to whole nanoseconds, then Iommu::cycle_at_ns.
+  std::uint64_t issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns = nullptr) const;
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
@@ -68,11 +58,8 @@ class IommuModule : public sc_core::sc_module {
   void mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
   void update_fault_line();
 
-  core::RemappingUnit& unit_;
-  core::AtsEndpoints* ats_ = nullptr;
-  timing::TimingModel timing_;
-  stats::StatsRecorder recorder_;
-  IommuCounters counters_;
+  iommu::Iommu& iommu_;
+  IommuModuleCounters counters_;
   double ns_per_cycle_;
   bool irq_level_ = false;
 };

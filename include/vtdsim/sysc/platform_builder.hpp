@@ -14,9 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vtdsim/core/ats_endpoints.hpp"
-#include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/guest/guest_os.hpp"
+#include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/platform/dma_monitor.hpp"
 #include "vtdsim/platform/event_log.hpp"
@@ -44,10 +43,12 @@ class Platform {
 
   const platform::PlatformConfig& config() const { return config_; }
   mem::SparseMemory& memory() { return memory_; }
-  core::RemappingUnit& unit() { return *unit_; }
+  core::RemappingUnit& unit() { return iommu_->unit(); }
   // The devices' side of ATS; nullptr unless a device has `ats: true`.
-  const core::AtsEndpoints* ats() const { return ats_.get(); }
-  IommuModule& iommu() { return *iommu_; }
+  const core::AtsEndpoints* ats() const { return iommu_->ats(); }
+  // The IOMMU (unit, timing, stats) and its TLM shell.
+  const iommu::Iommu& iommu() const { return *iommu_; }
+  IommuModule& iommu_module() { return *iommu_module_; }
   RootComplex& root_complex() { return *rc_; }
   guest::GuestOs& guest() { return *guest_; }
   platform::DmaMonitor& monitor() { return monitor_; }
@@ -59,13 +60,12 @@ class Platform {
  private:
   platform::PlatformConfig config_;
   mem::SparseMemory memory_;
-  std::unique_ptr<core::RemappingUnit> unit_;
-  std::unique_ptr<core::AtsEndpoints> ats_;  // device TLBs of the devices with ATS
+  std::unique_ptr<iommu::Iommu> iommu_;
   platform::EventLog log_;
   platform::DmaMonitor monitor_;
   std::unique_ptr<guest::GuestMemory> guest_memory_;
   std::unique_ptr<MemoryModule> mem_;
-  std::unique_ptr<IommuModule> iommu_;
+  std::unique_ptr<IommuModule> iommu_module_;
   std::unique_ptr<RootComplex> rc_;
   std::vector<std::unique_ptr<virtio::VirtioPciDevice>> devices_;
   std::unique_ptr<guest::GuestOs> guest_;

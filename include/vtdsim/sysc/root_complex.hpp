@@ -38,6 +38,7 @@ struct DmaRecord {
   core::CacheOutcome outcome;
   sc_core::sc_time start;          // local time of the initiator when issued
   sc_core::sc_time latency;        // annotated delay added by the path (IOMMU + memory + hop)
+  std::uint64_t issue_ns = 0;      // translated: the nanosecond the IOMMU issued it at
 };
 
 class DmaObserver {

@@ -1,6 +1,6 @@
 // Trace replay without SystemC (DESIGN.md "The replay shell"): streams a TraceSource through one
-// RemappingUnit, a TableBuilder for the software events (map, unmap, context), the TimingModel
-// and the StatsRecorder. Memory is constant in the trace length (only the page tables grow, with
+// iommu::Iommu (the remapping unit, timing model and stats that the SystemC shell drives too) and a
+// TableBuilder for the software events (map, unmap, context). Memory is constant in the trace length (only the page tables grow, with
 // the pages the trace maps).
 //
 //   config::UnitConfig cfg = config::load_unit_config("configs/qemu.yaml");
@@ -16,13 +16,13 @@
 // [2^(haw-1), 2^(haw-1) + 2^(haw-2)) (tables are only read by walks, so DMA targets may overlap),
 // programs RTADDR, sets the root table pointer and enables translation through the registers.
 // Event semantics (docs/trace-format.md):
-//   dma      one translation per 4 KiB page the request touches (PCIe requests never cross 4 KiB),
-//            issued at time_ns * clock_ghz cycles; each goes to the timing model and the recorder.
+//   dma      Iommu::dma issued at Iommu::cycle_at_ns(time_ns): one translation per 4 KiB page the
+//            request touches, all issued at that cycle, each timed and recorded.
 //   map      TableBuilder::map (creating the domain's table on first use: levels from the last
 //            context event naming the domain, else 4 if CAP.SAGAW has it, else 3, else 5).
 //   unmap    TableBuilder::unmap. Neither map nor unmap invalidates any cache.
 //   context  TableBuilder::set_context / set_pass_through / set_blocked. No invalidation either.
-//   inv      RemappingUnit::invalidate, recorded, and timed as one descriptor.
+//   inv      Iommu::invalidate: applied, recorded, and timed as one descriptor.
 // Device TLB (ATS): with caches.device_tlb.enabled, a `context ... devtlb` event enables ATS for
 // the source (any other context type disables it and drops its device TLB); its DMAs then go
 // through core::AtsEndpoints (device-TLB lookup, translation request on a miss) and `inv devtlb`
@@ -37,19 +37,9 @@
 #include <nlohmann/json.hpp>
 
 #include "vtdsim/config/unit_config.hpp"
-#include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/trace/trace_event.hpp"
 #include "vtdsim/trace/trace_source.hpp"
-
-namespace vtdsim::core {
-class AtsEndpoints;
-}
-namespace vtdsim::stats {
-class StatsRecorder;
-}
-namespace vtdsim::timing {
-class TimingModel;
-}
 
 namespace vtdsim::trace {
 
@@ -101,9 +91,10 @@ class Replayer {
   const ReplayCounters& counters() const { return counters_; }
   const std::vector<std::string>& bad_messages() const { return bad_messages_; }
   const config::UnitConfig& config() const { return config_; }
-  core::RemappingUnit& unit() { return *unit_; }
-  const stats::StatsRecorder& recorder() const { return *recorder_; }
-  const timing::TimingModel& timing() const { return *timing_; }
+  core::RemappingUnit& unit() { return iommu_->unit(); }
+  const iommu::Iommu& iommu() const { return *iommu_; }
+  const stats::StatsRecorder& recorder() const { return iommu_->recorder(); }
+  const timing::TimingModel& timing() const { return iommu_->timing(); }
 
   // The full statistics: the recorder's tree (translations, iotlb.{hits,misses,...}, walks,
   // faults, latency, device.*, domain.*, invalidations), "caches" (the caches' own counters),
@@ -111,7 +102,7 @@ class Replayer {
   // device TLB enabled, "device_tlb" also has the per-device ATS counters (stats/ats_endpoints_json.hpp).
   nlohmann::json to_json() const;
   // The devices' side of ATS; nullptr unless caches.device_tlb.enabled.
-  const core::AtsEndpoints* ats() const { return ats_.get(); }
+  const core::AtsEndpoints* ats() const { return iommu_->ats(); }
 
  private:
   // apply() and the DMA part of it, inlined into the run loop.
@@ -127,20 +118,9 @@ class Replayer {
 
   config::UnitConfig config_;
   ReplayOptions options_;
-  // time_ns -> issue cycle (time_ns * clock_ghz, truncated). With a whole clock_ghz and time_ns
-  // <= exact_ns_limit_ the double product is exact, so the integer product is the same number.
-  std::uint64_t issue_cycle(std::uint64_t time_ns) const {
-    if (whole_ghz_ != 0 && time_ns <= exact_ns_limit_) return time_ns * whole_ghz_;
-    return static_cast<std::uint64_t>(static_cast<double>(time_ns) * config_.timing.clock_ghz);
-  }
-  std::uint64_t whole_ghz_ = 0;  // clock_ghz when it is a whole number in [1, 1024], else 0
-  std::uint64_t exact_ns_limit_ = 0;
   std::unique_ptr<mem::SparseMemory> memory_;
   std::unique_ptr<Tables> tables_;
-  std::unique_ptr<core::RemappingUnit> unit_;
-  std::unique_ptr<timing::TimingModel> timing_;
-  std::unique_ptr<stats::StatsRecorder> recorder_;
-  std::unique_ptr<core::AtsEndpoints> ats_;  // after unit_: unregisters its handler first
+  std::unique_ptr<iommu::Iommu> iommu_;
   TranslationCallback callback_;
   ReplayCounters counters_;
   std::vector<std::string> bad_messages_;
