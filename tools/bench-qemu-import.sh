@@ -57,15 +57,15 @@ def check(what, a, b):
     global ok
     if a != b:
         print(f"bench-qemu-import: INVALID big log: {what}: {a} != {b}", file=sys.stderr); ok = False
-check("translations", big["translations"], r * one["translations"])
-check("faults", big["faults"]["total"], 0)
+check("translations", big["iommu"]["translations"], r * one["iommu"]["translations"])
+check("faults", big["iommu"]["faults"]["total"], 0)
 check("lines", big["trace"]["qemu"]["lines"], r * one["trace"]["qemu"]["lines"])
 for k, v in one["trace"]["qemu"]["used"].items():
     check("used " + k, big["trace"]["qemu"]["used"].get(k), r * v)
 for k, v in one["trace"]["qemu"]["skipped"].items():
     check("skipped " + k, big["trace"]["qemu"]["skipped"].get(k), r * v)
 print(f"check      replay of the big log: {big['translations']} translations "
-      f"({big['iotlb']['hits']} IOTLB hits, {big['iotlb']['misses']} misses), 0 faults, counts = {r} x the small log")
+      f"({big['iommu']['iotlb']['hits']} IOTLB hits, {big['iommu']['iotlb']['misses']} misses), 0 faults, counts = {r} x the small log")
 sys.exit(0 if ok else 1)
 EOF
 

@@ -50,8 +50,8 @@ def main():
                     subprocess.run([a.vtdsim, "replay", mix, "--config", a.config, "--set", f"iommu.iotlb.entries={e}",
                                     "--set", f"iommu.iotlb.ways={w}", "--json", out, "--quiet"], check=True)
                     j = json.load(open(out))
-                    hits, misses = j["iotlb"]["hits"], j["iotlb"]["misses"]
-                    rows.append({"tenants": n, "entries": e, "ways": w, "translations": j["translations"],
+                    hits, misses = j["iommu"]["iotlb"]["hits"], j["iommu"]["iotlb"]["misses"]
+                    rows.append({"tenants": n, "entries": e, "ways": w, "translations": j["iommu"]["translations"],
                                  "iotlb_hits": hits,
                                  "iotlb_hit_rate": f"{hits / (hits + misses):.4f}" if hits + misses else "0"})
                     print(f"tenants {n:4d}  entries {e:5d}  ways {w:>4}  hit rate {rows[-1]['iotlb_hit_rate']}",

@@ -16,6 +16,7 @@ std::uint64_t RemappingUnit::invalidate(const InvalidationRequest& request) {
   if (request.target == InvalidationTarget::kDeviceTlb && device_tlb_handler_) dropped += device_tlb_handler_(request);
   ++commands_.invalidations;
   commands_.entries_dropped += dropped;
+  if (invalidation_observer_) invalidation_observer_(request, dropped);
   return dropped;
 }
 

@@ -12,6 +12,8 @@ Iommu::Iommu(const config::UnitConfig& config, mem::SparseMemory& memory)
     exact_ns_limit_ = (1ull << 53) / whole_ghz_;  // product below 2^53: exact in a double
   }
   timing_.share_latency(recorder_.stats().latency);  // dma() records each latency there
+  unit_->set_invalidation_observer(
+      [this](const core::InvalidationRequest& r, std::uint64_t dropped) { recorder_.record_invalidation(r, dropped); });
   if (config_.caches.device_tlb.enabled) enable_ats();
 }
 
@@ -45,8 +47,7 @@ std::uint64_t Iommu::write_register(std::uint32_t offset, unsigned size, std::ui
 }
 
 std::uint64_t Iommu::invalidate(const core::InvalidationRequest& request, std::uint64_t issue_cycle) {
-  const std::uint64_t dropped = unit_->invalidate(request);
-  recorder_.record_invalidation(request, dropped);
+  const std::uint64_t dropped = unit_->invalidate(request);  // recorded by the observer
   timing_.complete_invalidation(issue_cycle, 1, 0);
   return dropped;
 }

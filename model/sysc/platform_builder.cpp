@@ -3,7 +3,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "vtdsim/config/config_loader.hpp"
-#include "vtdsim/stats/ats_endpoints_json.hpp"
+#include "vtdsim/iommu/iommu_json.hpp"
 #include "vtdsim/virtio/virtio_blk_device.hpp"
 #include "vtdsim/virtio/virtio_net_device.hpp"
 
@@ -64,7 +64,7 @@ void Platform::run(const sc_core::sc_time& duration) {
 nlohmann::json Platform::stats_json() const {
   nlohmann::json j;
   j["config"] = platform::to_json(config_);
-  j["simulated_seconds"] = simulated_;
+  j["platform"] = {{"simulated_seconds", simulated_}, {"mmio_errors", rc_->mmio_errors()}};
   nlohmann::json devs = monitor_.to_json();
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     const auto& gd = *guest_->devices()[i];
@@ -121,30 +121,11 @@ nlohmann::json Platform::stats_json() const {
     }
   }
   j["devices"] = devs;
-  const iommu::IommuCounters& ic = iommu_->counters();
+  j["iommu"] = iommu::to_json(*iommu_);
   const IommuModuleCounters& refused = iommu_module_->counters();
-  const stats::TranslationStats& ts = iommu_->recorder().stats();
-  const core::RemappingUnit& unit = iommu_->unit();
-  const auto& cs = unit.caches().stats();
-  j["iommu"] = {{"requests", ic.requests + refused.malformed + refused.too_large},
-                {"translations", ts.translations},
-                {"faults", ic.faulted_requests + refused.malformed + refused.too_large},
-                {"iotlb_hits", ts.iotlb_hits}, {"device_tlb_hits", ts.device_tlb_hits},
-                {"untranslated", ts.translations - ts.remapped},
-                {"mmio_reads", ic.mmio_reads}, {"mmio_writes", ic.mmio_writes},
-                {"iotlb", {{"lookups", cs.iotlb.lookups}, {"hits", cs.iotlb.hits}, {"misses", cs.iotlb.misses},
-                           {"invalidated", cs.iotlb.invalidated}}},
-                {"context_cache", {{"lookups", cs.context.lookups}, {"hits", cs.context.hits}}},
-                {"commands", {{"invalidations", unit.commands().invalidations},
-                              {"descriptors", unit.commands().descriptors},
-                              {"wait_descriptors", unit.commands().wait_descriptors},
-                              {"queue_errors", unit.commands().queue_errors}}},
-                {"fault_irq", iommu_module_->fault_irq.read()}};
-  // The same layout as `vtdsim replay --json` (translations, caches, timing).
-  j["translation"] = stats::to_json(ts);
-  j["translation"]["caches"] = stats::to_json(cs);
-  j["translation"]["timing"] = stats::to_json(iommu_->timing());
-  if (iommu_->ats()) j["translation"]["device_tlb"].update(stats::to_json(*iommu_->ats()));
+  j["iommu"]["tlm"] = {{"malformed", refused.malformed},
+                       {"too_large", refused.too_large},
+                       {"fault_irq", iommu_module_->fault_irq.read()}};
   const auto& vc = guest_->vtd()->counters();
   // Flush-queue flushes of all domains (the driver counts descriptors, the DMA API their cause).
   std::uint64_t fq_full = 0, fq_timer = 0, unmap_flushes = 0;
@@ -169,10 +150,6 @@ nlohmann::json Platform::stats_json() const {
                                    {"device_tlb", vc.device_tlb_invalidations},
                                    {"write_buffer_flushes", vc.write_buffer_flushes}}},
                 {"vtd_enabled", guest_->vtd()->enabled()},
-                {"page_invalidations", vc.page_invalidations},
-                {"domain_invalidations", vc.domain_invalidations},
-                {"context_invalidations", vc.context_invalidations},
-                {"device_tlb_invalidations", vc.device_tlb_invalidations},
                 {"wait_descriptors", vc.wait_descriptors},
                 {"wait_timeouts", vc.wait_timeouts},
                 {"queue_errors", vc.queue_errors},

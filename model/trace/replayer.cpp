@@ -4,12 +4,9 @@
 #include <type_traits>
 
 #include "vtdsim/config/config_loader.hpp"
-#include "vtdsim/core/ats_endpoints.hpp"
+#include "vtdsim/iommu/iommu_json.hpp"
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/spec/registers.hpp"
-#include "vtdsim/stats/ats_endpoints_json.hpp"
-#include "vtdsim/stats/stats_recorder.hpp"
-#include "vtdsim/timing/timing_model.hpp"
 #include "vtdsim/trace/binary_trace.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
@@ -179,9 +176,8 @@ std::uint64_t Replayer::run_from(Source& source, const std::function<void(std::u
 }
 
 nlohmann::json Replayer::to_json() const {
-  nlohmann::json j = stats::to_json(iommu_->recorder().stats());
-  j["caches"] = stats::to_json(iommu_->unit().caches().stats());
-  j["timing"] = stats::to_json(iommu_->timing());
+  nlohmann::json j;
+  j["iommu"] = iommu::to_json(*iommu_);
   j["replay"] = {{"events", counters_.events},
                  {"dma", counters_.dma},
                  {"maps", counters_.maps},
@@ -194,7 +190,6 @@ nlohmann::json Replayer::to_json() const {
                  {"first_time_ns", counters_.first_time_ns},
                  {"last_time_ns", counters_.last_time_ns},
                  {"table_pages", tables_->builder.pages_allocated()}};
-  if (iommu_->ats()) j["device_tlb"].update(stats::to_json(*iommu_->ats()));
   j["config"] = config::to_json(config_);
   return j;
 }

@@ -74,7 +74,7 @@ Replay replay(const std::string& path, const config::UnitConfig& cfg) {
   });
   TextTraceReader reader(path);
   out.replayer->run(reader);
-  out.json = out.replayer->to_json();
+  out.json = out.replayer->to_json()["iommu"];
   return out;
 }
 
@@ -223,7 +223,7 @@ TEST(AtsReplay, ReplayCommandPrintsTheDeviceTlbLine) {
   EXPECT_NE(out.find("device TLB    5 hits, 3 misses (1 devices with ATS, 1 entries invalidated)"), std::string::npos)
       << out;
   const nlohmann::json j = nlohmann::json::parse(json.read());
-  EXPECT_EQ(j["device_tlb"]["devices"]["00:03.0"]["hits"], 5);
+  EXPECT_EQ(j["iommu"]["device_tlb"]["devices"]["00:03.0"]["hits"], 5);
   // Without the configuration: no device TLB, no such line.
   const std::string plain = std::string(VTDSIM_BINARY) + " replay " + trace.path() + " 2>&1";
   p = ::popen(plain.c_str(), "r");

@@ -47,7 +47,7 @@ std::uint64_t iotlb_hits(const std::vector<TraceEvent>& events, const config::Un
   trace::Replayer replayer(cfg);
   trace::VectorTraceSource source(events);
   replayer.run(source);
-  return replayer.to_json()["iotlb"]["hits"].get<std::uint64_t>();
+  return replayer.to_json()["iommu"]["iotlb"]["hits"].get<std::uint64_t>();
 }
 
 const char* kTwoDevices =

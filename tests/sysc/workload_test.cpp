@@ -141,7 +141,7 @@ TEST(RunCommandTest, WritesJsonAndATraceThatReplays) {
   EXPECT_GT(j["devices"]["net0"]["dma"]["count"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(j["devices"]["net0"]["corruptions"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(j["devices"]["blk0"]["faults"]["count"].get<std::uint64_t>(), 0u);
-  const std::uint64_t translations = j["translation"]["translations"].get<std::uint64_t>();
+  const std::uint64_t translations = j["iommu"]["translations"].get<std::uint64_t>();
   EXPECT_GT(translations, 0u);
   std::ifstream out(dir + ".out");
   std::stringstream summary;

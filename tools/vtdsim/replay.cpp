@@ -208,13 +208,14 @@ void run_replay(const ReplayArgs& a) {
   }
   if (a.check_qemu) report_qemu_agreement(a.trace, replayed);
   if (a.quiet) return;
-  const std::uint64_t translations = j["translations"].get<std::uint64_t>();
-  const std::uint64_t hits = j["iotlb"]["hits"].get<std::uint64_t>();
-  const std::uint64_t misses = j["iotlb"]["misses"].get<std::uint64_t>();
-  const std::uint64_t walks = j["walks"].get<std::uint64_t>();
-  const std::uint64_t fault_count = j["faults"]["total"].get<std::uint64_t>();
+  const nlohmann::json& io = j["iommu"];
+  const std::uint64_t translations = io["translations"].get<std::uint64_t>();
+  const std::uint64_t hits = io["iotlb"]["hits"].get<std::uint64_t>();
+  const std::uint64_t misses = io["iotlb"]["misses"].get<std::uint64_t>();
+  const std::uint64_t walks = io["walks"].get<std::uint64_t>();
+  const std::uint64_t fault_count = io["faults"]["total"].get<std::uint64_t>();
   const double ghz = cfg.timing.clock_ghz;
-  const auto& lat = j["latency"];
+  const auto& lat = io["latency"];
   char buf[512];
   std::cout << "trace         " << a.trace << " (" << trace::to_string(opened.format) << ", "
             << trace::to_string(opened.compression) << ")\n";
@@ -228,17 +229,17 @@ void run_replay(const ReplayArgs& a) {
   std::snprintf(buf, sizeof buf, "IOTLB         %.2f%% hit rate (%llu hits, %llu misses)\n", percent(hits, hits + misses),
                 static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses));
   std::cout << buf;
-  if (j["device_tlb"].contains("total")) {  // iommu.device_tlb.enabled: devices with ATS
-    const auto& t = j["device_tlb"]["total"];
+  if (io["device_tlb"].contains("total")) {  // iommu.device_tlb.enabled: devices with ATS
+    const auto& t = io["device_tlb"]["total"];
     std::snprintf(buf, sizeof buf, "device TLB    %llu hits, %llu misses (%llu devices with ATS, %llu entries invalidated)\n",
                   static_cast<unsigned long long>(t["hits"].get<std::uint64_t>()),
                   static_cast<unsigned long long>(t["misses"].get<std::uint64_t>()),
-                  static_cast<unsigned long long>(j["device_tlb"]["devices_enabled"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(io["device_tlb"]["devices_enabled"].get<std::uint64_t>()),
                   static_cast<unsigned long long>(t["invalidated"].get<std::uint64_t>()));
     std::cout << buf;
   }
   std::snprintf(buf, sizeof buf, "walks         %llu (%llu memory reads)\n", static_cast<unsigned long long>(walks),
-                static_cast<unsigned long long>(j["walk"]["reads"]["total"].get<std::uint64_t>()));
+                static_cast<unsigned long long>(io["walk"]["reads"]["total"].get<std::uint64_t>()));
   std::cout << buf;
   std::snprintf(buf, sizeof buf, "faults        %llu\n", static_cast<unsigned long long>(fault_count));
   std::cout << buf;

@@ -74,7 +74,7 @@ void print_mismatch(const std::string& name, const nlohmann::json& d, std::uint6
 }
 
 void print_summary(const nlohmann::json& j, double wall_seconds) {
-  std::printf("simulated %.6f s in %.3f s wall\n", j["simulated_seconds"].get<double>(), wall_seconds);
+  std::printf("simulated %.6f s in %.3f s wall\n", j["platform"]["simulated_seconds"].get<double>(), wall_seconds);
   std::printf("%-8s %-8s %-8s %-10s %10s %12s %6s %8s %9s %9s %7s %7s\n", "device", "route", "dma", "context",
               "dma_count", "bytes", "xlat%", "iotlb%", "mean_ns", "p99_ns", "faults", "corrupt");
   for (auto it = j["devices"].begin(); it != j["devices"].end(); ++it) {
@@ -96,7 +96,7 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
     if (d.contains("probed") && !d["probed"].get<bool>()) std::printf("         driver did not bind (FEATURES_OK refused)\n");
     print_mismatch(it.key(), d, count);
   }
-  const nlohmann::json& dt = j["translation"]["device_tlb"];
+  const nlohmann::json& dt = j["iommu"]["device_tlb"];
   if (dt.contains("total")) {  // devices with ATS (platform.devices[].ats)
     const nlohmann::json& t = dt["total"];
     std::printf("device TLB (ATS, %llu devices): %llu hits, %llu misses, %llu translation requests, %llu invalidated\n",
@@ -112,8 +112,7 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
   std::printf("guest: DMA policy %s (%s)\n", g["dma_policy_effective"].get<std::string>().c_str(),
               g["dma_policy_reason"].get<std::string>().c_str());
   std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n",
-              static_cast<unsigned long long>(g["page_invalidations"].get<std::uint64_t>()),
-              static_cast<unsigned long long>(g["domain_invalidations"].get<std::uint64_t>()),
+              n("page"), n("domain"),
               static_cast<unsigned long long>(g["wait_descriptors"].get<std::uint64_t>()));
   std::printf("       page: %llu after map, %llu after unmap; domain: %llu after attach, %llu flush-queue full, "
               "%llu flush-queue timer\n",

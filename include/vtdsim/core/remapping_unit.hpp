@@ -56,6 +56,10 @@ class RemappingUnit {
   // entries it dropped). core::ats_range() turns the request back into the ATS ADDR/S form.
   using DeviceTlbHandler = std::function<std::uint64_t(const InvalidationRequest&)>;
   void set_device_tlb_handler(DeviceTlbHandler handler) { device_tlb_handler_ = std::move(handler); }
+  // Told of every invalidation invalidate() applies, from a register, the queue or a caller, with
+  // the entries it dropped (the statistics' invalidation counters).
+  using InvalidationObserver = std::function<void(const InvalidationRequest&, std::uint64_t dropped)>;
+  void set_invalidation_observer(InvalidationObserver observer) { invalidation_observer_ = std::move(observer); }
 
   const config::UnitConfig& config() const { return config_; }
   mem::SparseMemory& memory() { return memory_; }
@@ -97,6 +101,7 @@ class RemappingUnit {
   cache::ContextCacheEntry resolved_context_;
   CommandCounters commands_;
   DeviceTlbHandler device_tlb_handler_;
+  InvalidationObserver invalidation_observer_;
 };
 
 }  // namespace vtdsim::core

@@ -96,10 +96,9 @@ class Replayer {
   const stats::StatsRecorder& recorder() const { return iommu_->recorder(); }
   const timing::TimingModel& timing() const { return iommu_->timing(); }
 
-  // The full statistics: the recorder's tree (translations, iotlb.{hits,misses,...}, walks,
-  // faults, latency, device.*, domain.*, invalidations), "caches" (the caches' own counters),
-  // "timing", "replay" (counters above) and "config" (the resolved configuration); with the
-  // device TLB enabled, "device_tlb" also has the per-device ATS counters (stats/ats_endpoints_json.hpp).
+  // The full statistics (docs/stats.md): "iommu" (iommu::to_json: translations, iotlb, walks,
+  // faults, latency, caches, timing, ...), "replay" (the counters above) and "config" (the
+  // resolved configuration).
   nlohmann::json to_json() const;
   // The devices' side of ATS; nullptr unless caches.device_tlb.enabled.
   const core::AtsEndpoints* ats() const { return iommu_->ats(); }
