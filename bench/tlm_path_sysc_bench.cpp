@@ -13,7 +13,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "vtdsim/config/config_loader.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 
 int sc_main(int, char*[]) { return 0; }
 
@@ -36,7 +36,7 @@ struct Source : sc_core::sc_module {
 };
 
 struct Bench {
-  std::unique_ptr<sysc::Platform> platform;
+  std::unique_ptr<platform::Platform> platform;
   std::unique_ptr<mem::SparseMemory> bare_memory;
   std::unique_ptr<sysc::MemoryModule> bare_mem;
   std::unique_ptr<Source> src;
@@ -53,7 +53,7 @@ workload:
   devices:
     net0: {kind: net_tx_stream, packet_size: 1500, rate_gbps: 10}
 )";
-    platform = std::make_unique<sysc::Platform>(
+    platform = std::make_unique<platform::Platform>(
         platform::resolve_platform_config(config::load_config_text(text, "bench")));
     bare_memory = std::make_unique<mem::SparseMemory>();
     bare_mem = std::make_unique<sysc::MemoryModule>("bare_memory", *bare_memory, platform->config().memory);

@@ -26,7 +26,7 @@ const char* to_string(DmaMode mode) {
 const char* to_string(UnmapPolicy policy) { return policy == UnmapPolicy::kStrict ? "strict" : "lazy"; }
 
 DmaApi::DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd,
-               platform::DmaMonitor* monitor)
+               DmaIntentSink* monitor)
     : config_(config), source_(source), domain_(domain), vtd_(vtd), monitor_(monitor),
       iova_(1, (config.iova_limit >> 12) - 1, config.cpus == 0 ? 1 : config.cpus),
       fq_(config.cpus == 0 ? 1 : config.cpus, std::max<std::uint32_t>(config.lazy_batch, 2)) {

@@ -7,7 +7,6 @@
 namespace vtdsim::guest {
 
 namespace vs = virtio;
-using platform::WorkloadKind;
 
 namespace {
 constexpr std::uint64_t kTablesRegion = 64ull << 20;  // page-table pages for the VT-d driver
@@ -26,22 +25,23 @@ void advance_to(tlm_utils::tlm_quantumkeeper& k, const sc_core::sc_time& t) {
 }
 }  // namespace
 
-GuestOs::GuestOs(sc_core::sc_module_name name, const platform::PlatformConfig& config, GuestMemory& memory,
-                 platform::DmaMonitor* monitor, platform::EventLog* log)
+GuestOs::GuestOs(sc_core::sc_module_name name, const GuestConfig& config, std::uint64_t iommu_base,
+                 std::uint64_t seed, GuestMemory& memory, DmaIntentSink* monitor, EventSink* log)
     : sc_core::sc_module(name),
       mmio_socket("mmio_socket"),
       config_(config),
+      seed_(seed),
       memory_(memory),
       monitor_(monitor),
       log_(log),
       mmio_(mmio_socket) {
   const std::uint64_t tables = memory.alloc_pages(kTablesRegion / 4096);
-  vtd_ = std::make_unique<VtdDriver>(memory, mmio_, config.iommu_base, tables, kTablesRegion, log);
+  vtd_ = std::make_unique<VtdDriver>(memory, mmio_, iommu_base, tables, kTablesRegion, log);
   SC_THREAD(boot_thread);
   SC_THREAD(lazy_timer_thread);
 }
 
-void GuestOs::add_device(const platform::DeviceConfig& config, virtio::VirtioPciDevice* device) {
+void GuestOs::add_device(const DeviceConfig& config, virtio::VirtioPciDevice* device) {
   auto d = std::make_unique<GuestDevice>();
   d->config = config;
   d->device = device;
@@ -55,8 +55,8 @@ void GuestOs::boot_thread() {
   // intel_iommu_init decides strict vs lazy once CAP/ECAP are known. The VT-d driver programs
   // legacy-mode tables (second stage only), so first_stage_by_default is false here.
   DmaPolicyInputs in;
-  in.request = config_.guest.dma_policy;
-  in.default_lazy = config_.guest.default_lazy;
+  in.request = config_.dma_policy;
+  in.default_lazy = config_.default_lazy;
   in.caching_mode = vtd_->caching_mode();
   in.first_stage = first_stage_by_default(false, false, true);
   policy_ = decide_dma_policy(in);
@@ -70,10 +70,10 @@ void GuestOs::boot_thread() {
 void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   VirtioDriverOptions o;
   o.refuse_access_platform = d.config.refuse_access_platform;
-  o.force_dma_api = config_.guest.force_dma_api;
+  o.force_dma_api = config_.force_dma_api;
   o.iommu_passthrough_bit = d.config.pci.iommu_passthrough_bit;
   d.driver = std::make_unique<VirtioDriver>(d.config.name, mmio_, d.config.bar_base, o);
-  const bool net = d.config.type == platform::DeviceType::kVirtioNet;
+  const bool net = d.config.type == DeviceType::kVirtioNet;
   const std::uint64_t wanted = net ? (vs::feature_bit(vs::net::kFMac) | vs::feature_bit(vs::net::kFMtu))
                                    : vs::feature_bit(vs::blk::kFBlkSize);
   if (!d.driver->negotiate(wanted, keeper)) {
@@ -89,7 +89,7 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
     if (devices_[i].get() == &d) index = i;
   // Device i's threads and its interrupt run on CPU i mod cpus: completions on the submitting
   // CPU (blk-mq rq_affinity), as the strict logs' LIFO IOVA reuse shows.
-  d.submit_cpu = d.complete_cpu = static_cast<unsigned>(index % config_.guest.cpus);
+  d.submit_cpu = d.complete_cpu = static_cast<unsigned>(index % config_.cpus);
   const DomainId dom(static_cast<std::uint16_t>(index + 1));
   // The IOMMU driver owns every device in a DMAR device scope and gives it a default domain
   // (identity with iommu=pt, else a DMA domain), whether or not the virtio driver then uses the
@@ -114,10 +114,10 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   else if (identity) dc.mode = DmaMode::kIdentity;
   else dc.mode = DmaMode::kIommu;
   dc.policy = policy_.policy == EffectivePolicy::kLazy ? UnmapPolicy::kLazy : UnmapPolicy::kStrict;
-  dc.lazy_batch = config_.guest.lazy_batch;
-  dc.lazy_timeout_us = config_.guest.lazy_timeout_us;
-  dc.cpus = config_.guest.cpus;
-  dc.iova_limit = 1ull << config_.guest.iova_limit_bits;
+  dc.lazy_batch = config_.lazy_batch;
+  dc.lazy_timeout_us = config_.lazy_timeout_us;
+  dc.cpus = config_.cpus;
+  dc.iova_limit = 1ull << config_.iova_limit_bits;
   d.mode = dc.mode;
   d.dma = std::make_unique<DmaApi>(dc, d.config.pci.source, dom, vtd_.get(), monitor_);
   d.dma->set_timer_event(&fq_timer_armed_);
@@ -172,7 +172,7 @@ void GuestOs::lazy_timer_thread() {
 void GuestOs::net_tx(GuestDevice* d) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
-  const platform::WorkloadConfig& wl = d->config.workload;
+  const WorkloadConfig& wl = d->config.workload;
   const bool rr = wl.kind == WorkloadKind::kNetRequestResponse;
   DriverVirtqueue& vq = d->driver->queue(vs::net::kTxQueue);
   const unsigned cpu = d->submit_cpu;  // tx completions are reaped by the sending thread
@@ -300,11 +300,11 @@ void GuestOs::net_rx(GuestDevice* d) {
 
 void GuestOs::blk(GuestDevice* d) {
   if (!blk_phase(d, d->config.workload)) return;
-  for (const platform::WorkloadConfig& wl : d->config.later_phases)
+  for (const WorkloadConfig& wl : d->config.later_phases)
     if (!blk_phase(d, wl)) return;
 }
 
-bool GuestOs::blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl) {
+bool GuestOs::blk_phase(GuestDevice* d, const WorkloadConfig& wl) {
   tlm_utils::tlm_quantumkeeper k;
   k.reset();
   const bool write = wl.kind == WorkloadKind::kBlkWriteSeq || wl.kind == WorkloadKind::kBlkWriteRandom;
@@ -331,7 +331,7 @@ bool GuestOs::blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl) {
   std::vector<Sg>& sg = d->buffers.blk_sg;
   sg.assign(nseg + 2, Sg{});
   const auto seg_len = [&](unsigned j) { return std::min<std::uint32_t>(seg_bytes, wl.block_size - j * seg_bytes); };
-  std::mt19937_64 rng(config_.seed ^ (0x9e3779b97f4a7c15ull * (d->config.pci.source.value + 1)));
+  std::mt19937_64 rng(seed_ ^ (0x9e3779b97f4a7c15ull * (d->config.pci.source.value + 1)));
   const std::uint64_t sectors_per_block = wl.block_size / vs::blk::kSectorSize;
   const std::uint64_t blocks = std::max<std::uint64_t>(1, d->config.blk.capacity_sectors / sectors_per_block);
   std::uint64_t next_block = 0, issued = 0;

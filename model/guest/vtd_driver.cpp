@@ -9,7 +9,7 @@ namespace reg = spec::reg;
 namespace qi = spec::qi;
 
 VtdDriver::VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
-                     std::uint64_t tables_size, platform::EventLog* log)
+                     std::uint64_t tables_size, EventSink* log)
     : memory_(memory), mmio_(mmio), base_(register_base), log_(log) {
   tables_ = std::make_unique<core::TableBuilder>(memory.memory(), tables_base, tables_size,
                                                  core::TableFormat::kLegacy);

@@ -16,7 +16,7 @@
 #include "vtdsim/config/config_error.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 #include "vtdsim/trace/replayer.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 
@@ -59,7 +59,7 @@ int decision(bool ok, const core::CacheOutcome& o) {
 
 TEST_F(SyscTest, AtsDeviceUsesItsDeviceTlbAndTheGuestInvalidatesIt) {
   run_isolated([] {
-    sysc::Platform p(load(kAtsPlatform));
+    platform::Platform p(load(kAtsPlatform));
     p.run();
     ASSERT_NE(p.ats(), nullptr);
     EXPECT_TRUE(p.ats()->enabled(kNet));
@@ -114,7 +114,7 @@ TEST_F(SyscTest, AtsRunReplaysWithTheSameDecisions) {
 
 TEST_F(SyscTest, AtsDeviceWithAnIdentityContextKeepsAtsOff) {
   run_isolated([] {
-    sysc::Platform p(load(kAtsPlatform, {"guest.dma_policy=passthrough"}));
+    platform::Platform p(load(kAtsPlatform, {"guest.dma_policy=passthrough"}));
     p.run();
     ASSERT_NE(p.ats(), nullptr);
     EXPECT_FALSE(p.ats()->enabled(kNet));  // TT = 10b: the guest does not turn ATS on

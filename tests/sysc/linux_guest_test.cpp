@@ -15,7 +15,7 @@
 #include "vtdsim/guest/flush_queue.hpp"
 #include "vtdsim/guest/iova_allocator.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 
 namespace vtdsim {
 namespace {
@@ -257,7 +257,7 @@ TEST(LinuxGuestConfigTest, BadKeysNameTheKey) {
 // coherent allocation mapped at probe: 65 maps.
 TEST_F(SyscTest, CachingModeFlushesAfterEveryMapAndOnAttach) {
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.caching_mode=true"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.caching_mode=true"}));
     p.run();
     const auto& g = *p.guest().devices()[0];
     const auto& v = p.guest().vtd()->counters();
@@ -271,7 +271,7 @@ TEST_F(SyscTest, CachingModeFlushesAfterEveryMapAndOnAttach) {
     EXPECT_EQ(v.domain_invalidations, 1u);    // ... and the domain's IOTLB
   });
   run_isolated([] {  // CM=0: no flush after a map, none on attach
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict"}));
     p.run();
     const auto& v = p.guest().vtd()->counters();
     EXPECT_EQ(v.page_invalidations, 64u);
@@ -285,7 +285,7 @@ TEST_F(SyscTest, WithoutCachingModeRwbfFlushesTheWriteBufferAfterMapsAndAttach) 
   // __mapping_notify_one / domain_context_mapping_one with CM=0: iommu_flush_write_buffer, which
   // writes GCMD.WBF only when CAP.RWBF is set (11.4.4.1).
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true"}));
     p.run();
     const auto& v = p.guest().vtd()->counters();
     EXPECT_EQ(v.write_buffer_flushes, 65u + 1u);  // every map and the attach
@@ -293,7 +293,7 @@ TEST_F(SyscTest, WithoutCachingModeRwbfFlushesTheWriteBufferAfterMapsAndAttach) 
     EXPECT_EQ(p.guest().devices()[0]->stats.data_errors, 0u);
   });
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true", "iommu.cap.caching_mode=true"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true", "iommu.cap.caching_mode=true"}));
     p.run();
     EXPECT_EQ(p.guest().vtd()->counters().write_buffer_flushes, 0u);  // CM=1 flushes the IOTLB instead
   });
@@ -301,7 +301,7 @@ TEST_F(SyscTest, WithoutCachingModeRwbfFlushesTheWriteBufferAfterMapsAndAttach) 
 
 TEST_F(SyscTest, CachingModeRefusesLazyAndAutoIsLazyWithoutIt) {
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "iommu.cap.caching_mode=true"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "iommu.cap.caching_mode=true"}));
     p.run();
     EXPECT_EQ(p.guest().dma_policy().policy, EffectivePolicy::kStrict);
     const auto j = p.stats_json();
@@ -312,7 +312,7 @@ TEST_F(SyscTest, CachingModeRefusesLazyAndAutoIsLazyWithoutIt) {
     EXPECT_EQ(j["guest"]["invalidations"]["domain_fq_timer"], 0u);
   });
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk));  // auto, CM=0
+    platform::Platform p(load(kOneBlk));  // auto, CM=0
     p.run();
     EXPECT_EQ(p.guest().dma_policy().policy, EffectivePolicy::kLazy);
     EXPECT_EQ(p.guest().vtd()->counters().page_invalidations, 0u);
@@ -324,7 +324,7 @@ TEST_F(SyscTest, FlushQueueTimerFlushesOnceAfterTenMilliseconds) {
   // 64 unmaps fit in one 256-slot ring: no full-ring flush; the timer armed by the first unmap
   // fires 10 ms later and flushes the domain once, releasing every entry.
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "workload.duration_us=25000"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "workload.duration_us=25000"}));
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_EQ(g.dma->counters().fq_queued, 64u);
@@ -341,7 +341,7 @@ TEST_F(SyscTest, FullRingFlushesPerCpu) {
   // per CPU and only the device's CPU's ring fills: 64 unmaps into rings of 16 slots (15
   // entries) -> full at the 16th, 31st, 46th and 61st unmap, 4 entries left.
   run_isolated([] {
-    sysc::Platform p(load(kTwoBlk, {"guest.dma_policy=lazy", "guest.cpus=2", "guest.lazy_batch=16"}));
+    platform::Platform p(load(kTwoBlk, {"guest.dma_policy=lazy", "guest.cpus=2", "guest.lazy_batch=16"}));
     p.run();
     for (unsigned i = 0; i < 2; ++i) {
       const auto& g = *p.guest().devices()[i];

@@ -17,7 +17,7 @@
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 
 namespace vtdsim {
 namespace {
@@ -41,7 +41,7 @@ TEST_F(SyscTest, CachingModeLogsStrictWithAttachFlushesAndAFlushPerMap) {
   for (const char* name : {"cm-strict", "cm-lazy"}) {
     run_isolated([name] {
       const nlohmann::json facts = log_facts()[name];
-      sysc::Platform p(linux_config(true, std::string(name) == "cm-strict" ? "strict" : "lazy"));
+      platform::Platform p(linux_config(true, std::string(name) == "cm-strict" ? "strict" : "lazy"));
       p.run();
       const nlohmann::json j = p.stats_json();
       EXPECT_EQ(j["guest"]["dma_policy_effective"], "strict") << name;  // the logs' groups are "DMA"
@@ -73,7 +73,7 @@ TEST_F(SyscTest, CachingModeLogsStrictWithAttachFlushesAndAFlushPerMap) {
 TEST_F(SyscTest, NoCachingModeStrictLogBlkUnmapFlushesMatch) {
   run_isolated([] {
     const nlohmann::json facts = log_facts()["nocm-strict"];
-    sysc::Platform p(linux_config(false, "strict"));
+    platform::Platform p(linux_config(false, "strict"));
     p.run();
     const auto& blk = *p.guest().devices()[0];
     ASSERT_EQ(blk.config.name, "blk0");
@@ -92,7 +92,7 @@ TEST_F(SyscTest, NoCachingModeStrictLogBlkUnmapFlushesMatch) {
 TEST_F(SyscTest, NoCachingModeLazyLogOnlyDomainFlushes) {
   run_isolated([] {
     const nlohmann::json facts = log_facts()["nocm-lazy"];
-    sysc::Platform p(linux_config(false, "auto"));
+    platform::Platform p(linux_config(false, "auto"));
     p.run();
     const nlohmann::json j = p.stats_json();
     EXPECT_EQ(j["guest"]["dma_policy_effective"], "lazy");  // the log's groups are "DMA-FQ"

@@ -10,7 +10,7 @@
 #include "vtdsim/guest/iova_allocator.hpp"
 #include "vtdsim/platform/platform_config.hpp"
 #include "vtdsim/sysc/memory_module.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 #include "vtdsim/virtio/split_virtqueue.hpp"
 
 int sc_main(int, char*[]) { return 0; }  // libsystemc.so references it; gtest_main is the entry
@@ -136,7 +136,7 @@ TEST_F(SyscTest, SplitVirtqueueWalksChainedAndIndirectDescriptors) {
 // ---- Feature negotiation -----------------------------------------------------------------------
 TEST_F(SyscTest, NegotiationAcceptsAccessPlatformAndUsesTheDmaApi) {
   run_isolated([] {
-    sysc::Platform p(load(kOneNet));
+    platform::Platform p(load(kOneNet));
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_TRUE(g.probed);
@@ -155,7 +155,7 @@ TEST_F(SyscTest, NegotiationAcceptsAccessPlatformAndUsesTheDmaApi) {
 
 TEST_F(SyscTest, DriverRefusingAccessPlatformFailsWhenTheDeviceRequiresIt) {
   run_isolated([] {
-    sysc::Platform p(load(kOneNet, {"guest.refuse_access_platform=[net0]"}));
+    platform::Platform p(load(kOneNet, {"guest.refuse_access_platform=[net0]"}));
     p.run();
     const auto& g = *p.guest().devices()[0];
     // Not required: FEATURES_OK accepted without ACCESS_PLATFORM, the driver bypasses the DMA API.
@@ -167,7 +167,7 @@ TEST_F(SyscTest, DriverRefusingAccessPlatformFailsWhenTheDeviceRequiresIt) {
   run_isolated([] {
     auto cfg = load(kOneNet, {"guest.refuse_access_platform=[net0]"});
     cfg.devices[0].pci.require_access_platform = true;
-    sysc::Platform p(cfg);
+    platform::Platform p(cfg);
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_FALSE(g.probed);  // FEATURES_OK refused (3.1.1 step 6)
@@ -183,7 +183,7 @@ TEST_F(SyscTest, RefusedAccessPlatformWithAutoRouteBypassesTheIommuCleanly) {
   run_isolated([] {
     auto cfg = load(kOneNet, {"guest.refuse_access_platform=[net0]"});
     cfg.devices[0].route = sysc::DmaRoute::kAuto;
-    sysc::Platform p(cfg);
+    platform::Platform p(cfg);
     p.run();
     const auto* s = p.monitor().device(SourceId::from_bdf(0, 3, 0));
     EXPECT_GT(s->dmas, 0u);
@@ -201,7 +201,7 @@ TEST_F(SyscTest, StrictInvalidatesEveryUnmapLazyBatches) {
   // 16 requests, each: header, data, status and the indirect table (3 buffers > 1 with
   // INDIRECT_DESC) are mapped and unmapped: 64 unmaps.
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=strict"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict"}));
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_EQ(g.stats.requests, 16u);
@@ -213,7 +213,7 @@ TEST_F(SyscTest, StrictInvalidatesEveryUnmapLazyBatches) {
     EXPECT_EQ(p.guest().vtd()->counters().domain_invalidations, 0u);
   });
   run_isolated([] {
-    sysc::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "guest.lazy_batch=10"}));
+    platform::Platform p(load(kOneBlk, {"guest.dma_policy=lazy", "guest.lazy_batch=10"}));
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_EQ(g.stats.requests, 16u);
@@ -231,7 +231,7 @@ TEST_F(SyscTest, StrictInvalidatesEveryUnmapLazyBatches) {
 // ---- The two mismatch scenarios ----------------------------------------------------------------
 TEST_F(SyscTest, AdvertisedButNotTranslatedCorruptsEveryDma) {
   run_isolated([] {
-    sysc::Platform p(platform::resolve_platform_config(
+    platform::Platform p(platform::resolve_platform_config(
         config::load_config_tree(std::string(VTDSIM_SOURCE_DIR) + "/configs/mismatch-bypass.yaml")));
     p.run();
     const auto* s = p.monitor().device(SourceId::from_bdf(0, 3, 0));
@@ -244,7 +244,7 @@ TEST_F(SyscTest, AdvertisedButNotTranslatedCorruptsEveryDma) {
 
 TEST_F(SyscTest, TranslatedButNotAdvertisedFaults) {
   run_isolated([] {
-    sysc::Platform p(platform::resolve_platform_config(
+    platform::Platform p(platform::resolve_platform_config(
         config::load_config_tree(std::string(VTDSIM_SOURCE_DIR) + "/configs/mismatch-physical.yaml")));
     p.run();
     const auto* s = p.monitor().device(SourceId::from_bdf(0, 3, 0));

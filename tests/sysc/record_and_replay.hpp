@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 #include "vtdsim/trace/replayer.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 
@@ -56,7 +56,7 @@ inline RecordedAndReplayed record_and_replay(
   {
     std::ofstream out(path);
     trace::TextTraceWriter writer(out);
-    sysc::Platform p(cfg);
+    platform::Platform p(cfg);
     p.event_log().set_writer(&writer);
     p.root_complex().add_observer(&recorder);
     if (duration) {

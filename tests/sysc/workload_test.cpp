@@ -11,7 +11,9 @@
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
+#include "vtdsim/virtio/virtio_blk_device.hpp"
+#include "vtdsim/virtio/virtio_net_device.hpp"
 
 namespace vtdsim {
 namespace {
@@ -24,7 +26,7 @@ platform::PlatformConfig load(const std::string& text, const std::vector<std::st
 
 TEST_F(SyscTest, NetRequestResponseCompletesEachTransaction) {
   run_isolated([] {
-    sysc::Platform p(load(R"(
+    platform::Platform p(load(R"(
 platform:
   devices:
     - {name: net0, type: virtio-net, bdf: "00:03.0", net: {peer: rr, response_size: 200, peer_latency_ns: 3000}}
@@ -49,7 +51,7 @@ workload:
 
 TEST_F(SyscTest, BlkRandomWritesReachTheDeviceThroughTheIommu) {
   run_isolated([] {
-    sysc::Platform p(load(R"(
+    platform::Platform p(load(R"(
 platform:
   devices:
     - {name: blk0, type: virtio-blk, bdf: "00:02.0", indirect: false}
@@ -85,7 +87,7 @@ workload:
   devices:
     net0: {kind: net_tx_stream, packet_size: 500, rate_gbps: 2, count: 8}
 )");
-    sysc::Platform p(cfg);
+    platform::Platform p(cfg);
     p.run();
     const auto& g = *p.guest().devices()[0];
     EXPECT_TRUE((p.device(0).driver_features() >> virtio::kFIommuPassthroughDefault) & 1);
@@ -117,7 +119,7 @@ workload:
     net0: {kind: net_tx_stream, packet_size: 1500, rate_gbps: 100, count: 200}
 )");
       cfg.devices[0].pci.offer_event_idx = with == 1;
-      sysc::Platform p(cfg);
+      platform::Platform p(cfg);
       p.run();
       EXPECT_EQ(p.guest().devices()[0]->stats.tx_packets, 200u);
       std::ofstream(path) << p.guest().devices()[0]->driver->kicks();

@@ -14,7 +14,7 @@
 #include "vtdsim/config/config_error.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/platform/platform_config.hpp"
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 
 namespace vtdsim::tools {
@@ -32,7 +32,7 @@ struct RunOptions {
 // Runs the simulation in 100 slices of simulated time (the same events as one sc_start: the
 // processes only pause at the slice boundaries), with a one-line progress bar on stderr when it
 // is a terminal and the run has taken more than a second.
-void run_with_progress(sysc::Platform& platform, double duration_us) {
+void run_with_progress(platform::Platform& platform, double duration_us) {
   constexpr int kSlices = 100;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -132,7 +132,7 @@ void run_command(const RunOptions& o) {
   }
   std::unique_ptr<std::ofstream> trace_file;
   std::unique_ptr<trace::TextTraceWriter> writer;
-  auto platform = std::make_unique<sysc::Platform>(config);
+  auto platform = std::make_unique<platform::Platform>(config);
   if (!o.trace_out.empty()) {
     trace_file = std::make_unique<std::ofstream>(o.trace_out);
     if (!*trace_file) throw UsageError("cannot write " + o.trace_out);

@@ -23,7 +23,7 @@
 #include "vtdsim/guest/flush_queue.hpp"
 #include "vtdsim/guest/iova_allocator.hpp"
 #include "vtdsim/guest/vtd_driver.hpp"
-#include "vtdsim/platform/dma_monitor.hpp"
+#include "vtdsim/guest/dma_intent_sink.hpp"
 
 namespace vtdsim::guest {
 
@@ -60,7 +60,7 @@ class DmaApi {
   // The MSI window 0xfee00000-0xfeefffff is reserved in the IOVA space (intel_iommu_get_resv_regions,
   // IOMMU_RESV_MSI; iova_reserve_iommu_regions).
   DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd,
-         platform::DmaMonitor* monitor);
+         DmaIntentSink* monitor);
 
   // Returns the bus address for [phys, phys + size), or 0 on failure (IOVA space exhausted).
   std::uint64_t map(std::uint64_t phys, std::uint64_t size, DmaDirection dir, tlm_utils::tlm_quantumkeeper& keeper,
@@ -91,7 +91,7 @@ class DmaApi {
   SourceId source_;
   DomainId domain_;
   VtdDriver* vtd_;
-  platform::DmaMonitor* monitor_;
+  DmaIntentSink* monitor_;
   IovaAllocator iova_;
   FlushQueue fq_;
   sc_core::sc_event* timer_armed_ = nullptr;

@@ -20,7 +20,10 @@
 #include "vtdsim/guest/dma_policy.hpp"
 #include "vtdsim/guest/virtio_driver.hpp"
 #include "vtdsim/guest/vtd_driver.hpp"
-#include "vtdsim/platform/platform_config.hpp"
+#include "vtdsim/guest/dma_intent_sink.hpp"
+#include "vtdsim/guest/event_sink.hpp"
+#include "vtdsim/guest/guest_config.hpp"
+#include "vtdsim/virtio/virtio_pci_device.hpp"
 #include "vtdsim/timing/latency_histogram.hpp"
 
 namespace vtdsim::guest {
@@ -52,7 +55,7 @@ struct WorkloadBuffers {
 };
 
 struct GuestDevice {
-  platform::DeviceConfig config;
+  DeviceConfig config;
   virtio::VirtioPciDevice* device = nullptr;
   std::unique_ptr<VirtioDriver> driver;
   std::unique_ptr<DmaApi> dma;
@@ -72,9 +75,10 @@ class GuestOs : public sc_core::sc_module {
   SC_HAS_PROCESS(GuestOs);
   tlm_utils::simple_initiator_socket<GuestOs> mmio_socket;
 
-  GuestOs(sc_core::sc_module_name name, const platform::PlatformConfig& config, GuestMemory& memory,
-          platform::DmaMonitor* monitor, platform::EventLog* log);
-  void add_device(const platform::DeviceConfig& config, virtio::VirtioPciDevice* device);
+  // iommu_base: the remapping unit's register window; seed: the workloads' random streams.
+  GuestOs(sc_core::sc_module_name name, const GuestConfig& config, std::uint64_t iommu_base, std::uint64_t seed,
+          GuestMemory& memory, DmaIntentSink* monitor, EventSink* log);
+  void add_device(const DeviceConfig& config, virtio::VirtioPciDevice* device);
   // Called when the guest turns ATS on in a device (the ATS Control register's Enable bit, PCIe
   // ATS capability): for devices with `ats` that get a translated (TT = 01b) context.
   void set_ats_enable(std::function<void(SourceId)> enable) { ats_enable_ = std::move(enable); }
@@ -95,13 +99,14 @@ class GuestOs : public sc_core::sc_module {
   void net_rx(GuestDevice* d);
   void blk(GuestDevice* d);  // the device's phases, one after the other
   // One blk phase; false when the device stopped (DEVICE_NEEDS_RESET).
-  bool blk_phase(GuestDevice* d, const platform::WorkloadConfig& wl);
+  bool blk_phase(GuestDevice* d, const WorkloadConfig& wl);
   sc_core::sc_time now(const tlm_utils::tlm_quantumkeeper& k) const { return sc_core::sc_time_stamp() + k.get_local_time(); }
 
-  platform::PlatformConfig config_;
+  GuestConfig config_;
+  std::uint64_t seed_;
   GuestMemory& memory_;
-  platform::DmaMonitor* monitor_;
-  platform::EventLog* log_;
+  DmaIntentSink* monitor_;
+  EventSink* log_;
   MmioPort mmio_;
   std::unique_ptr<VtdDriver> vtd_;
   std::vector<std::unique_ptr<GuestDevice>> devices_;

@@ -16,7 +16,7 @@
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/guest/guest_memory.hpp"
 #include "vtdsim/guest/mmio_port.hpp"
-#include "vtdsim/platform/event_log.hpp"
+#include "vtdsim/guest/event_sink.hpp"
 #include "vtdsim/spec/invalidation_descriptor.hpp"
 
 namespace vtdsim::guest {
@@ -39,7 +39,7 @@ struct VtdDriverCounters {
 class VtdDriver {
  public:
   VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
-            std::uint64_t tables_size, platform::EventLog* log);
+            std::uint64_t tables_size, EventSink* log);
 
   // Reads CAP/ECAP, sets the root table, enables queued invalidation, flushes, enables translation.
   // Returns false (and leaves translation off) when a status bit never follows its command.
@@ -98,7 +98,7 @@ class VtdDriver {
   GuestMemory& memory_;
   MmioPort& mmio_;
   std::uint64_t base_;
-  platform::EventLog* log_;
+  EventSink* log_;
   std::unique_ptr<core::TableBuilder> tables_;
   std::uint64_t queue_base_ = 0, status_addr_ = 0;
   std::uint64_t tail_ = 0;              // next free slot (128-bit units)

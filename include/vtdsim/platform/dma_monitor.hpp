@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vtdsim/guest/dma_intent_sink.hpp"
 #include "vtdsim/platform/event_log.hpp"
 #include "vtdsim/sysc/root_complex.hpp"
 #include "vtdsim/timing/latency_histogram.hpp"
@@ -34,14 +35,14 @@ struct DeviceDmaStats {
   timing::LatencyHistogram latency_ns;
 };
 
-class DmaMonitor : public sysc::DmaObserver {
+class DmaMonitor : public sysc::DmaObserver, public guest::DmaIntentSink {
  public:
   explicit DmaMonitor(EventLog* log = nullptr) : log_(log) {}
 
   void add_device(const std::string& name, SourceId source);
   // Guest intent: the device may access [bus, bus + size) and should reach host + offset.
-  void add_intent(SourceId source, std::uint64_t bus, std::uint64_t size, std::uint64_t host);
-  void remove_intent(SourceId source, std::uint64_t bus);
+  void add_intent(SourceId source, std::uint64_t bus, std::uint64_t size, std::uint64_t host) override;
+  void remove_intent(SourceId source, std::uint64_t bus) override;
 
   void on_dma(const sysc::DmaRecord& record) override;
 

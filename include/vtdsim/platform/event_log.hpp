@@ -12,16 +12,17 @@
 #include <cstdint>
 #include <systemc>
 
+#include "vtdsim/guest/event_sink.hpp"
 #include "vtdsim/trace/text_trace.hpp"
 #include "vtdsim/trace/trace_event.hpp"
 
 namespace vtdsim::platform {
 
-class EventLog {
+class EventLog final : public guest::EventSink {
  public:
   void set_writer(trace::TextTraceWriter* writer) { writer_ = writer; }
-  bool enabled() const { return writer_ != nullptr; }
-  void record(trace::TraceEvent event) {
+  bool enabled() const override { return writer_ != nullptr; }
+  void record(trace::TraceEvent event) override {
     if (writer_ == nullptr) return;
     record_at(event, sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
   }

@@ -7,14 +7,10 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "vtdsim/mem/sparse_memory.hpp"
+#include "vtdsim/sysc/memory_timing.hpp"
 
 namespace vtdsim::sysc {
 
-struct MemoryTiming {
-  double latency_ns = 60.0;        // fixed access latency
-  double bandwidth_gbps = 25.6;    // GB/s; 0 = unlimited. Adds size / bandwidth per access.
-  bool allow_dmi = false;          // grant DMI (used only for untranslated traffic paths)
-};
 
 struct MemoryCounters {
   std::uint64_t reads = 0, writes = 0, read_bytes = 0, write_bytes = 0, errors = 0;

@@ -14,15 +14,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "vtdsim/sysc/dma_extension.hpp"
+#include "vtdsim/sysc/dma_route.hpp"
 
 namespace vtdsim::sysc {
 
-enum class DmaRoute : std::uint8_t {
-  kIommu,    // through the remapping unit
-  kDirect,   // straight to memory: bus address = host address
-  kAuto,     // through the IOMMU iff the request says access_platform (virtio device models)
-};
-const char* to_string(DmaRoute route);
 
 // One completed DMA as the root complex saw it.
 struct DmaRecord {

@@ -11,11 +11,6 @@
 
 namespace vtdsim::virtio {
 
-struct BlkDeviceConfig {
-  std::uint64_t capacity_sectors = 1ull << 21;  // 1 GiB
-  double latency_us = 20.0;                     // per request
-  double bandwidth_gbps = 2.0;                  // GB/s; 0 = unlimited
-};
 
 struct BlkDeviceCounters {
   std::uint64_t reads = 0, writes = 0, read_bytes = 0, write_bytes = 0, errors = 0, unsupported = 0;

@@ -14,18 +14,7 @@
 
 namespace vtdsim::virtio {
 
-enum class NetPeerMode : std::uint8_t { kNone, kStream, kRequestResponse };
 
-struct NetDeviceConfig {
-  double line_rate_gbps = 10.0;
-  std::uint16_t mtu = 1500;
-  NetPeerMode peer = NetPeerMode::kNone;
-  std::uint32_t rx_packet_size = 1500;   // stream: bytes per received packet (without virtio hdr)
-  double rx_rate_gbps = 0.0;             // stream: 0 = line rate
-  std::uint64_t rx_packets = 0;          // stream: 0 = unbounded
-  std::uint32_t response_size = 64;      // request-response: bytes per response
-  double peer_latency_ns = 5000.0;       // request-response: wire + peer processing
-};
 
 struct NetDeviceCounters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, tx_errors = 0;

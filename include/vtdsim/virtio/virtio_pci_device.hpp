@@ -18,21 +18,10 @@
 #include "vtdsim/sysc/dma_port.hpp"
 #include "vtdsim/virtio/split_virtqueue.hpp"
 #include "vtdsim/virtio/virtio_spec.hpp"
+#include "vtdsim/virtio/virtio_device_config.hpp"
 
 namespace vtdsim::virtio {
 
-struct VirtioPciConfig {
-  std::string name = "virtio";
-  SourceId source;                       // bus:dev.fn
-  bool offer_access_platform = true;     // VIRTIO_F_ACCESS_PLATFORM (6)
-  bool require_access_platform = false;  // fail FEATURES_OK when offered but not accepted (6.1 "MAY")
-  bool offer_iommu_passthrough = false;  // proposed VIRTIO_F_IOMMU_PASSTHROUGH (not in 1.2/1.3)
-  unsigned iommu_passthrough_bit = kFIommuPassthroughDefault;
-  bool offer_event_idx = true;
-  bool offer_indirect = true;
-  std::uint16_t max_queue_size = 256;
-  std::uint32_t max_payload = 4096;      // bytes per DMA request (PCIe MPS / MRRS)
-};
 
 struct VirtioDeviceCounters {
   std::uint64_t notifications = 0;       // driver -> device (notify writes)

@@ -1,4 +1,4 @@
-#include "vtdsim/sysc/platform_builder.hpp"
+#include "vtdsim/platform/platform.hpp"
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 
@@ -7,17 +7,18 @@
 #include "vtdsim/virtio/virtio_blk_device.hpp"
 #include "vtdsim/virtio/virtio_net_device.hpp"
 
-namespace vtdsim::sysc {
+namespace vtdsim::platform {
 
-Platform::Platform(const platform::PlatformConfig& config)
+Platform::Platform(const PlatformConfig& config)
     : config_(config), memory_(config.ram_bytes), monitor_(&log_) {
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
   iommu_ = std::make_unique<iommu::Iommu>(config.unit, memory_);
   guest_memory_ = std::make_unique<guest::GuestMemory>(memory_, kGuestRamBase, config.ram_bytes - kGuestRamBase);
-  mem_ = std::make_unique<MemoryModule>("memory", memory_, config.memory);
-  iommu_module_ = std::make_unique<IommuModule>("iommu", *iommu_);
-  rc_ = std::make_unique<RootComplex>("root_complex", config.hop_latency_ns);
-  guest_ = std::make_unique<guest::GuestOs>("guest", config_, *guest_memory_, &monitor_, &log_);
+  mem_ = std::make_unique<sysc::MemoryModule>("memory", memory_, config.memory);
+  iommu_module_ = std::make_unique<sysc::IommuModule>("iommu", *iommu_);
+  rc_ = std::make_unique<sysc::RootComplex>("root_complex", config.hop_latency_ns);
+  guest_ = std::make_unique<guest::GuestOs>("guest", config_.guest, config_.iommu_base, config_.seed, *guest_memory_,
+                                           &monitor_, &log_);
 
   rc_->to_iommu.bind(iommu_module_->dma_in);
   iommu_module_->mem_out.bind(mem_->socket);
@@ -122,7 +123,7 @@ nlohmann::json Platform::stats_json() const {
   }
   j["devices"] = devs;
   j["iommu"] = iommu::to_json(*iommu_);
-  const IommuModuleCounters& refused = iommu_module_->counters();
+  const sysc::IommuModuleCounters& refused = iommu_module_->counters();
   j["iommu"]["tlm"] = {{"malformed", refused.malformed},
                        {"too_large", refused.too_large},
                        {"fault_irq", iommu_module_->fault_irq.read()}};
@@ -157,4 +158,4 @@ nlohmann::json Platform::stats_json() const {
   return j;
 }
 
-}  // namespace vtdsim::sysc
+}  // namespace vtdsim::platform

@@ -25,13 +25,13 @@
 #include "vtdsim/sysc/root_complex.hpp"
 #include "vtdsim/virtio/virtio_pci_device.hpp"
 
-namespace vtdsim::sysc {
+namespace vtdsim::platform {
 
 class Platform {
  public:
   static constexpr std::uint64_t kGuestRamBase = 0x20000000ull;
 
-  explicit Platform(const platform::PlatformConfig& config);
+  explicit Platform(const PlatformConfig& config);
   ~Platform();
 
   // Runs the simulation for the configured duration (or `duration`), once.
@@ -48,8 +48,8 @@ class Platform {
   const core::AtsEndpoints* ats() const { return iommu_->ats(); }
   // The IOMMU (unit, timing, stats) and its TLM shell.
   const iommu::Iommu& iommu() const { return *iommu_; }
-  IommuModule& iommu_module() { return *iommu_module_; }
-  RootComplex& root_complex() { return *rc_; }
+  sysc::IommuModule& iommu_module() { return *iommu_module_; }
+  sysc::RootComplex& root_complex() { return *rc_; }
   guest::GuestOs& guest() { return *guest_; }
   platform::DmaMonitor& monitor() { return monitor_; }
   platform::EventLog& event_log() { return log_; }
@@ -64,12 +64,12 @@ class Platform {
   platform::EventLog log_;
   platform::DmaMonitor monitor_;
   std::unique_ptr<guest::GuestMemory> guest_memory_;
-  std::unique_ptr<MemoryModule> mem_;
-  std::unique_ptr<IommuModule> iommu_module_;
-  std::unique_ptr<RootComplex> rc_;
+  std::unique_ptr<sysc::MemoryModule> mem_;
+  std::unique_ptr<sysc::IommuModule> iommu_module_;
+  std::unique_ptr<sysc::RootComplex> rc_;
   std::vector<std::unique_ptr<virtio::VirtioPciDevice>> devices_;
   std::unique_ptr<guest::GuestOs> guest_;
   double simulated_ = 0;
 };
 
-}  // namespace vtdsim::sysc
+}  // namespace vtdsim::platform
