@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/tools/install-deps.sh"
-"$here/tools/build.sh" "$here/build"
+VTDSIM_TARGETS=vtdsim "$here/tools/build.sh" "$here/build"  # only the program: no tests, no benchmarks
 vtdsim="$here/build/vtdsim"
 "$vtdsim" demo
 for policy in strict lazy passthrough; do

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 dir="$here/build-fuzz"
 CC=clang CXX=clang++ cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DVTDSIM_FUZZ=ON -DVTDSIM_SYSTEMC=OFF -DVTDSIM_BENCH=OFF >/dev/null
+  -DVTDSIM_FUZZ=ON -DVTDSIM_SYSTEMC=OFF -DVTDSIM_BUILD_BENCH=OFF >/dev/null
 targets=$(cd "$here/fuzz" && ls *_fuzz.cpp | sed 's/\.cpp$//')
 cmake --build "$dir" -j "$(nproc)" --target $targets
 for t in $targets; do

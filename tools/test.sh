@@ -10,10 +10,12 @@ echo "== build (RelWithDebInfo)"
 "$here/tools/build.sh" "$here/build"
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir "$here/build" --output-on-failure -j "$jobs"
+echo "== examples/ out of tree (installed package, and add_subdirectory)"
+"$here/tools/check-examples.sh" "$here/build"
 
 if [ "${VTDSIM_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
-  "$here/tools/build.sh" "$here/build-asan" -DVTDSIM_SANITIZE=ON -DVTDSIM_BENCH=OFF
+  "$here/tools/build.sh" "$here/build-asan" -DVTDSIM_SANITIZE=ON -DVTDSIM_BUILD_BENCH=OFF
   echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$here/build-asan" --output-on-failure -j "$jobs"

@@ -298,7 +298,7 @@ nlohmann::json to_json(const TranslationStats& s) {
     const char* name = spec::fault_reason_name(static_cast<spec::FaultReason>(i));
     std::string key = name ? name : "";
     if (key.empty() || key == "unknown") {
-      char buf[16];
+      char buf[24];  // "0x" + up to 16 hex digits
       std::snprintf(buf, sizeof buf, "0x%02zx", i);
       key = buf;
     }

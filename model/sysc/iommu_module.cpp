@@ -18,6 +18,9 @@ IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
   mmio.register_b_transport(this, &IommuModule::mmio_b_transport);
+  SC_METHOD(drive_fault_irq);
+  sensitive << irq_changed_;
+  dont_initialize();
 }
 
 sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
@@ -35,9 +38,13 @@ void IommuModule::update_fault_line() {
   const bool level = iommu_.unit().fault_interrupt_pending();
   if (level != irq_level_) {
     irq_level_ = level;
-    fault_irq.write(level);
-    if (level) fault_event.notify(sc_core::SC_ZERO_TIME);
+    irq_changed_.notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+void IommuModule::drive_fault_irq() {
+  fault_irq.write(irq_level_);
+  if (irq_level_) fault_event.notify(sc_core::SC_ZERO_TIME);
 }
 
 void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {

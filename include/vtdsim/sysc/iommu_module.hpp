@@ -11,7 +11,10 @@
 //  - A faulting request gets TLM_ADDRESS_ERROR_RESPONSE and nothing is forwarded: a request that
 //    spans several pages is translated completely before any byte is written.
 //  - DMI is never granted on dma_in (every translated access must be seen by the unit).
-//  - fault_irq follows RemappingUnit::fault_interrupt_pending() (VT-d spec 7.3, fault event).
+//  - fault_irq follows RemappingUnit::fault_interrupt_pending() (VT-d spec 7.3, fault event). It
+//    is written only by the module's own method process (one driver, whichever initiator's call
+//    changed the level: a device thread faulting, a driver thread clearing the record), one
+//    delta cycle after the change.
 #pragma once
 #include <cstdint>
 #include <systemc>
@@ -41,6 +44,7 @@ class IommuModule : public sc_core::sc_module {
   sc_core::sc_signal<bool> fault_irq;
   sc_core::sc_event fault_event;      // notified when fault_irq rises
 
+  SC_HAS_PROCESS(IommuModule);
   IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu);
 
   iommu::Iommu& iommu() { return iommu_; }
@@ -56,12 +60,14 @@ class IommuModule : public sc_core::sc_module {
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& payload);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
   void mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
-  void update_fault_line();
+  void update_fault_line();  // from any process: schedules drive_fault_irq on a change
+  void drive_fault_irq();    // the method process, the one writer of fault_irq
 
   iommu::Iommu& iommu_;
   IommuModuleCounters counters_;
   double ns_per_cycle_;
   bool irq_level_ = false;
+  sc_core::sc_event irq_changed_;
 };
 
 }  // namespace vtdsim::sysc
