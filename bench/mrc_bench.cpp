@@ -15,8 +15,8 @@
 #include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/replayer.hpp"
 
-#ifndef VTDSIM_SHARED_DIR
-#define VTDSIM_SHARED_DIR "/work/shared"
+#ifndef VTDSIM_SOURCE_DIR
+#define VTDSIM_SOURCE_DIR "."
 #endif
 
 namespace {
@@ -24,8 +24,7 @@ namespace {
 using namespace vtdsim;
 
 std::vector<trace::TraceEvent> qemu_events() {
-  const char* dir = std::getenv("VTDSIM_SHARED_DIR");
-  trace::QemuLogImporter importer(std::string(dir ? dir : VTDSIM_SHARED_DIR) + "/traces/qemu-linux-strict.log.gz");
+  trace::QemuLogImporter importer(std::string(VTDSIM_SOURCE_DIR) + "/traces/qemu-linux-strict.log.gz");
   std::vector<trace::TraceEvent> events;
   while (auto e = importer.next()) events.push_back(*e);
   return events;

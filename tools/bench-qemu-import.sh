@@ -7,8 +7,7 @@
 #   -n  timed runs of each command (default 9); the commands alternate, run by run, so both see
 #       the same machine load; the reported figures are medians of wall time
 #   -r  how many times the log is repeated (default 50: 830,050 lines from the shared log)
-#   -l  the QEMU log to repeat (default /work/shared/traces/qemu-linux-strict.log.gz,
-#       or $VTDSIM_SHARED_DIR/traces/qemu-linux-strict.log.gz)
+#   -l  the QEMU log to repeat (default traces/qemu-linux-strict.log.gz)
 # The big log is generated in a temporary directory (removed at exit), never in the tree. Before
 # timing, the replay of the big log is checked: REPEAT times the translations of the small log,
 # no faults, and the same QEMU-import line counts times REPEAT.
@@ -17,8 +16,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 runs=9
 repeat=50
 bin=""
-shared=${VTDSIM_SHARED_DIR:-/work/shared}
-log="$shared/traces/qemu-linux-strict.log.gz"
+log="$(cd "$(dirname "$0")/.." && pwd)/traces/qemu-linux-strict.log.gz"
 while getopts "b:n:r:l:h" opt; do
   case $opt in
     b) bin=$OPTARG ;;

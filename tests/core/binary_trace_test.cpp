@@ -339,8 +339,8 @@ TEST(BinaryTrace, TextBinaryTextRoundTrip) {
 
 // The real QEMU log: imported -> text -> binary+zstd -> text, byte-identical.
 TEST(BinaryTrace, QemuLogTextBinaryTextRoundTrip) {
-  const std::string log = std::string(VTDSIM_SHARED_DIR) + "/traces/qemu-linux-strict.log.gz";
-  if (!std::ifstream(log)) GTEST_SKIP() << "shared QEMU log not found: " << log << " (VTDSIM_SHARED_DIR)";
+  const std::string log = std::string(VTDSIM_SOURCE_DIR) + "/traces/qemu-linux-strict.log.gz";
+  ASSERT_TRUE(std::ifstream(log).good()) << log << " is missing";
   trace::QemuLogImporter importer(log);
   std::ostringstream text;
   {

@@ -194,8 +194,8 @@ TEST(IotlbMrc, PerSizeOrganizationSizesThe4KArray) {
 }
 
 TEST(IotlbMrc, SharedQemuLogMatchesSeparateReplays) {
-  const std::string log = std::string(VTDSIM_SHARED_DIR) + "/traces/qemu-linux-strict.log.gz";
-  if (!std::ifstream(log)) GTEST_SKIP() << "shared QEMU log not found: " << log << " (VTDSIM_SHARED_DIR)";
+  const std::string log = std::string(VTDSIM_SOURCE_DIR) + "/traces/qemu-linux-strict.log.gz";
+  ASSERT_TRUE(std::ifstream(log).good()) << log << " is missing";
   auto make = [&log] { return std::make_unique<trace::QemuLogImporter>(log); };
   // QEMU's capabilities (3-level tables, CM = 1) with an LRU IOTLB in one shared array.
   config::UnitConfig cfg;
