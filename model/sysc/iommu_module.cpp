@@ -56,6 +56,18 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     ++counters_.malformed;
     return;
   }
+  // A streaming burst (width < length: the address wraps) is not a PCIe DMA; byte enables need a
+  // pattern to repeat.
+  if (payload.get_streaming_width() < len) {
+    payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    ++counters_.malformed;
+    return;
+  }
+  if (payload.get_byte_enable_ptr() != nullptr && payload.get_byte_enable_length() == 0) {
+    payload.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    ++counters_.malformed;
+    return;
+  }
   const std::uint64_t pages = ((addr + len - 1) >> 12) - (addr >> 12) + 1;
   if (pages > kMaxPagesPerRequest) {
     payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
@@ -94,32 +106,70 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   }
 
   // Phase 2: forward, merging pieces that are contiguous in host memory.
-  unsigned char* const data = payload.get_data_ptr();
+  payload.set_dmi_allowed(false);
+  unsigned runs = 0;
+  for (unsigned i = 0; i < pieces; ++i) runs += i == 0 || host[i] != host[i - 1] + size[i - 1];
+  if (runs == 1) {
+    // One run: the payload itself goes on with the host address (an interconnect may change the
+    // address; data pointer, length and byte enables stay the initiator's), restored after.
+    payload.set_address(host[0]);
+    payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    mem_out->b_transport(payload, delay);
+    payload.set_address(addr);
+    return;
+  }
+  // Several runs: each goes in a payload of its own (the initiator's data pointer must not be
+  // changed), with the slice of the byte enables that covers it.
+  PooledPayload& piece = take_payload();
   std::uint64_t offset = 0;
   unsigned i = 0;
-  payload.set_response_status(tlm::TLM_OK_RESPONSE);
-  while (i < pieces) {
+  tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
+  while (i < pieces && status == tlm::TLM_OK_RESPONSE) {
     std::uint64_t run = size[i];
     unsigned j = i + 1;
     while (j < pieces && host[j] == host[i] + run) run += size[j++];
-    payload.set_address(host[i]);
-    payload.set_data_ptr(data + offset);
-    payload.set_data_length(static_cast<unsigned>(run));
-    payload.set_streaming_width(static_cast<unsigned>(run));
-    payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    mem_out->b_transport(payload, delay);
-    if (payload.get_response_status() != tlm::TLM_OK_RESPONSE) break;
+    tlm::tlm_generic_payload& gp = piece.payload;
+    gp.set_command(payload.get_command());
+    gp.set_address(host[i]);
+    gp.set_data_ptr(payload.get_data_ptr() + offset);
+    gp.set_data_length(static_cast<unsigned>(run));
+    gp.set_streaming_width(static_cast<unsigned>(run));
+    if (const unsigned char* be = payload.get_byte_enable_ptr()) {
+      const unsigned be_len = payload.get_byte_enable_length();
+      for (std::uint64_t k = 0; k < run; ++k) piece.byte_enables[k] = be[(offset + k) % be_len];
+      gp.set_byte_enable_ptr(piece.byte_enables.data());
+      gp.set_byte_enable_length(static_cast<unsigned>(run));
+    } else {
+      gp.set_byte_enable_ptr(nullptr);
+      gp.set_byte_enable_length(0);
+    }
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    gp.set_extension(ext);  // the target may look at who asked; not owned by the piece
+    mem_out->b_transport(gp, delay);
+    gp.clear_extension(ext);
+    status = gp.get_response_status();
     offset += run;
     i = j;
   }
-  const tlm::tlm_response_status status = payload.get_response_status();
-  payload.set_address(addr);
-  payload.set_data_ptr(data);
-  payload.set_data_length(static_cast<unsigned>(len));
-  payload.set_streaming_width(static_cast<unsigned>(len));
+  give_back(piece);
   payload.set_response_status(status);
-  payload.set_dmi_allowed(false);
 }
+
+IommuModule::PooledPayload& IommuModule::take_payload() {
+  if (free_payloads_.empty()) {
+    // First use, or more requests in flight than ever before (an LT target that waits): grow.
+    pool_.push_back(std::make_unique<PooledPayload>());
+    pool_.back()->byte_enables.resize(std::size_t{kMaxPagesPerRequest} * kPageSize4K);
+    free_payloads_.reserve(pool_.size());
+    return *pool_.back();
+  }
+  PooledPayload* p = free_payloads_.back();
+  free_payloads_.pop_back();
+  return *p;
+}
+
+void IommuModule::give_back(PooledPayload& p) { free_payloads_.push_back(&p); }
 
 unsigned IommuModule::transport_dbg(int, tlm::tlm_generic_payload&) {
   return 0;  // debug accesses would have to bypass fault recording; not supported

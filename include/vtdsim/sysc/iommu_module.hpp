@@ -10,6 +10,11 @@
 //    time the unit saw (DmaExtension::issue_ns) and its replay times the request identically.
 //  - A faulting request gets TLM_ADDRESS_ERROR_RESPONSE and nothing is forwarded: a request that
 //    spans several pages is translated completely before any byte is written.
+//  - Forwarding follows the TLM-2.0 base protocol: a request whose pages are contiguous in host
+//    memory goes on as itself with the host address (restored after); otherwise each contiguous
+//    run goes in a payload of the module's own (pooled: no allocation once warm) with its data
+//    pointer, length and the slice of the byte enables. Streaming bursts (width < length) get
+//    TLM_BURST_ERROR_RESPONSE, byte enables of length 0 TLM_BYTE_ENABLE_ERROR_RESPONSE.
 //  - DMI is never granted on dma_in (every translated access must be seen by the unit).
 //  - fault_irq follows RemappingUnit::fault_interrupt_pending() (VT-d spec 7.3, fault event). It
 //    is written only by the module's own method process (one driver, whichever initiator's call
@@ -17,7 +22,9 @@
 //    delta cycle after the change.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <systemc>
+#include <vector>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -30,7 +37,8 @@ namespace vtdsim::sysc {
 
 // What the TLM shell refused before the IOMMU saw a request (the IOMMU counts the rest).
 struct IommuModuleCounters {
-  std::uint64_t malformed = 0;   // no DmaExtension, zero length, or neither read nor write
+  std::uint64_t malformed = 0;   // no DmaExtension, zero length, neither read nor write, a streaming
+                                 // burst, or byte enables of length 0
   std::uint64_t too_large = 0;   // more than kMaxPagesPerRequest pages
 };
 
@@ -60,12 +68,20 @@ class IommuModule : public sc_core::sc_module {
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& payload);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
   void mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  struct PooledPayload {
+    tlm::tlm_generic_payload payload;
+    std::vector<unsigned char> byte_enables;  // one request's worth
+  };
+  PooledPayload& take_payload();
+  void give_back(PooledPayload& p);
   void update_fault_line();  // from any process: schedules drive_fault_irq on a change
   void drive_fault_irq();    // the method process, the one writer of fault_irq
 
   iommu::Iommu& iommu_;
   IommuModuleCounters counters_;
   double ns_per_cycle_;
+  std::vector<std::unique_ptr<PooledPayload>> pool_;
+  std::vector<PooledPayload*> free_payloads_;
   bool irq_level_ = false;
   sc_core::sc_event irq_changed_;
 };
