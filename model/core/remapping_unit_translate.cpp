@@ -4,6 +4,7 @@
 // No allocation and no exceptions on this path.
 
 #include "vtdsim/core/context_resolver.hpp"
+#include "vtdsim/core/first_stage_walker.hpp"
 #include "vtdsim/core/page_walker.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/spec/context_entry.hpp"
@@ -86,6 +87,7 @@ inline void RemappingUnit::finish_translation(const TranslationRequest& request,
   const std::uint64_t page_size = 1ull << leaf.page_shift;
   if (!leaf.perms.allows(request.access)) {
     fail_translation(request, result, permission_fault(scalable, request.access), fpd);
+    result.fault_stage = TranslationStage::kSecond;
     return;
   }
   result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
@@ -130,6 +132,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     return result;
   }
   result.domain = context.domain;
+  result.stage = context.stage;
 
   // Request address type against the context (legacy TT, spec 9.3; scalable DTE, spec 9.4).
   if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
@@ -146,6 +149,10 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     pass_through(request, result);
     return result;
   }
+  if (__builtin_expect(context.fs_levels != 0, 0)) {
+    translate_first_stage(request, context, result);
+    return result;
+  }
 
   // Input-address width: above 2^X - 1, X = min(MGAW, AGAW of the table), faults (4h / SGN.5).
   unsigned width = spec::agaw_bits(context.levels);
@@ -160,6 +167,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     result.outcome.iotlb_hit = true;
     if (hit->fault != FaultReason::kNone) {
       fail_translation(request, result, cached_fault_reason(hit->fault, request.access), fpd);
+      result.fault_stage = TranslationStage::kSecond;
       return result;
     }
     finish_translation(request, result, *hit, scalable, fpd);
@@ -225,6 +233,7 @@ void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache
       caches_.fill_iotlb(leaf);
     }
     fail_translation(request, result, reason, fpd);
+    result.fault_stage = TranslationStage::kSecond;
     return;
   }
   leaf.page_shift = walked.page_shift;
@@ -234,6 +243,50 @@ void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache
   leaf.perms = walked.perms;
   caches_.fill_iotlb(leaf);
   finish_translation(request, result, leaf, scalable, fpd);
+}
+
+// PGTT 001b / 011b (spec 3.6, 3.8): the privilege and execute checks of the PASID entry, then the
+// first-stage (nested) walk. Requests without PASID take their privilege from RID_PRIV (spec 9.4)
+// and are never execute requests. First-stage translations are not cached in the IOTLB or the
+// paging-structure caches yet: every request walks.
+void RemappingUnit::translate_first_stage(const TranslationRequest& request, const cache::ContextCacheEntry& context,
+                                          TranslationResult& result) {
+  const bool fpd = context.fault_processing_disabled;
+  const bool with_pasid = request.pasid.present();
+  const bool supervisor = with_pasid ? request.privileged : context.rid_priv;
+  const bool execute = with_pasid && request.execute;
+  // SPT.6 / SPT.5 (spec 9.6 SRE, ERE).
+  if (supervisor && !context.sre) {
+    fail_translation(request, result, FaultReason::kSmSupervisorRequestDisabled, fpd);
+    return;
+  }
+  if (execute && !context.ere) {
+    fail_translation(request, result, FaultReason::kSmExecuteRequestDisabled, fpd);
+    return;
+  }
+  FsWalkContext walk_context;
+  walk_context.fs_table = context.fs_table_root;
+  walk_context.fs_levels = context.fs_levels;
+  walk_context.wpe = context.wpe;
+  walk_context.eafe = context.eafe;
+  walk_context.nested = context.stage == TranslationStage::kNested;
+  walk_context.ss_table = context.table_root;
+  walk_context.ss_levels = context.levels;
+  const FsWalkRequest walk_request{request.iova, request.access, supervisor, execute};
+  result.outcome.walk_start_level = context.fs_levels;
+  const FirstStageWalker walker(config_.cap, memory_);
+  const FsWalkOutcome walked = walker.walk(walk_context, walk_request, result.walk);
+  result.walk_writes = walked.writes;
+  if (!walked.ok()) {
+    fail_translation(request, result, walked.fault, fpd);
+    result.fault_stage = walked.fault_stage;
+    return;
+  }
+  const std::uint64_t page_size = 1ull << walked.page_shift;
+  result.host = HostAddr(walked.host_base + (request.iova.value & (page_size - 1)));
+  result.page_size = page_size;
+  result.perms = walked.perms;
+  result.outcome.translated = true;
 }
 
 }  // namespace vtdsim::core

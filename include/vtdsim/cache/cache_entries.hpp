@@ -28,6 +28,15 @@ struct ContextCacheEntry {
   Pasid tag_pasid;
   bool fault_processing_disabled = false;
   bool device_tlb_enabled = false;
+  // Scalable mode, PGTT 001b / 011b (spec 9.6): the first-stage table (FSPTPTR: host address, or
+  // guest-physical when nested), its levels (FSPM) and the first-stage controls; the privilege of
+  // requests without PASID (context entry RID_PRIV, spec 9.4). levels / table_root above stay the
+  // second stage's (nested) or unused (first-stage only).
+  core::TranslationStage stage = core::TranslationStage::kSecond;
+  std::uint8_t fs_levels = 0;
+  std::uint64_t fs_table_root = 0;
+  bool sre = false, ere = false, wpe = false, eafe = false;
+  bool rid_priv = false;
 };
 
 // One IOTLB entry: a page of 4K, 2M or 1G, tagged by domain (and PASID, and in QEMU organization
