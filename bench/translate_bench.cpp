@@ -300,7 +300,8 @@ void BM_TranslateFullWalk(benchmark::State& state) {
 BENCHMARK(BM_TranslateFullWalk);
 
 // ---- scalable mode: second stage, first stage (PGTT 001b) and nested (011b) -----------------
-// The same kPages pages, reached through a PASID: second-stage (010b) tables of kDomain, a
+// The same kPages pages, reached through a PASID (hits: from the IOTLB; full walks: IOTLB and
+// paging-structure caches disabled): second-stage (010b) tables of kDomain, a
 // 4-level first-stage space, or a 4-level first-stage space nested on a 4-level second stage
 // whose tables sit at guest-physical kGuestTables.
 enum class ScalableMode { kSecond, kFirst, kNested };
@@ -392,6 +393,14 @@ void BM_ScalableSecondStageFullWalk(benchmark::State& state) {
   run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kSecond, 4, false);
 }
 BENCHMARK(BM_ScalableSecondStageFullWalk);
+void BM_FirstStageIotlbHit(benchmark::State& state) {
+  run_scalable_translate(state, scalable_config(), ScalableMode::kFirst, 0, true);
+}
+BENCHMARK(BM_FirstStageIotlbHit);
+void BM_NestedIotlbHit(benchmark::State& state) {
+  run_scalable_translate(state, scalable_config(), ScalableMode::kNested, 0, true);
+}
+BENCHMARK(BM_NestedIotlbHit);
 void BM_FirstStageFullWalk(benchmark::State& state) {
   run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kFirst, 4, false);
 }
@@ -470,6 +479,10 @@ int main(int argc, char** argv) {
   print_ratio(reporter, "IOTLB lookup latency ratio", "BM_UnorderedMapIotlbLatencyBaseline", "BM_IotlbLookupLatency");
   print_ratio(reporter, "translate hit vs naive map translate", "BM_UnorderedMapTranslateBaseline",
                        "BM_TranslateIotlbHit");
+  print_cost(reporter, "cost of a first-stage IOTLB hit in second-stage IOTLB hits (scalable)",
+             "BM_ScalableSecondStageIotlbHit", "BM_FirstStageIotlbHit");
+  print_cost(reporter, "cost of a nested IOTLB hit in second-stage IOTLB hits (scalable)",
+             "BM_ScalableSecondStageIotlbHit", "BM_NestedIotlbHit");
   print_cost(reporter, "cost of a first-stage full walk in second-stage full walks (scalable)",
              "BM_ScalableSecondStageFullWalk", "BM_FirstStageFullWalk");
   print_cost(reporter, "cost of a nested full walk in second-stage full walks (scalable)",

@@ -144,6 +144,9 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     FsWalkOutcome out;
     out.writes = writes;
     out.leaf_level = static_cast<std::uint8_t>(level);
+    out.fs_flags = static_cast<std::uint8_t>(
+        cache::fs_leaf::kFirstStage | (user_ok ? cache::fs_leaf::kUser : 0) | (rw_ok ? cache::fs_leaf::kWritable : 0) |
+        (xd ? cache::fs_leaf::kExecuteDisable : 0) | ((entry.raw & FsPagingEntry::kDirty) != 0 ? cache::fs_leaf::kDirty : 0));
     const unsigned fs_shift = FsPagingEntry::level_shift(level);
     out.perms = Perms{true, user ? rw_ok : (!ctx.wpe || rw_ok)};
     if (!ctx.nested) {
@@ -163,6 +166,7 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     out.page_shift = static_cast<std::uint8_t>(t.page_shift < fs_shift ? t.page_shift : fs_shift);
     out.host_base = t.host & ~((1ull << out.page_shift) - 1);
     out.perms = Perms{out.perms.read && t.perms.read, out.perms.write && t.perms.write};
+    out.ss_perms = t.perms;
     return out;
   }
   return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);  // fs_levels 0: a caller error

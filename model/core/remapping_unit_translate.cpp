@@ -245,10 +245,51 @@ void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache
   finish_translation(request, result, leaf, scalable, fpd);
 }
 
-// PGTT 001b / 011b (spec 3.6, 3.8): the privilege and execute checks of the PASID entry, then the
-// first-stage (nested) walk. Requests without PASID take their privilege from RID_PRIV (spec 9.4)
-// and are never execute requests. First-stage translations are not cached in the IOTLB or the
-// paging-structure caches yet: every request walks.
+namespace {
+
+// The spec 3.6.1 access rights of a cached first-stage translation for one request, in the walk's
+// order (user, execute, first-stage write, then the second stage of a nested translation). A write
+// to a page whose cached leaf had D = 0 is a miss: only a walk sets D (spec 3.6.2).
+enum class FsHit : std::uint8_t { kOk, kFault, kWalk };
+struct FsHitCheck {
+  FsHit outcome = FsHit::kOk;
+  FaultReason fault = FaultReason::kNone;
+  TranslationStage stage = TranslationStage::kNone;
+  Perms perms;
+};
+FsHitCheck check_fs_hit(const cache::IotlbEntry& e, bool supervisor, bool execute, Access access, bool wpe) {
+  namespace f = cache::fs_leaf;
+  FsHitCheck c;
+  const auto deny = [&c](FaultReason reason, TranslationStage stage) {
+    c.outcome = FsHit::kFault;
+    c.fault = reason;
+    c.stage = stage;
+    return c;
+  };
+  if (!supervisor && (e.fs_flags & f::kUser) == 0) return deny(FaultReason::kSmFsUserDenied, TranslationStage::kFirst);
+  if (execute && (e.fs_flags & f::kExecuteDisable) != 0) return deny(FaultReason::kSmFsExecuteDenied, TranslationStage::kFirst);
+  const bool fs_writable = (e.fs_flags & f::kWritable) != 0;
+  const bool may_write = supervisor ? (!wpe || fs_writable) : fs_writable;
+  const bool write = access == Access::kWrite;
+  if (write && !may_write) return deny(FaultReason::kSmWriteDenied, TranslationStage::kFirst);
+  if (write && (e.fs_flags & f::kDirty) == 0) {
+    c.outcome = FsHit::kWalk;
+    return c;
+  }
+  if (!e.perms.allows(access)) {
+    return deny(write ? FaultReason::kSmWriteDenied : FaultReason::kSmReadDenied, TranslationStage::kSecond);
+  }
+  c.perms = Perms{e.perms.read, e.perms.write && may_write};
+  return c;
+}
+
+}  // namespace
+
+// PGTT 001b / 011b (spec 3.6, 3.8): the privilege and execute checks of the PASID entry, the IOTLB
+// (first-stage leaves tagged by DID and PASID, spec 6.2.3, with their path's access rights), then
+// the first-stage (nested) walk, whose leaf fills the IOTLB. Requests without PASID take their
+// privilege from RID_PRIV (spec 9.4) and are never execute requests. The paging-structure caches
+// hold no first-stage entries yet: every miss walks from FSPTPTR.
 void RemappingUnit::translate_first_stage(const TranslationRequest& request, const cache::ContextCacheEntry& context,
                                           TranslationResult& result) {
   const bool fpd = context.fault_processing_disabled;
@@ -263,6 +304,27 @@ void RemappingUnit::translate_first_stage(const TranslationRequest& request, con
   if (execute && !context.ere) {
     fail_translation(request, result, FaultReason::kSmExecuteRequestDisabled, fpd);
     return;
+  }
+  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
+    // A second-stage entry of the same (DID, PASID) is stale (PGTT changed without invalidation):
+    // walk as on a miss.
+    if ((hit->fs_flags & cache::fs_leaf::kFirstStage) != 0 && hit->fault == FaultReason::kNone) {
+      const FsHitCheck c = check_fs_hit(*hit, supervisor, execute, request.access, context.wpe);
+      if (c.outcome != FsHit::kWalk) {
+        result.outcome.iotlb_hit = true;
+        if (c.outcome == FsHit::kFault) {
+          fail_translation(request, result, c.fault, fpd);
+          result.fault_stage = c.stage;
+          return;
+        }
+        const std::uint64_t page_size = 1ull << hit->page_shift;
+        result.host = HostAddr(hit->host_base + (request.iova.value & (page_size - 1)));
+        result.page_size = page_size;
+        result.perms = c.perms;
+        result.outcome.translated = true;
+        return;
+      }
+    }
   }
   FsWalkContext walk_context;
   walk_context.fs_table = context.fs_table_root;
@@ -283,6 +345,17 @@ void RemappingUnit::translate_first_stage(const TranslationRequest& request, con
     return;
   }
   const std::uint64_t page_size = 1ull << walked.page_shift;
+  cache::IotlbEntry leaf;
+  leaf.source = request.source;
+  leaf.domain = context.domain;
+  leaf.pasid = context.tag_pasid;
+  leaf.iova_base = request.iova.value & ~(page_size - 1);
+  leaf.page_shift = walked.page_shift;
+  leaf.level = static_cast<std::uint8_t>((walked.page_shift - 12) / 9 + 1);
+  leaf.host_base = walked.host_base;
+  leaf.perms = walked.ss_perms;
+  leaf.fs_flags = walked.fs_flags;
+  caches_.fill_iotlb(leaf);
   result.host = HostAddr(walked.host_base + (request.iova.value & (page_size - 1)));
   result.page_size = page_size;
   result.perms = walked.perms;

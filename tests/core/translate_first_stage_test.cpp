@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "fs_rig.hpp"
+#include "vtdsim/core/invalidation.hpp"
 #include "vtdsim/spec/fs_paging_entry.hpp"
 #include "vtdsim/spec/pasid_entry.hpp"
 
@@ -40,6 +41,15 @@ struct FirstStageRig : FsRig {
   }
   std::uint64_t entry(std::uint64_t iova, unsigned level) const {
     return tables->fs_entry_address(kFs, Iova(iova), level);
+  }
+  // What software does after changing a first-stage entry: p_iotlb_inv_dsc for (DID, PASID).
+  std::uint64_t invalidate_pasid() {
+    core::InvalidationRequest inv;
+    inv.target = core::InvalidationTarget::kPasidIotlb;
+    inv.granularity = core::InvalidationGranularity::kPasid;
+    inv.domain = kDid;
+    inv.pasid = kPasid;
+    return unit->invalidate(inv);
   }
 };
 
@@ -252,6 +262,8 @@ TEST(TranslateFirstStage, ExecuteRequestsNeedEreAndNoXd) {
   EXPECT_TRUE(rig.tx(0x7000, kPasid).ok()) << "XD does not restrict reads";
   // XD in a non-leaf entry covers the pages below it.
   rig.patch(rig.entry(0x5000, 2), FsPagingEntry::kExecuteDisable);
+  EXPECT_TRUE(rig.tx(0x5000, kPasid, Req{Access::kRead, false, true}).ok()) << "stale IOTLB entry until invalidated";
+  rig.invalidate_pasid();
   EXPECT_EQ(rig.tx(0x5000, kPasid, Req{Access::kRead, false, true}).fault, FaultReason::kSmFsExecuteDenied);
 }
 
@@ -350,14 +362,58 @@ TEST(TranslateFirstStage, PasidEntryProgrammingChecks) {
   }
 }
 
-TEST(TranslateFirstStage, FirstStageTranslationsAreNotCachedInTheIotlbYet) {
+TEST(TranslateFirstStage, LeavesAreCachedInTheIotlbByDidAndPasid) {
   FirstStageRig rig;
   ASSERT_TRUE(rig.tx(0x5000, kPasid).ok());
-  const core::TranslationResult again = rig.tx(0x5000, kPasid);
-  ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(again.outcome.iotlb_hit);
+  const core::TranslationResult again = rig.tx(0x5abc, kPasid);
+  ASSERT_TRUE(again.ok()) << again.fault;
+  EXPECT_TRUE(again.outcome.iotlb_hit);
   EXPECT_TRUE(again.outcome.pasid_cache_hit);
-  EXPECT_EQ(again.walk.count, 4u) << "context from the PASID cache, four first-stage reads";
+  EXPECT_EQ(again.walk.count, 0u);
+  EXPECT_EQ(again.host, HostAddr(0x9abc));
+  EXPECT_EQ(again.stage, TranslationStage::kFirst);
+  // A PASID-selective IOTLB invalidation (p_iotlb_inv_dsc) drops it: the next request walks.
+  EXPECT_GE(rig.invalidate_pasid(), 1u);
+  EXPECT_EQ(rig.tx(0x5000, kPasid).walk.count, 4u);
+}
+
+TEST(TranslateFirstStage, WriteToACachedCleanPageWalksToSetDirty) {
+  FirstStageRig rig;
+  ASSERT_TRUE(rig.tx(0x5000, kPasid).ok());  // cached with D = 0
+  const core::TranslationResult w = rig.tx(0x5000, kPasid, Req{Access::kWrite});
+  ASSERT_TRUE(w.ok()) << w.fault;
+  EXPECT_FALSE(w.outcome.iotlb_hit);
+  EXPECT_EQ(w.walk.count, 4u);
+  EXPECT_EQ(w.walk_writes, 1);
+  EXPECT_TRUE(FsPagingEntry{rig.read(rig.entry(0x5000, 1))}.dirty());
+  const core::TranslationResult w2 = rig.tx(0x5000, kPasid, Req{Access::kWrite});
+  ASSERT_TRUE(w2.ok());
+  EXPECT_TRUE(w2.outcome.iotlb_hit) << "refilled with D = 1";
+  EXPECT_EQ(w2.walk_writes, 0);
+}
+
+TEST(TranslateFirstStage, CachedLeavesKeepTheAccessRightsOfTheirPath) {
+  FsPasidOptions o;
+  o.supervisor_requests = true;
+  o.execute_requests = true;
+  o.write_protect = true;
+  FirstStageRig rig(4, o);
+  rig.tables->map_fs(kFs, Iova(0x7000), 0xb000, 0x1000, FsPerms{false, false, false});  // supervisor, RO, XD
+  ASSERT_TRUE(rig.tx(0x7000, kPasid, Req{Access::kRead, true}).ok());  // fills the IOTLB
+  const core::TranslationResult user = rig.tx(0x7000, kPasid);
+  EXPECT_TRUE(user.outcome.iotlb_hit);
+  EXPECT_EQ(user.fault, FaultReason::kSmFsUserDenied);
+  EXPECT_EQ(user.fault_stage, TranslationStage::kFirst);
+  const core::TranslationResult exec = rig.tx(0x7000, kPasid, Req{Access::kRead, true, true});
+  EXPECT_TRUE(exec.outcome.iotlb_hit);
+  EXPECT_EQ(exec.fault, FaultReason::kSmFsExecuteDenied);
+  const core::TranslationResult write = rig.tx(0x7000, kPasid, Req{Access::kWrite, true});
+  EXPECT_TRUE(write.outcome.iotlb_hit);
+  EXPECT_EQ(write.fault, FaultReason::kSmWriteDenied) << "WPE = 1: supervisor writes honour R/W";
+  const core::TranslationResult read = rig.tx(0x7000, kPasid, Req{Access::kRead, true});
+  EXPECT_TRUE(read.outcome.iotlb_hit);
+  EXPECT_TRUE(read.ok());
+  EXPECT_EQ(read.perms, (Perms{true, false}));
 }
 
 TEST(TranslateFirstStage, SecondStageResultsSayTheirStage) {

@@ -254,6 +254,31 @@ TEST(TranslateNested, SecondStageTableFaultsInsideTheWalk) {
   }
 }
 
+TEST(TranslateNested, CachedNestedLeavesApplyBothStagesPermissions) {
+  NestedRig rig;
+  rig.tables->map_fs(kFs, Iova(0x6000), 0x50'0000, 0x1000);
+  rig.tables->map(kSs, Iova(0x50'0000), HostAddr(0xb000), 0x1000, Perms{true, false});
+  ASSERT_TRUE(rig.tx(0x6000, kPasid).ok());
+  const core::TranslationResult hit = rig.tx(0x6040, kPasid);
+  EXPECT_TRUE(hit.outcome.iotlb_hit);
+  EXPECT_EQ(hit.walk.count, 0u);
+  EXPECT_EQ(hit.host, HostAddr(0xb040));
+  EXPECT_EQ(hit.perms, (Perms{true, false}));
+  // A write walks (D = 0 in the cached leaf), sets D, then the second stage refuses it.
+  const core::TranslationResult w = rig.tx(0x6000, kPasid, Req{Access::kWrite});
+  EXPECT_EQ(w.fault, FaultReason::kSmWriteDenied);
+  EXPECT_EQ(w.fault_stage, TranslationStage::kSecond);
+  EXPECT_FALSE(w.outcome.iotlb_hit);
+  // A write-only second-stage page: reads are refused on the cached entry too.
+  rig.tables->map_fs(kFs, Iova(0x7000), 0x51'0000, 0x1000);
+  rig.tables->map(kSs, Iova(0x51'0000), HostAddr(0xc000), 0x1000, Perms{false, true});
+  ASSERT_TRUE(rig.tx(0x7000, kPasid, Req{Access::kWrite}).ok());
+  const core::TranslationResult r = rig.tx(0x7000, kPasid);
+  EXPECT_TRUE(r.outcome.iotlb_hit);
+  EXPECT_EQ(r.fault, FaultReason::kSmReadDenied);
+  EXPECT_EQ(r.fault_stage, TranslationStage::kSecond);
+}
+
 TEST(TranslateNested, NeedsEcapNest) {
   config::UnitConfig c = nested_config();
   c.cap.nest = false;

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 
+#include "vtdsim/cache/cache_entries.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/translation.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
@@ -42,6 +43,8 @@ struct FsWalkOutcome {
   std::uint8_t page_shift = 12;  // nested: the smaller of the two stages' pages
   std::uint8_t leaf_level = 1;   // first-stage level of the leaf
   Perms perms;                   // what this request's privilege may do on the page (both stages)
+  Perms ss_perms{true, true};    // nested: the second stage's permissions of the output
+  std::uint8_t fs_flags = 0;     // the path's first-stage rights (cache::fs_leaf), for the IOTLB
   std::uint8_t writes = 0;       // entries written back with new A/D bits
   bool ok() const { return fault == spec::FaultReason::kNone; }
 };
