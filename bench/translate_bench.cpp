@@ -299,6 +299,118 @@ void BM_TranslateFullWalk(benchmark::State& state) {
 }
 BENCHMARK(BM_TranslateFullWalk);
 
+// ---- scalable mode: second stage, first stage (PGTT 001b) and nested (011b) -----------------
+// The same kPages pages, reached through a PASID (hits: from the IOTLB; full walks: IOTLB and
+// paging-structure caches disabled): second-stage (010b) tables of kDomain, a
+// 4-level first-stage space, or a 4-level first-stage space nested on a 4-level second stage
+// whose tables sit at guest-physical kGuestTables.
+enum class ScalableMode { kSecond, kFirst, kNested };
+constexpr Pasid kPasid{0x45};
+constexpr std::uint64_t kGuestTables = 0x4000'0000;
+constexpr std::uint64_t kGuestPages = 0x1000'0000;  // nested: gpa of the first page
+
+config::UnitConfig scalable_config() {
+  config::UnitConfig cfg;
+  cfg.cap.flts = true;
+  cfg.cap.nest = true;
+  return cfg;
+}
+
+struct ScalableUnit {
+  mem::SparseMemory memory{1ull << 32};
+  std::unique_ptr<core::RemappingUnit> unit;
+  std::unique_ptr<core::TableBuilder> tables;
+  ScalableUnit(const config::UnitConfig& cfg, ScalableMode mode) {
+    unit = std::make_unique<core::RemappingUnit>(cfg, memory);
+    tables = std::make_unique<core::TableBuilder>(memory, 0x100000, 0x400000, core::TableFormat::kScalable,
+                                                  cfg.cap.haw);
+    tables->set_scalable_context(kDevice);
+    const core::FsSpaceId space(1);
+    tables->create_domain(kDomain, 4);
+    switch (mode) {
+      case ScalableMode::kSecond:
+        tables->map(kDomain, Iova(kIovaBase), HostAddr(0x80000000), 0x1000ull * kPages, Perms{true, true});
+        tables->set_pasid_entry(kDevice, kPasid, core::TableBuilder::PasidMode::kSecondLevel, kDomain);
+        break;
+      case ScalableMode::kFirst:
+        tables->create_fs_space(space, 4);
+        tables->map_fs(space, Iova(kIovaBase), 0x80000000, 0x1000ull * kPages);
+        tables->set_pasid_entry_first_stage(kDevice, kPasid, space, kDomain);
+        break;
+      case ScalableMode::kNested:
+        tables->create_nested_fs_space(space, 4, kDomain, kGuestTables);
+        tables->map_fs(space, Iova(kIovaBase), kGuestPages, 0x1000ull * kPages);
+        tables->map(kDomain, Iova(kGuestPages), HostAddr(0x80000000), 0x1000ull * kPages, Perms{true, true});
+        tables->set_pasid_entry_nested(kDevice, kPasid, space);
+        break;
+    }
+    unit->write_register(kRtaddr, 8, tables->rtaddr());
+    unit->write_register(kGcmd, 4, kGcmdSrtp);
+    unit->write_register(kGcmd, 4, kGcmdTe);
+  }
+};
+
+void run_scalable_translate(benchmark::State& state, const config::UnitConfig& cfg, ScalableMode mode,
+                            unsigned expect_reads, bool expect_iotlb_hit) {
+  ScalableUnit u(cfg, mode);
+  core::TranslationRequest req;
+  req.source = kDevice;
+  req.pasid = kPasid;
+  for (int i = 0; i < kPages; ++i) {  // warm: PASID cache, IOTLB, A bits
+    req.iova = Iova(kIovaBase + 0x1000ull * i);
+    u.unit->translate(req);
+  }
+  req.iova = Iova(kIovaBase + 0x5010);
+  const core::TranslationResult check = u.unit->translate(req);
+  if (!check.ok() || check.walk.count != expect_reads || check.outcome.iotlb_hit != expect_iotlb_hit ||
+      !check.outcome.pasid_cache_hit || check.host != HostAddr(0x80005010)) {
+    state.SkipWithError("translation did not take the expected path");
+    return;
+  }
+  std::uint64_t i = 0;
+  const std::uint64_t allocs_before = g_allocations.load();
+  for (auto _ : state) {
+    req.iova = Iova(kIovaBase + 0x1000ull * (i++ % kPages) + 0x10);
+    core::TranslationResult r = u.unit->translate(req);
+    benchmark::DoNotOptimize(r);
+  }
+  const std::uint64_t allocs = g_allocations.load() - allocs_before;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+}
+
+config::UnitConfig no_walk_caches(config::UnitConfig cfg) {
+  cfg.caches.iotlb.enabled = false;
+  for (auto& p : cfg.caches.psc) p.enabled = false;
+  return cfg;
+}
+
+void BM_ScalableSecondStageIotlbHit(benchmark::State& state) {
+  run_scalable_translate(state, scalable_config(), ScalableMode::kSecond, 0, true);
+}
+BENCHMARK(BM_ScalableSecondStageIotlbHit);
+void BM_ScalableSecondStageFullWalk(benchmark::State& state) {
+  run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kSecond, 4, false);
+}
+BENCHMARK(BM_ScalableSecondStageFullWalk);
+void BM_FirstStageIotlbHit(benchmark::State& state) {
+  run_scalable_translate(state, scalable_config(), ScalableMode::kFirst, 0, true);
+}
+BENCHMARK(BM_FirstStageIotlbHit);
+void BM_NestedIotlbHit(benchmark::State& state) {
+  run_scalable_translate(state, scalable_config(), ScalableMode::kNested, 0, true);
+}
+BENCHMARK(BM_NestedIotlbHit);
+void BM_FirstStageFullWalk(benchmark::State& state) {
+  run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kFirst, 4, false);
+}
+BENCHMARK(BM_FirstStageFullWalk);
+void BM_NestedFullWalk(benchmark::State& state) {
+  // 4 first-stage reads, each after a 4-read second-stage walk of its table, then 4 for the output.
+  run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kNested, 4 * 5 + 4, false);
+}
+BENCHMARK(BM_NestedFullWalk);
+
 // Baseline for the whole hit path: what a translation would cost with the naive map as IOTLB
 // (the map lookup plus composing the result), for comparison with BM_TranslateIotlbHit.
 void BM_UnorderedMapTranslateBaseline(benchmark::State& state) {
@@ -341,6 +453,14 @@ void print_ratio(const bench::MeanReporter& times, const char* label, const char
   std::printf("%s (CPU time): %s %.2f ns / %s %.2f ns = %.2fx\n", label, baseline, *b, ours, *o, *b / *o);
 }
 
+// Our CPU time / reference CPU time, both measured in this run: how many times the reference's cost.
+void print_cost(const bench::MeanReporter& times, const char* label, const char* reference, const char* ours) {
+  const double* r = times.value(reference);
+  const double* o = times.value(ours);
+  if (!r || !o || *r <= 0) return;
+  std::printf("%s (CPU time): %s %.2f ns / %s %.2f ns = %.2fx\n", label, ours, *o, reference, *r, *o / *r);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -359,6 +479,16 @@ int main(int argc, char** argv) {
   print_ratio(reporter, "IOTLB lookup latency ratio", "BM_UnorderedMapIotlbLatencyBaseline", "BM_IotlbLookupLatency");
   print_ratio(reporter, "translate hit vs naive map translate", "BM_UnorderedMapTranslateBaseline",
                        "BM_TranslateIotlbHit");
+  print_cost(reporter, "cost of a first-stage IOTLB hit in second-stage IOTLB hits (scalable)",
+             "BM_ScalableSecondStageIotlbHit", "BM_FirstStageIotlbHit");
+  print_cost(reporter, "cost of a nested IOTLB hit in second-stage IOTLB hits (scalable)",
+             "BM_ScalableSecondStageIotlbHit", "BM_NestedIotlbHit");
+  print_cost(reporter, "cost of a first-stage full walk in second-stage full walks (scalable)",
+             "BM_ScalableSecondStageFullWalk", "BM_FirstStageFullWalk");
+  print_cost(reporter, "cost of a nested full walk in second-stage full walks (scalable)",
+             "BM_ScalableSecondStageFullWalk", "BM_NestedFullWalk");
+  print_cost(reporter, "cost of a scalable second-stage IOTLB hit in legacy IOTLB hits", "BM_TranslateIotlbHit",
+             "BM_ScalableSecondStageIotlbHit");
   benchmark::Shutdown();
   return 0;
 }

@@ -83,6 +83,7 @@ ContextResolution ContextResolver::resolve_legacy(std::uint64_t root_table, Sour
     case spec::ContextTranslationType::kPassThrough:
       if (!cap_.pt) return fault(FaultReason::kInvalidContext, true, fpd, source, no_pasid);
       e.type = TranslationType::kPassThrough;
+      e.stage = TranslationStage::kPassThrough;
       break;
     default:
       return fault(FaultReason::kInvalidContext, true, fpd, source, no_pasid);
@@ -178,22 +179,50 @@ ContextResolution ContextResolver::resolve_scalable(std::uint64_t root_table, So
   e.domain = DomainId(pte.domain_id());
   e.fault_processing_disabled = fpd;
   e.device_tlb_enabled = ctx.device_tlb_enabled();
-  // SPT.4 (5Bh): PGTT reserved or not supported, or AW not in SAGAW. First-level and nested
-  // translation are not modelled and are reported the same way.
-  switch (pte.translation_type()) {
-    case spec::PasidTranslationType::kSecondLevel: {
-      const unsigned levels = spec::paging_levels_from_aw(pte.address_width());
-      if (!cap_.slts || levels == 0 || !spec::sagaw_supports(cap_.sagaw, pte.address_width())) {
-        return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
-      }
-      e.type = e.device_tlb_enabled ? TranslationType::kDeviceTlb : TranslationType::kUntranslated;
-      e.levels = static_cast<std::uint8_t>(levels);
-      e.table_root = pte.slptptr();
-      break;
+  e.rid_priv = ctx.rid_priv();
+  // SPT.4 (5Bh): PGTT reserved or not supported (001b needs ECAP.FLTS, 011b ECAP.NEST, which is
+  // valid only with FLTS and SLTS), AW not in SAGAW where the second stage is used, or FSPM
+  // reserved (10b, 11b) or 5-level without CAP.FS5LP where the first stage is used.
+  const auto pgtt = pte.translation_type();
+  if (pgtt == spec::PasidTranslationType::kSecondLevel || pgtt == spec::PasidTranslationType::kNested) {
+    const unsigned levels = spec::paging_levels_from_aw(pte.address_width());
+    if (!cap_.slts || levels == 0 || !spec::sagaw_supports(cap_.sagaw, pte.address_width())) {
+      return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
     }
+    e.levels = static_cast<std::uint8_t>(levels);
+    e.table_root = pte.slptptr();
+  }
+  if (pte.uses_first_stage()) {
+    const unsigned fs_levels = spec::fs_levels_from_fspm(pte.fspm());
+    const bool supported = pgtt == spec::PasidTranslationType::kFirstLevel ? cap_.flts
+                                                                            : cap_.nest && cap_.flts && cap_.slts;
+    if (!supported || fs_levels == 0 || (fs_levels == 5 && !cap_.fl5lp)) {
+      return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
+    }
+    e.fs_levels = static_cast<std::uint8_t>(fs_levels);
+    e.fs_table_root = pte.fsptptr();
+    e.sre = pte.supervisor_requests_enabled();
+    e.ere = pte.execute_requests_enabled();
+    e.wpe = pte.write_protect_enabled();
+    e.eafe = pte.extended_accessed_enabled();
+  }
+  switch (pgtt) {
+    case spec::PasidTranslationType::kSecondLevel:
+    case spec::PasidTranslationType::kFirstLevel:
+    case spec::PasidTranslationType::kNested:
+      e.type = e.device_tlb_enabled ? TranslationType::kDeviceTlb : TranslationType::kUntranslated;
+      e.stage = pgtt == spec::PasidTranslationType::kSecondLevel ? TranslationStage::kSecond
+                : pgtt == spec::PasidTranslationType::kFirstLevel ? TranslationStage::kFirst
+                                                                   : TranslationStage::kNested;
+      if (pgtt == spec::PasidTranslationType::kFirstLevel) {
+        e.levels = 0;
+        e.table_root = 0;
+      }
+      break;
     case spec::PasidTranslationType::kPassThrough:
       if (!cap_.pt) return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
       e.type = TranslationType::kPassThrough;
+      e.stage = TranslationStage::kPassThrough;
       e.levels = 0;
       e.table_root = 0;
       break;

@@ -4,6 +4,7 @@
 // No allocation and no exceptions on this path.
 
 #include "vtdsim/core/context_resolver.hpp"
+#include "vtdsim/core/first_stage_walker.hpp"
 #include "vtdsim/core/page_walker.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/spec/context_entry.hpp"
@@ -86,6 +87,7 @@ inline void RemappingUnit::finish_translation(const TranslationRequest& request,
   const std::uint64_t page_size = 1ull << leaf.page_shift;
   if (!leaf.perms.allows(request.access)) {
     fail_translation(request, result, permission_fault(scalable, request.access), fpd);
+    result.fault_stage = TranslationStage::kSecond;
     return;
   }
   result.host = HostAddr(leaf.host_base + (request.iova.value & (page_size - 1)));
@@ -130,6 +132,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     return result;
   }
   result.domain = context.domain;
+  result.stage = context.stage;
 
   // Request address type against the context (legacy TT, spec 9.3; scalable DTE, spec 9.4).
   if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
@@ -146,6 +149,10 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     pass_through(request, result);
     return result;
   }
+  if (__builtin_expect(context.fs_levels != 0, 0)) {
+    translate_first_stage(request, context, result);
+    return result;
+  }
 
   // Input-address width: above 2^X - 1, X = min(MGAW, AGAW of the table), faults (4h / SGN.5).
   unsigned width = spec::agaw_bits(context.levels);
@@ -160,6 +167,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     result.outcome.iotlb_hit = true;
     if (hit->fault != FaultReason::kNone) {
       fail_translation(request, result, cached_fault_reason(hit->fault, request.access), fpd);
+      result.fault_stage = TranslationStage::kSecond;
       return result;
     }
     finish_translation(request, result, *hit, scalable, fpd);
@@ -225,6 +233,7 @@ void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache
       caches_.fill_iotlb(leaf);
     }
     fail_translation(request, result, reason, fpd);
+    result.fault_stage = TranslationStage::kSecond;
     return;
   }
   leaf.page_shift = walked.page_shift;
@@ -234,6 +243,123 @@ void RemappingUnit::walk_and_fill(const TranslationRequest& request, const cache
   leaf.perms = walked.perms;
   caches_.fill_iotlb(leaf);
   finish_translation(request, result, leaf, scalable, fpd);
+}
+
+namespace {
+
+// The spec 3.6.1 access rights of a cached first-stage translation for one request, in the walk's
+// order (user, execute, first-stage write, then the second stage of a nested translation). A write
+// to a page whose cached leaf had D = 0 is a miss: only a walk sets D (spec 3.6.2).
+enum class FsHit : std::uint8_t { kOk, kFault, kWalk };
+struct FsHitCheck {
+  FsHit outcome = FsHit::kOk;
+  FaultReason fault = FaultReason::kNone;
+  TranslationStage stage = TranslationStage::kNone;
+  Perms perms;
+};
+FsHitCheck check_fs_hit(const cache::IotlbEntry& e, bool supervisor, bool execute, Access access, bool wpe) {
+  namespace f = cache::fs_leaf;
+  FsHitCheck c;
+  const auto deny = [&c](FaultReason reason, TranslationStage stage) {
+    c.outcome = FsHit::kFault;
+    c.fault = reason;
+    c.stage = stage;
+    return c;
+  };
+  if (!supervisor && (e.fs_flags & f::kUser) == 0) return deny(FaultReason::kSmFsUserDenied, TranslationStage::kFirst);
+  if (execute && (e.fs_flags & f::kExecuteDisable) != 0) return deny(FaultReason::kSmFsExecuteDenied, TranslationStage::kFirst);
+  const bool fs_writable = (e.fs_flags & f::kWritable) != 0;
+  const bool may_write = supervisor ? (!wpe || fs_writable) : fs_writable;
+  const bool write = access == Access::kWrite;
+  if (write && !may_write) return deny(FaultReason::kSmWriteDenied, TranslationStage::kFirst);
+  if (write && (e.fs_flags & f::kDirty) == 0) {
+    c.outcome = FsHit::kWalk;
+    return c;
+  }
+  if (!e.perms.allows(access)) {
+    return deny(write ? FaultReason::kSmWriteDenied : FaultReason::kSmReadDenied, TranslationStage::kSecond);
+  }
+  c.perms = Perms{e.perms.read, e.perms.write && may_write};
+  return c;
+}
+
+}  // namespace
+
+// PGTT 001b / 011b (spec 3.6, 3.8): the privilege and execute checks of the PASID entry, the IOTLB
+// (first-stage leaves tagged by DID and PASID, spec 6.2.3, with their path's access rights), then
+// the first-stage (nested) walk, whose leaf fills the IOTLB. Requests without PASID take their
+// privilege from RID_PRIV (spec 9.4) and are never execute requests. The paging-structure caches
+// hold no first-stage entries yet: every miss walks from FSPTPTR.
+void RemappingUnit::translate_first_stage(const TranslationRequest& request, const cache::ContextCacheEntry& context,
+                                          TranslationResult& result) {
+  const bool fpd = context.fault_processing_disabled;
+  const bool with_pasid = request.pasid.present();
+  const bool supervisor = with_pasid ? request.privileged : context.rid_priv;
+  const bool execute = with_pasid && request.execute;
+  // SPT.6 / SPT.5 (spec 9.6 SRE, ERE).
+  if (supervisor && !context.sre) {
+    fail_translation(request, result, FaultReason::kSmSupervisorRequestDisabled, fpd);
+    return;
+  }
+  if (execute && !context.ere) {
+    fail_translation(request, result, FaultReason::kSmExecuteRequestDisabled, fpd);
+    return;
+  }
+  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
+    // A second-stage entry of the same (DID, PASID) is stale (PGTT changed without invalidation):
+    // walk as on a miss.
+    if ((hit->fs_flags & cache::fs_leaf::kFirstStage) != 0 && hit->fault == FaultReason::kNone) {
+      const FsHitCheck c = check_fs_hit(*hit, supervisor, execute, request.access, context.wpe);
+      if (c.outcome != FsHit::kWalk) {
+        result.outcome.iotlb_hit = true;
+        if (c.outcome == FsHit::kFault) {
+          fail_translation(request, result, c.fault, fpd);
+          result.fault_stage = c.stage;
+          return;
+        }
+        const std::uint64_t page_size = 1ull << hit->page_shift;
+        result.host = HostAddr(hit->host_base + (request.iova.value & (page_size - 1)));
+        result.page_size = page_size;
+        result.perms = c.perms;
+        result.outcome.translated = true;
+        return;
+      }
+    }
+  }
+  FsWalkContext walk_context;
+  walk_context.fs_table = context.fs_table_root;
+  walk_context.fs_levels = context.fs_levels;
+  walk_context.wpe = context.wpe;
+  walk_context.eafe = context.eafe;
+  walk_context.nested = context.stage == TranslationStage::kNested;
+  walk_context.ss_table = context.table_root;
+  walk_context.ss_levels = context.levels;
+  const FsWalkRequest walk_request{request.iova, request.access, supervisor, execute};
+  result.outcome.walk_start_level = context.fs_levels;
+  const FirstStageWalker walker(config_.cap, memory_);
+  const FsWalkOutcome walked = walker.walk(walk_context, walk_request, result.walk);
+  result.walk_writes = walked.writes;
+  if (!walked.ok()) {
+    fail_translation(request, result, walked.fault, fpd);
+    result.fault_stage = walked.fault_stage;
+    return;
+  }
+  const std::uint64_t page_size = 1ull << walked.page_shift;
+  cache::IotlbEntry leaf;
+  leaf.source = request.source;
+  leaf.domain = context.domain;
+  leaf.pasid = context.tag_pasid;
+  leaf.iova_base = request.iova.value & ~(page_size - 1);
+  leaf.page_shift = walked.page_shift;
+  leaf.level = static_cast<std::uint8_t>((walked.page_shift - 12) / 9 + 1);
+  leaf.host_base = walked.host_base;
+  leaf.perms = walked.ss_perms;
+  leaf.fs_flags = walked.fs_flags;
+  caches_.fill_iotlb(leaf);
+  result.host = HostAddr(walked.host_base + (request.iova.value & (page_size - 1)));
+  result.page_size = page_size;
+  result.perms = walked.perms;
+  result.outcome.translated = true;
 }
 
 }  // namespace vtdsim::core

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "vtdsim/spec/context_entry.hpp"
+#include "vtdsim/spec/fs_paging_entry.hpp"
 #include "vtdsim/spec/pasid_entry.hpp"
 #include "vtdsim/spec/root_entry.hpp"
 #include "vtdsim/spec/scalable_context_entry.hpp"
@@ -306,6 +307,7 @@ void TableBuilder::set_scalable_context(SourceId source, ScalableContextOptions 
   f.fpd = options.fault_processing_disabled;
   f.dte = options.device_tlb;
   f.paside = options.pasid_enable;
+  f.rid_priv = options.rid_priv;
   const spec::ScalableContextEntry e = spec::ScalableContextEntry::make(f);
   write_words(table + spec::ScalableContextEntry::offset(devfn), e.q.data(), 4);
 }
@@ -320,14 +322,19 @@ std::uint64_t TableBuilder::pasid_dir_entry_address(SourceId source, Pasid pasid
   return it->second.address + spec::PasidDirEntry::offset(pasid.value);
 }
 
-void TableBuilder::set_pasid_entry(SourceId source, Pasid pasid, PasidMode mode, DomainId domain,
-                                   bool fault_processing_disabled) {
+void TableBuilder::write_pasid_entry(SourceId source, Pasid pasid, const std::uint64_t* words) {
   const std::uint64_t dir_addr = pasid_dir_entry_address(source, pasid);
   spec::PasidDirEntry dir{read64(dir_addr)};
   if (!dir.present()) {
     dir = spec::PasidDirEntry::make(allocate_page());
     write64(dir_addr, dir.raw);
   }
+  write_words(dir.pasid_table() + spec::PasidTableEntry::offset(pasid.value), words, 8);
+}
+
+void TableBuilder::set_pasid_entry(SourceId source, Pasid pasid, PasidMode mode, DomainId domain,
+                                   bool fault_processing_disabled) {
+  pasid_dir_entry_address(source, pasid);  // checks the PASID before the domain
   spec::PasidTableEntry e;
   if (mode == PasidMode::kSecondLevel) {
     const Domain& d = domain_or_throw(domain, "set_pasid_entry");
@@ -337,7 +344,7 @@ void TableBuilder::set_pasid_entry(SourceId source, Pasid pasid, PasidMode mode,
     e = spec::PasidTableEntry::make(spec::PasidTranslationType::kPassThrough, 0, spec::aw_from_paging_levels(4),
                                     domain.value, fault_processing_disabled);
   }
-  write_words(dir.pasid_table() + spec::PasidTableEntry::offset(pasid.value), e.q.data(), 8);
+  write_pasid_entry(source, pasid, e.q.data());
 }
 
 void TableBuilder::clear_pasid_entry(SourceId source, Pasid pasid) {
@@ -351,6 +358,166 @@ std::uint64_t TableBuilder::pasid_entry_address(SourceId source, Pasid pasid) co
   const spec::PasidDirEntry dir{read64(pasid_dir_entry_address(source, pasid))};
   if (!dir.present()) bad("PASID " + hex(pasid.value) + " of device " + source.to_string() + " has no PASID table");
   return dir.pasid_table() + spec::PasidTableEntry::offset(pasid.value);
+}
+
+// ---------------------------------------------------------------- first-stage tables
+
+void TableBuilder::create_fs_space(FsSpaceId space, unsigned levels) {
+  if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
+  if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
+  FsSpace& s = fs_spaces_[space.value];
+  s.levels = levels;
+  s.table = allocate_fs_table(s);
+}
+
+void TableBuilder::create_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage,
+                                          std::uint64_t guest_table_base) {
+  if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
+  if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
+  domain_or_throw(second_stage, "create_nested_fs_space");
+  if (!aligned(guest_table_base, kPageSize4K)) bad("create_nested_fs_space: guest table base " + hex(guest_table_base) + " is not 4 KiB aligned");
+  FsSpace s;
+  s.levels = levels;
+  s.nested = true;
+  s.second_stage = second_stage;
+  s.next_guest_page = guest_table_base;
+  s.table = allocate_fs_table(s);
+  fs_spaces_[space.value] = std::move(s);
+}
+
+std::uint64_t TableBuilder::allocate_fs_table(FsSpace& space) {
+  const std::uint64_t host = allocate_page();
+  if (!space.nested) return host;
+  const std::uint64_t guest = space.next_guest_page;
+  map(space.second_stage, Iova(guest), HostAddr(host), kPageSize4K, Perms{true, true});
+  space.next_guest_page += kPageSize4K;
+  space.guest_to_host[guest] = host;
+  return guest;
+}
+
+std::uint64_t TableBuilder::fs_host(const FsSpace& space, std::uint64_t table_address) const {
+  if (!space.nested) return table_address;
+  auto it = space.guest_to_host.find(table_address);
+  if (it == space.guest_to_host.end()) bad("first-stage table at guest address " + hex(table_address) + " was not built here");
+  return it->second;
+}
+
+const TableBuilder::FsSpace& TableBuilder::fs_space_or_throw(FsSpaceId space, const char* what) const {
+  auto it = fs_spaces_.find(space.value);
+  if (it == fs_spaces_.end()) {
+    bad(std::string(what) + ": unknown first-stage space " + std::to_string(space.value) + " (call create_fs_space first)");
+  }
+  return it->second;
+}
+
+std::uint64_t TableBuilder::fs_table(FsSpaceId space) const { return fs_space_or_throw(space, "fs_table").table; }
+
+void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::uint64_t size, FsPerms perms,
+                          std::uint64_t page_size) {
+  fs_space_or_throw(space, "map_fs");
+  FsSpace& s = fs_spaces_[space.value];
+  const unsigned leaf_level = leaf_level_for(page_size);
+  if (leaf_level == 0) bad("map_fs: page size " + hex(page_size) + " is not 4 KiB, 2 MiB or 1 GiB");
+  if (size == 0 || !aligned(size, page_size)) bad("map_fs: size " + hex(size) + " is not a non-zero multiple of the page size " + hex(page_size));
+  if (!aligned(iova.value, page_size) || !aligned(out, page_size)) {
+    bad("map_fs: iova " + hex(iova.value) + " and output " + hex(out) + " must be aligned to the page size " + hex(page_size));
+  }
+  const std::uint64_t last = iova.value + size - 1;
+  if (last < iova.value || !spec::fs_canonical(iova.value, s.levels) || !spec::fs_canonical(last, s.levels) ||
+      (iova.value >> 63) != (last >> 63)) {
+    bad("map_fs: iova range [" + hex(iova.value) + ", +" + hex(size) + ") is not canonical for " +
+        std::to_string(s.levels) + "-level paging");
+  }
+  if (out + size < out || ((out + size - 1) >> (s.nested ? 57 : haw_)) != 0) {
+    bad("map_fs: output range [" + hex(out) + ", +" + hex(size) + ") exceeds the address width");
+  }
+  using spec::FsPagingEntry;
+  // Refuse the whole call before writing anything if any page is already mapped.
+  for (std::uint64_t off = 0; off < size; off += page_size) {
+    const std::uint64_t va = iova.value + off;
+    std::uint64_t table = s.table;
+    for (unsigned level = s.levels; level >= leaf_level; --level) {
+      const FsPagingEntry e{read64(fs_host(s, table) + FsPagingEntry::offset(va, level))};
+      if (!e.present()) break;
+      if (level == leaf_level || (level <= 3 && e.page_size())) {
+        bad("map_fs: iova " + hex(va) + " is already mapped at level " + std::to_string(level) + " (unmap first)");
+      }
+      table = e.address();
+    }
+  }
+  spec::FsEntryFlags leaf_flags;
+  leaf_flags.write = perms.write;
+  leaf_flags.user = perms.user;
+  leaf_flags.execute_disable = !perms.execute;
+  for (std::uint64_t off = 0; off < size; off += page_size) {
+    const std::uint64_t va = iova.value + off;
+    std::uint64_t table = s.table;
+    for (unsigned level = s.levels; level > leaf_level; --level) {
+      const std::uint64_t addr = fs_host(s, table) + FsPagingEntry::offset(va, level);
+      const FsPagingEntry e{read64(addr)};
+      if (!e.present()) {
+        const std::uint64_t next = allocate_fs_table(s);
+        write64(addr, FsPagingEntry::make_table(next).raw);
+        table = next;
+      } else {
+        table = e.address();
+      }
+    }
+    write64(fs_host(s, table) + FsPagingEntry::offset(va, leaf_level),
+            FsPagingEntry::make_page(out + off, leaf_level, leaf_flags).raw);
+  }
+}
+
+std::uint64_t TableBuilder::fs_entry_table_address(FsSpaceId space, Iova iova, unsigned level) const {
+  const FsSpace& s = fs_space_or_throw(space, "fs_entry_address");
+  if (level < 1 || level > s.levels) bad("fs_entry_address: level " + std::to_string(level) + " is outside the space's levels");
+  std::uint64_t table = s.table;
+  for (unsigned l = s.levels; l > level; --l) {
+    const spec::FsPagingEntry e{read64(fs_host(s, table) + spec::FsPagingEntry::offset(iova.value, l))};
+    if (!e.present() || (l <= 3 && e.page_size())) {
+      bad("fs_entry_address: no level-" + std::to_string(level) + " table for iova " + hex(iova.value));
+    }
+    table = e.address();
+  }
+  return table + spec::FsPagingEntry::offset(iova.value, level);
+}
+
+std::uint64_t TableBuilder::fs_entry_address(FsSpaceId space, Iova iova, unsigned level) const {
+  const FsSpace& s = fs_space_or_throw(space, "fs_entry_address");
+  const std::uint64_t a = fs_entry_table_address(space, iova, level);
+  return fs_host(s, a & ~(kPageSize4K - 1)) + (a & (kPageSize4K - 1));
+}
+
+namespace {
+spec::PasidTableEntry::FirstStage fs_fields(std::uint64_t table, unsigned levels, const FsPasidOptions& o) {
+  spec::PasidTableEntry::FirstStage f;
+  f.fsptptr = table;
+  f.levels = levels;
+  f.sre = o.supervisor_requests;
+  f.ere = o.execute_requests;
+  f.wpe = o.write_protect;
+  f.eafe = o.extended_accessed;
+  return f;
+}
+}  // namespace
+
+void TableBuilder::set_pasid_entry_first_stage(SourceId source, Pasid pasid, FsSpaceId space, DomainId domain,
+                                               FsPasidOptions options) {
+  const FsSpace& s = fs_space_or_throw(space, "set_pasid_entry_first_stage");
+  if (s.nested) bad("set_pasid_entry_first_stage: space " + std::to_string(space.value) + " is nested (use set_pasid_entry_nested)");
+  const spec::PasidTableEntry e = spec::PasidTableEntry::make_first_stage(fs_fields(s.table, s.levels, options),
+                                                                          domain.value, options.fault_processing_disabled);
+  write_pasid_entry(source, pasid, e.q.data());
+}
+
+void TableBuilder::set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options) {
+  const FsSpace& s = fs_space_or_throw(space, "set_pasid_entry_nested");
+  if (!s.nested) bad("set_pasid_entry_nested: space " + std::to_string(space.value) + " has host-physical tables");
+  const Domain& d = domain_or_throw(s.second_stage, "set_pasid_entry_nested");
+  const spec::PasidTableEntry e = spec::PasidTableEntry::make_nested(
+      fs_fields(s.table, s.levels, options), d.table, spec::aw_from_paging_levels(d.levels), s.second_stage.value,
+      options.fault_processing_disabled);
+  write_pasid_entry(source, pasid, e.q.data());
 }
 
 // ---------------------------------------------------------------- addresses

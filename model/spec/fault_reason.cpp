@@ -42,15 +42,27 @@ const char* fault_reason_name(FaultReason reason) {
     case FaultReason::kSmPasidEntryInvalid: return "sm_pasid_entry_invalid";
     case FaultReason::kSmExecuteRequestDisabled: return "sm_execute_request_disabled";
     case FaultReason::kSmSupervisorRequestDisabled: return "sm_supervisor_request_disabled";
+    case FaultReason::kSmFsAccessError: return "sm_fs_access_error";
+    case FaultReason::kSmFsNotPresent: return "sm_fs_not_present";
+    case FaultReason::kSmFsReserved: return "sm_fs_reserved";
+    case FaultReason::kSmFsPointerInvalid: return "sm_fs_pointer_invalid";
+    case FaultReason::kSmFsNestedBeyondAgaw: return "sm_fs_nested_beyond_agaw";
+    case FaultReason::kSmFsNestedPointerReadDenied: return "sm_fs_nested_pointer_read_denied";
+    case FaultReason::kSmFsNestedEntryReadDenied: return "sm_fs_nested_entry_read_denied";
+    case FaultReason::kSmFsNestedAdWriteDenied: return "sm_fs_nested_ad_write_denied";
     case FaultReason::kSmSlAccessError: return "sm_sl_access_error";
     case FaultReason::kSmSlNotPresent: return "sm_sl_not_present";
     case FaultReason::kSmSlReserved: return "sm_sl_reserved";
     case FaultReason::kSmSlPointerInvalid: return "sm_sl_pointer_invalid";
     case FaultReason::kSmSlAdNoSnoop: return "sm_sl_ad_no_snoop";
+    case FaultReason::kSmFsNonCanonical: return "sm_fs_non_canonical";
+    case FaultReason::kSmFsUserDenied: return "sm_fs_user_denied";
+    case FaultReason::kSmFsExecuteDenied: return "sm_fs_execute_denied";
     case FaultReason::kSmAddressBeyondAgaw: return "sm_address_beyond_agaw";
     case FaultReason::kSmWriteDenied: return "sm_write_denied";
     case FaultReason::kSmReadDenied: return "sm_read_denied";
     case FaultReason::kSmInterruptAddress: return "sm_interrupt_address";
+    case FaultReason::kSmFsAdUpdateFailed: return "sm_fs_ad_update_failed";
   }
   return "unknown";
 }

@@ -22,7 +22,8 @@ std::uint64_t make_cap(const config::CapabilityConfig& c) {
   v |= put(c.dwd ? 1 : 0, 54, 54);          // DWD
   v |= put(c.drd ? 1 : 0, 55, 55);          // DRD
   v |= put(c.fl1gp ? 1 : 0, 56, 56);        // FL1GP
-  // PI [59], FL5LP [60], ESIRTPS [62], ESRTPS [63] = 0: not modelled. ESRTPS = 0 tells software
+  v |= put(c.fl5lp ? 1 : 0, 60, 60);        // FL5LP
+  // PI [59], ESIRTPS [62], ESRTPS [63] = 0: not modelled. ESRTPS = 0 tells software
   // that SRTP does not invalidate the caches (it must invalidate them globally itself).
   return v;
 }

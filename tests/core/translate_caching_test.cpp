@@ -21,7 +21,7 @@ const SourceId kDevB = SourceId::from_bdf(0, 4, 0);
 const DomainId kDom1(1);
 
 WalkRead paging(std::uint64_t addr, unsigned level) {
-  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level)};
+  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level), false};
 }
 
 struct CachingRig : Rig {

@@ -25,14 +25,14 @@ const DomainId kDom1(1);
 const DomainId kDom2(2);
 
 WalkRead paging(std::uint64_t addr, unsigned level) {
-  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level)};
+  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level), false};
 }
 
 // Expected reads for a full walk: root, context, then levels top..stop_level.
 std::vector<WalkRead> full_walk(const core::TableBuilder& t, SourceId dev, DomainId dom, std::uint64_t iova,
                                 unsigned stop_level = 1) {
-  std::vector<WalkRead> v{{t.root_entry_address(dev.bus()), WalkReadKind::kRootEntry, 0},
-                          {t.context_entry_address(dev), WalkReadKind::kContextEntry, 0}};
+  std::vector<WalkRead> v{{t.root_entry_address(dev.bus()), WalkReadKind::kRootEntry, 0, false},
+                          {t.context_entry_address(dev), WalkReadKind::kContextEntry, 0, false}};
   for (unsigned level = t.domain_levels(dom); level >= stop_level; --level) {
     v.push_back(paging(t.paging_entry_address(dom, Iova(iova), level), level));
   }
@@ -79,8 +79,8 @@ TEST(TranslateLegacy, FourLevelWalkReadsExactAddresses) {
   EXPECT_TRUE(r.outcome.translated);
   EXPECT_EQ(r.outcome.walk_start_level, 4);
   // iova 0x12345000: PML4 index 0, PDPT index 0, PD index 0x91, PT index 0x145.
-  const std::vector<WalkRead> expected{{0x100000, WalkReadKind::kRootEntry, 0},
-                                       {0x105000 + 0x18 * 16, WalkReadKind::kContextEntry, 0},
+  const std::vector<WalkRead> expected{{0x100000, WalkReadKind::kRootEntry, 0, false},
+                                       {0x105000 + 0x18 * 16, WalkReadKind::kContextEntry, 0, false},
                                        paging(0x101000, 4),
                                        paging(0x102000, 3),
                                        paging(0x103000 + 0x91 * 8, 2),
@@ -186,8 +186,8 @@ TEST(TranslateLegacy, PassThroughContextGivesIdentityWithoutWalk) {
   EXPECT_EQ(r.host.value, 0x123456789u);
   EXPECT_FALSE(r.outcome.translated);
   EXPECT_EQ(r.domain, kDom2);
-  const std::vector<WalkRead> expected{{t.root_entry_address(0), WalkReadKind::kRootEntry, 0},
-                                       {t.context_entry_address(kDevB), WalkReadKind::kContextEntry, 0}};
+  const std::vector<WalkRead> expected{{t.root_entry_address(0), WalkReadKind::kRootEntry, 0, false},
+                                       {t.context_entry_address(kDevB), WalkReadKind::kContextEntry, 0, false}};
   EXPECT_EQ(reads_of(r), expected);
 }
 
@@ -459,8 +459,8 @@ TEST(TranslateLegacy, SelfReferencingTableTerminatesAfterOneReadPerLevel) {
   // The walk reads the same entry four times and takes it as the PTE at level 1.
   ASSERT_TRUE(r.ok()) << r.fault;
   EXPECT_EQ(r.host.value, top + 0x44);
-  const std::vector<WalkRead> expected{{t.root_entry_address(0), WalkReadKind::kRootEntry, 0},
-                                       {t.context_entry_address(kDevA), WalkReadKind::kContextEntry, 0},
+  const std::vector<WalkRead> expected{{t.root_entry_address(0), WalkReadKind::kRootEntry, 0, false},
+                                       {t.context_entry_address(kDevA), WalkReadKind::kContextEntry, 0, false},
                                        paging(top + 8, 4), paging(top + 8, 3), paging(top + 8, 2),
                                        paging(top + 8, 1)};
   EXPECT_EQ(reads_of(r), expected);

@@ -26,7 +26,7 @@ const SourceId kDevUpper = SourceId::from_bdf(0, 17, 2);  // devfn 0x8a: upper c
 const DomainId kDom1(1), kDom2(2), kDom3(3);
 
 WalkRead paging(std::uint64_t addr, unsigned level) {
-  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level)};
+  return WalkRead{addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level), false};
 }
 
 // Domain 1: iova 0x5000 -> 0x9000 RW. Domain 2: 0x5000 -> 0x7000 read-only.
@@ -45,11 +45,11 @@ struct ScalableRig : Rig {
   }
   std::vector<WalkRead> context_reads(SourceId dev, Pasid pasid) const {
     const std::uint64_t ctx = tables->context_entry_address(dev);
-    return {{tables->root_entry_address(dev.bus()), WalkReadKind::kRootEntry, 0},
-            {ctx, WalkReadKind::kContextEntry, 0},
-            {ctx + 16, WalkReadKind::kContextEntry, 0},
-            {tables->pasid_dir_entry_address(dev, pasid), WalkReadKind::kPasidDirectory, 0},
-            {tables->pasid_entry_address(dev, pasid), WalkReadKind::kPasidTable, 0}};
+    return {{tables->root_entry_address(dev.bus()), WalkReadKind::kRootEntry, 0, false},
+            {ctx, WalkReadKind::kContextEntry, 0, false},
+            {ctx + 16, WalkReadKind::kContextEntry, 0, false},
+            {tables->pasid_dir_entry_address(dev, pasid), WalkReadKind::kPasidDirectory, 0, false},
+            {tables->pasid_entry_address(dev, pasid), WalkReadKind::kPasidTable, 0, false}};
   }
   void patch(std::uint64_t addr, std::uint64_t set_bits, std::uint64_t clear_bits = 0) {
     std::uint64_t v = 0;

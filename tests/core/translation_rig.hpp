@@ -87,11 +87,11 @@ inline std::vector<core::WalkRead> reads_of(const core::TranslationResult& r) {
 
 namespace vtdsim::core {
 inline bool operator==(const WalkRead& a, const WalkRead& b) {
-  return a.addr == b.addr && a.kind == b.kind && a.level == b.level;
+  return a.addr == b.addr && a.kind == b.kind && a.level == b.level && a.first_stage == b.first_stage;
 }
 inline std::ostream& operator<<(std::ostream& os, const WalkRead& r) {
   return os << "{addr=0x" << std::hex << r.addr << std::dec << " kind=" << static_cast<int>(r.kind)
-            << " level=" << static_cast<int>(r.level) << "}";
+            << " level=" << static_cast<int>(r.level) << (r.first_stage ? " fs" : "") << "}";
 }
 }  // namespace vtdsim::core
 

@@ -28,10 +28,32 @@ struct ContextCacheEntry {
   Pasid tag_pasid;
   bool fault_processing_disabled = false;
   bool device_tlb_enabled = false;
+  // Scalable mode, PGTT 001b / 011b (spec 9.6): the first-stage table (FSPTPTR: host address, or
+  // guest-physical when nested), its levels (FSPM) and the first-stage controls; the privilege of
+  // requests without PASID (context entry RID_PRIV, spec 9.4). levels / table_root above stay the
+  // second stage's (nested) or unused (first-stage only).
+  core::TranslationStage stage = core::TranslationStage::kSecond;
+  std::uint8_t fs_levels = 0;
+  std::uint64_t fs_table_root = 0;
+  bool sre = false, ere = false, wpe = false, eafe = false;
+  bool rid_priv = false;
 };
+
+// What a first-stage (or nested) IOTLB entry remembers of its walk's path, so that a hit can apply
+// the access rights of VT-d spec 3.6.1 to requests of either privilege (the entry is tagged by
+// DID and PASID, not by privilege). 0 in second-stage entries.
+namespace fs_leaf {
+constexpr std::uint8_t kFirstStage = 1;      // the entry comes from a first-stage walk
+constexpr std::uint8_t kUser = 2;            // U/S = 1 in every entry of the path
+constexpr std::uint8_t kWritable = 4;        // R/W = 1 in every entry of the path
+constexpr std::uint8_t kExecuteDisable = 8;  // XD = 1 in some entry of the path
+constexpr std::uint8_t kDirty = 16;          // the leaf's D was set (a write needs no walk)
+}  // namespace fs_leaf
 
 // One IOTLB entry: a page of 4K, 2M or 1G, tagged by domain (and PASID, and in QEMU organization
 // also by source-id). With CAP.CM=1 a not-present translation may be cached (fault != kNone).
+// First-stage entries: perms hold the second stage's permissions of a nested translation (R/W
+// for first-stage only), fs_flags the first stage's (fs_leaf::).
 struct IotlbEntry {
   SourceId source;
   DomainId domain;
@@ -42,6 +64,7 @@ struct IotlbEntry {
   std::uint64_t host_base = 0;        // page-aligned host address
   Perms perms;
   spec::FaultReason fault = spec::FaultReason::kNone;
+  std::uint8_t fs_flags = 0;
 };
 
 // One paging-structure cache entry (spec 6.2.4): the non-leaf entry at `level` that covers

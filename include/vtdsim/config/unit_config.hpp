@@ -20,7 +20,9 @@ struct CapabilityConfig {
   std::uint8_t nd = 2;             // CAP.ND: domain-id bits = 4 + 2*nd
   bool zlr = false, rwbf = false, plmr = false, phmr = false;
   bool drd = true, dwd = true;     // read/write draining
-  std::uint8_t fl1gp = 0;          // first-level 1G pages (not modelled yet)
+  std::uint8_t fl1gp = 0;          // CAP.FS1GP (FL1GP): first-stage 1 GiB pages (PS in a PDPE)
+  bool fl5lp = false;              // CAP.FS5LP (FL5LP): 5-level first-stage tables (FSPM = 01b);
+                                   // not read from YAML yet (the stats echo of cap would change)
   // ECAP
   bool qi = true, dt = true, ir = false, eim = false, pt = true, sc = true;
   bool smts = true, pasid = true, slts = true, flts = false, nest = false, ecs = false;

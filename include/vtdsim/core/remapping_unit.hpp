@@ -83,6 +83,9 @@ class RemappingUnit {
                                                                      TranslationResult& result);
   [[gnu::noinline]] void walk_and_fill(const TranslationRequest& request, const cache::ContextCacheEntry& context,
                                        bool scalable, TranslationResult& result);
+  // PGTT 001b / 011b contexts: the first-stage (nested) walk (model/core/first_stage_walker.cpp).
+  [[gnu::noinline]] void translate_first_stage(const TranslationRequest& request,
+                                               const cache::ContextCacheEntry& context, TranslationResult& result);
 
   // Register side effects (model/core/remapping_unit_registers.cpp).
   void process_invalidation_queue();

@@ -31,6 +31,30 @@ struct ScalableContextOptions {
   bool pasid_enable = true;     // PASIDE: accept requests with PASID
   bool device_tlb = false;      // DTE
   bool fault_processing_disabled = false;
+  bool rid_priv = false;        // RID_PRIV: requests without PASID are supervisor requests
+};
+
+// Identifies one set of first-stage tables built by TableBuilder (an address space a PASID entry
+// with PGTT 001b or 011b points to).
+struct FsSpaceId {
+  std::uint16_t value = 0;
+  constexpr explicit FsSpaceId(std::uint16_t v = 0) : value(v) {}
+};
+
+// First-stage leaf attributes (spec 9.7): R/W, U/S, XD = !execute.
+struct FsPerms {
+  bool write = true;
+  bool user = true;
+  bool execute = true;
+};
+
+// First-stage controls of a PASID-table entry (spec 9.6).
+struct FsPasidOptions {
+  bool supervisor_requests = false;  // SRE
+  bool execute_requests = false;     // ERE
+  bool write_protect = false;        // WPE
+  bool extended_accessed = false;    // EAFE
+  bool fault_processing_disabled = false;
 };
 
 class TableBuilder {
@@ -88,6 +112,32 @@ class TableBuilder {
                        bool fault_processing_disabled = false);
   void clear_pasid_entry(SourceId source, Pasid pasid);
 
+  // ---- First-stage tables (spec 9.7, IA-32e format), 4 or 5 levels.
+  // Host-physical tables, for PGTT 001b.
+  void create_fs_space(FsSpaceId space, unsigned levels = 4);
+  // Guest-physical tables, for PGTT 011b nested on `second_stage`: each table page is allocated in
+  // host memory and mapped (R/W, 4 KiB) in that domain at the next guest-physical page from
+  // guest_table_base; the entries hold guest-physical addresses (spec 3.8).
+  void create_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage, std::uint64_t guest_table_base);
+  bool has_fs_space(FsSpaceId space) const { return fs_spaces_.count(space.value) != 0; }
+  // FSPTPTR of the space: host address, or guest-physical when nested.
+  std::uint64_t fs_table(FsSpaceId space) const;
+  // Maps [iova, iova + size) (a canonical range) to [out, out + size) with pages of page_size
+  // (4 KiB, 2 MiB or 1 GiB); out is a host address, or guest-physical when nested. Intermediate
+  // entries get P, R/W, U/S = 1 and XD = 0; `perms` go in the leaves, A = D = 0. Throws like map().
+  void map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::uint64_t size, FsPerms perms = {},
+              std::uint64_t page_size = kPageSize4K);
+  // Host address of the first-stage entry at `level` translating iova (throws if its table does
+  // not exist); tests use it to read A/D bits back or corrupt entries.
+  std::uint64_t fs_entry_address(FsSpaceId space, Iova iova, unsigned level) const;
+  // Guest-physical (nested) or host (first-stage only) address of the same entry.
+  std::uint64_t fs_entry_table_address(FsSpaceId space, Iova iova, unsigned level) const;
+  // PASID-table entry with PGTT 001b (first-stage only; DID = domain, which need not exist) or
+  // 011b (nested: the space's second-stage domain gives SSPTPTR, AW and DID).
+  void set_pasid_entry_first_stage(SourceId source, Pasid pasid, FsSpaceId space, DomainId domain,
+                                   FsPasidOptions options = {});
+  void set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options = {});
+
   // ---- Entry addresses (tests use them to corrupt or inspect entries on purpose).
   std::uint64_t root_entry_address(unsigned bus) const;
   std::uint64_t context_entry_address(SourceId source) const;  // throws if no context table yet
@@ -107,7 +157,20 @@ class TableBuilder {
     std::uint64_t entries = 0;
   };
 
+  struct FsSpace {
+    std::uint64_t table = 0;      // host address of the top table
+    unsigned levels = 4;
+    bool nested = false;
+    DomainId second_stage;
+    std::uint64_t next_guest_page = 0;
+    std::map<std::uint64_t, std::uint64_t> guest_to_host;  // nested: table pages
+  };
+
   const Domain& domain_or_throw(DomainId domain, const char* what) const;
+  const FsSpace& fs_space_or_throw(FsSpaceId space, const char* what) const;
+  std::uint64_t allocate_fs_table(FsSpace& space);               // returns its table address
+  std::uint64_t fs_host(const FsSpace& space, std::uint64_t table_address) const;
+  void write_pasid_entry(SourceId source, Pasid pasid, const std::uint64_t* words);
   void require_format(TableFormat format, const char* what) const;
   std::uint64_t legacy_context_table(unsigned bus);               // allocates on first use
   std::uint64_t scalable_context_table(unsigned bus, bool upper);  // allocates on first use
@@ -125,6 +188,7 @@ class TableBuilder {
   std::map<std::uint16_t, Domain> domains_;
   std::map<unsigned, std::uint64_t> context_tables_;     // legacy: bus -> table; scalable: bus*2+upper
   std::map<std::uint16_t, PasidDirectory> pasid_dirs_;  // scalable: source -> PASID directory
+  std::map<std::uint16_t, FsSpace> fs_spaces_;
 };
 
 }  // namespace vtdsim::core

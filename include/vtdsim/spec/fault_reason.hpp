@@ -23,8 +23,9 @@ enum class FaultReason : std::uint8_t {
   // Scalable mode (VT-d spec 7.1.3 table, SM codes; the spec names them RTA.n, SRT.n, SCT.n,
   // SPD.n, SPT.n, SSL.n, SGN.n). Values and meanings cross-checked against two independent
   // public implementations of the table (the Linux VT-d driver's fault-reason strings and
-  // VirtualBox's VTDATFAULT enum); only codes both agree on are listed. First-level codes
-  // (70h-77h, 80h-82h, 90h) are left out: first-level translation is not modelled.
+  // VirtualBox's VTDATFAULT enum); only codes both agree on are listed. First-stage codes
+  // (SFS.n 70h-77h, 91h; SGN.1-3 80h-82h) were cross-checked against the Linux strings and
+  // QEMU's VTDFaultReason (QEMU names 73h, 80h and 91h SFS.4, SGN.1 and SFS.10).
   kSmInvalidRootTableAddress = 0x30,  // RTA.1: invalid RTADDR programming (TTM reserved/unsupported)
   kSmLegacyRequestWithPasid = 0x31,   // RTA.2: request-with-PASID while RTADDR.TTM = legacy
   kSmLegacyPageGroupRequest = 0x32,   // RTA.3: page request while RTADDR.TTM = legacy
@@ -49,15 +50,28 @@ enum class FaultReason : std::uint8_t {
   kSmPasidEntryInvalid = 0x5b,        // SPT.4: invalid PASID-table entry (PGTT, AW, ...)
   kSmExecuteRequestDisabled = 0x5c,   // SPT.5: execute request with ERE = 0
   kSmSupervisorRequestDisabled = 0x5d,// SPT.6: supervisor request with SRE = 0
+  kSmFsAccessError = 0x70,           // SFS.1: access to a first-stage paging entry failed
+  kSmFsNotPresent = 0x71,            // SFS.2: first-stage paging entry with P = 0
+  kSmFsReserved = 0x72,              // SFS.3: non-zero reserved field in a first-stage entry
+  kSmFsPointerInvalid = 0x73,        // SFS.4: access through the PASID entry's FSPTPTR failed
+  kSmFsNestedBeyondAgaw = 0x74,      // SFS.5: nested: first-stage table address beyond the
+                                     //        second-stage address width
+  kSmFsNestedPointerReadDenied = 0x75,  // SFS.6: nested: FSPTPTR's page lacks second-stage R
+  kSmFsNestedEntryReadDenied = 0x76,    // SFS.7: nested: a first-stage table lacks second-stage R
+  kSmFsNestedAdWriteDenied = 0x77,      // SFS.8: nested: A/D update without second-stage W
   kSmSlAccessError = 0x78,            // SSL.1: access to a second-level paging entry failed
   kSmSlNotPresent = 0x79,             // SSL.2: second-level paging entry with R = W = 0
   kSmSlReserved = 0x7a,               // SSL.3: non-zero reserved field in a second-level entry
   kSmSlPointerInvalid = 0x7b,         // SSL.4: access through the PASID entry's SLPTPTR failed
   kSmSlAdNoSnoop = 0x7c,              // SSL.5: A/D update needed with no-snoop page walk
+  kSmFsNonCanonical = 0x80,          // SGN.1: first-stage input address not canonical
+  kSmFsUserDenied = 0x81,            // SGN.2: user request to a page with U/S = 0 on its path
+  kSmFsExecuteDenied = 0x82,         // SGN.3: execute request to a page with XD = 1 on its path
   kSmAddressBeyondAgaw = 0x84,        // SGN.5: input address beyond the second-level AGAW / MGAW
   kSmWriteDenied = 0x85,              // SGN.6: write / AtomicOp without write permission
   kSmReadDenied = 0x86,               // SGN.7: read / AtomicOp without read permission
   kSmInterruptAddress = 0x87,         // SGN.8: translated address in the interrupt range
+  kSmFsAdUpdateFailed = 0x91,         // SFS.10: writing A/D bits of a first-stage entry failed
 };
 
 // Short stable name used in stats keys ("not_present_root", ...).

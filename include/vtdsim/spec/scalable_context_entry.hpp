@@ -52,6 +52,7 @@ struct ScalableContextEntry {
     unsigned pdts = 0;
     std::uint32_t rid_pasid = 0;
     bool fpd = false, dte = false, paside = false, pre = false, present = true;
+    bool rid_priv = false;
   };
   static constexpr ScalableContextEntry make(const Fields& f) {
     ScalableContextEntry e;
@@ -59,7 +60,7 @@ struct ScalableContextEntry {
              (f.paside ? bit(3) : 0) | (f.pre ? bit(4) : 0);
     e.q[0] = with_field(e.q[0], 11, 9, f.pdts);
     e.q[0] |= f.pasid_dir & bits_mask(63, 12);
-    e.q[1] = with_field(0, 19, 0, f.rid_pasid);
+    e.q[1] = with_field(0, 19, 0, f.rid_pasid) | (f.rid_priv ? bit(20) : 0);
     return e;
   }
 };
