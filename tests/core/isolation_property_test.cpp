@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "property_seed.hpp"
+#include "support/property_seed.hpp"
 #include "translation_rig.hpp"
 #include "vtdsim/spec/context_entry.hpp"
 

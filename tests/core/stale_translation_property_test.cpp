@@ -12,7 +12,7 @@
 #include <set>
 #include <vector>
 
-#include "property_seed.hpp"
+#include "support/property_seed.hpp"
 #include "translation_rig.hpp"
 #include "vtdsim/spec/registers.hpp"
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "../core/property_seed.hpp"
+#include "support/property_seed.hpp"
 #include "sysc_fixture.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/iommu/iommu.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/study/tenant_mix.hpp"
 #include "vtdsim/trace/replayer.hpp"

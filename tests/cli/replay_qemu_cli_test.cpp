@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 
 namespace {
 

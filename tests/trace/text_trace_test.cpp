@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 using namespace vtdsim;

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/core/ats_endpoints.hpp"
 #include "vtdsim/trace/replayer.hpp"

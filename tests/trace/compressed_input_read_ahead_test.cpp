@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/trace/compressed_input.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 

@@ -49,7 +49,7 @@ TEST(StudiesCli, MrcWritesOneRowPerSize) {
   ASSERT_EQ(table.rows.size(), 64u);
   EXPECT_EQ(table.rows[0][0], "1");
   EXPECT_EQ(table.rows[0][1], "2536");  // IOTLB lookups of the shared log
-  EXPECT_EQ(table.rows[63][2], "783");  // hits at 64 entries (tests/core/mrc_test.cpp checks vs replays)
+  EXPECT_EQ(table.rows[63][2], "783");  // hits at 64 entries (tests/study/mrc_test.cpp checks vs replays)
   // qemu organization is not LRU: a usage error.
   EXPECT_EQ(run("mrc " + kQemuBin + " --config " + VTDSIM_SOURCE_DIR + "/configs/qemu.yaml --csv " + tmp("m2.csv")),
             2);

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/trace/binary_trace.hpp"
 #include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/text_trace.hpp"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
 using vtdsim::trace::CompressedInput;

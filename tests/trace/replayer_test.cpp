@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/config/config_loader.hpp"
 #include "vtdsim/timing/timing_model.hpp"
 #include "vtdsim/trace/text_trace.hpp"

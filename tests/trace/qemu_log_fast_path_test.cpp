@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/trace_test_util.hpp"
+#include "support/trace_test_util.hpp"
 #include "vtdsim/trace/compressed_input.hpp"
 #include "vtdsim/trace/qemu_log_importer.hpp"
 #include "vtdsim/trace/text_trace.hpp"
