@@ -114,7 +114,8 @@ struct Request {
 void ensure_elaborated() {
   Bench& b = bench();
   // Elaborate and let the guest boot (VT-d init, device attach) before the first direct call.
-  if (!b.ran && sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::sc_time(200, sc_core::SC_US));
+  if (!b.ran && sc_core::sc_get_status() == sc_core::SC_ELABORATION)
+    sc_core::sc_start(sc_core::sc_time(200, sc_core::SC_US));
 }
 
 // The timed loop of a DMA from device 0's DMA socket; the last response must be OK.

@@ -239,8 +239,7 @@ struct Unit {
   std::unique_ptr<core::TableBuilder> tables;
   explicit Unit(const config::UnitConfig& cfg) {
     unit = std::make_unique<core::RemappingUnit>(cfg, memory);
-    tables = std::make_unique<core::TableBuilder>(memory, 0x100000, 0x400000, core::TableFormat::kLegacy,
-                                                  cfg.cap.haw);
+    tables = std::make_unique<core::TableBuilder>(memory, 0x100000, 0x400000, core::TableFormat::kLegacy, cfg.cap.haw);
     tables->create_domain(kDomain, 4);
     tables->map(kDomain, Iova(kIovaBase), HostAddr(0x80000000), 0x1000ull * kPages, Perms{true, true});
     tables->set_context(kDevice, kDomain);
@@ -251,8 +250,8 @@ struct Unit {
 };
 
 // expect_reads: paging reads each translation must make (checked once, outside the timed loop).
-void run_translate(benchmark::State& state, const config::UnitConfig& cfg, unsigned expect_reads,
-                   bool expect_iotlb_hit, std::uint8_t expect_psc_level) {
+void run_translate(benchmark::State& state, const config::UnitConfig& cfg, unsigned expect_reads, bool expect_iotlb_hit,
+                   std::uint8_t expect_psc_level) {
   Unit u(cfg);
   core::TranslationRequest req;
   req.source = kDevice;
@@ -275,13 +274,11 @@ void run_translate(benchmark::State& state, const config::UnitConfig& cfg, unsig
     benchmark::DoNotOptimize(r);
   }
   const std::uint64_t allocs = g_allocations.load() - allocs_before;
-  state.counters["allocs_per_op"] =
-      benchmark::Counter(static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
 }
 
-void BM_TranslateIotlbHit(benchmark::State& state) {
-  run_translate(state, config::UnitConfig{}, 0, true, 0);
-}
+void BM_TranslateIotlbHit(benchmark::State& state) { run_translate(state, config::UnitConfig{}, 0, true, 0); }
 BENCHMARK(BM_TranslateIotlbHit);
 
 void BM_TranslateMissPdeCacheHit(benchmark::State& state) {
@@ -322,8 +319,8 @@ struct ScalableUnit {
   std::unique_ptr<core::TableBuilder> tables;
   ScalableUnit(const config::UnitConfig& cfg, ScalableMode mode) {
     unit = std::make_unique<core::RemappingUnit>(cfg, memory);
-    tables = std::make_unique<core::TableBuilder>(memory, 0x100000, 0x400000, core::TableFormat::kScalable,
-                                                  cfg.cap.haw);
+    tables =
+        std::make_unique<core::TableBuilder>(memory, 0x100000, 0x400000, core::TableFormat::kScalable, cfg.cap.haw);
     tables->set_scalable_context(kDevice);
     const core::FsSpaceId space(1);
     tables->create_domain(kDomain, 4);
@@ -375,8 +372,8 @@ void run_scalable_translate(benchmark::State& state, const config::UnitConfig& c
     benchmark::DoNotOptimize(r);
   }
   const std::uint64_t allocs = g_allocations.load() - allocs_before;
-  state.counters["allocs_per_op"] =
-      benchmark::Counter(static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
 }
 
 config::UnitConfig no_walk_caches(config::UnitConfig cfg) {
@@ -469,16 +466,16 @@ int main(int argc, char** argv) {
   bench::MeanReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_ratio(reporter, "IOTLB lookup throughput ratio (target >= 3x)", "BM_UnorderedMapIotlbBaseline",
-                       "BM_IotlbLookup");
+              "BM_IotlbLookup");
   print_ratio(reporter, "IOTLB lookup vs naive LRU IOTLB (map + list)", "BM_UnorderedMapLruIotlbBaseline",
-                       "BM_IotlbLookup");
+              "BM_IotlbLookup");
   print_ratio(reporter, "hand-minimal 16x4 LRU lookup (reference) vs plain map", "BM_UnorderedMapIotlbBaseline",
               "BM_MinimalSetAssocReference");
   print_ratio(reporter, "16x4 tag compare without recency (reference) vs plain map", "BM_UnorderedMapIotlbBaseline",
               "BM_CompareOnlyReference");
   print_ratio(reporter, "IOTLB lookup latency ratio", "BM_UnorderedMapIotlbLatencyBaseline", "BM_IotlbLookupLatency");
   print_ratio(reporter, "translate hit vs naive map translate", "BM_UnorderedMapTranslateBaseline",
-                       "BM_TranslateIotlbHit");
+              "BM_TranslateIotlbHit");
   print_cost(reporter, "cost of a first-stage IOTLB hit in second-stage IOTLB hits (scalable)",
              "BM_ScalableSecondStageIotlbHit", "BM_FirstStageIotlbHit");
   print_cost(reporter, "cost of a nested IOTLB hit in second-stage IOTLB hits (scalable)",

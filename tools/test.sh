@@ -6,6 +6,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 "$here/tools/install-deps.sh"
 
+echo "== format (.clang-format)"
+"$here/tools/check-format.sh"
 echo "== build (RelWithDebInfo)"
 "$here/tools/build.sh" "$here/build"
 echo "== tests (RelWithDebInfo)"

@@ -112,7 +112,7 @@ struct TranslationCaches::Impl {
   std::optional<PasidCache> pasid;
   // kShared: iotlb[0] holds every size; kPerSize: iotlb[i] holds size i.
   std::optional<Iotlb> iotlb[3];
-  std::uint64_t held_by_size[3] = {0, 0, 0};   // valid IOTLB entries per page size (probe skipping)
+  std::uint64_t held_by_size[3] = {0, 0, 0};  // valid IOTLB entries per page size (probe skipping)
   std::unordered_map<QemuKey, IotlbEntry, QemuKeyHash> qemu;
   std::optional<Psc> psc[4];
   // Hot path: the array holding each page size (nullptr when absent or disabled), set once.
@@ -215,12 +215,14 @@ struct TranslationCaches::Impl {
   std::uint64_t drop_context_if(Pred&& pred) {
     std::uint64_t total = 0;
     if (context) {
-      const std::uint64_t n = context->invalidate_if([&](const ContextKey&, const ContextCacheEntry& e) { return pred(e); });
+      const std::uint64_t n =
+          context->invalidate_if([&](const ContextKey&, const ContextCacheEntry& e) { return pred(e); });
       stats.context.invalidated += n;
       total += n;
     }
     if (pasid) {
-      const std::uint64_t n = pasid->invalidate_if([&](const PasidKey&, const ContextCacheEntry& e) { return pred(e); });
+      const std::uint64_t n =
+          pasid->invalidate_if([&](const PasidKey&, const ContextCacheEntry& e) { return pred(e); });
       stats.pasid.invalidated += n;
       total += n;
     }
@@ -232,7 +234,8 @@ struct TranslationCaches::Impl {
   // Whether QEMU's entries are first-stage ones, for a page-selective flush (pasid_based: P_IOTLB);
   // with qemu_first_stage: auto the first such flush decides for the rest of the run.
   bool qemu_first_stage(bool pasid_based) {
-    if (config.qemu_first_stage != config::QemuStage::kAuto) return config.qemu_first_stage == config::QemuStage::kFirst;
+    if (config.qemu_first_stage != config::QemuStage::kAuto)
+      return config.qemu_first_stage == config::QemuStage::kFirst;
     if (qemu_auto_stage == 0) qemu_auto_stage = pasid_based ? 2 : 1;
     return qemu_auto_stage == 2;
   }
@@ -245,9 +248,7 @@ TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_
   m.context = make_cache<Impl::ContextCache>(config.context, "context");
   m.pasid = make_cache<Impl::PasidCache>(config.pasid, "pasid");
   switch (config.iotlb_organization) {
-    case config::IotlbOrganization::kShared:
-      m.iotlb[0] = make_cache<Impl::Iotlb>(config.iotlb, "iotlb");
-      break;
+    case config::IotlbOrganization::kShared: m.iotlb[0] = make_cache<Impl::Iotlb>(config.iotlb, "iotlb"); break;
     case config::IotlbOrganization::kPerSize:
       m.iotlb[0] = make_cache<Impl::Iotlb>(config.iotlb, "iotlb");
       m.iotlb[1] = make_cache<Impl::Iotlb>(config.iotlb_2m, "iotlb_2m");
@@ -255,7 +256,8 @@ TranslationCaches::TranslationCaches(const config::CachesConfig& config) : impl_
       break;
     case config::IotlbOrganization::kQemu:
       if (config.qemu_max_entries == 0 || config.qemu_max_entries > config::kMaxCacheEntries)
-        throw std::invalid_argument("caches.qemu_max_entries must be in 1.." + std::to_string(config::kMaxCacheEntries));
+        throw std::invalid_argument("caches.qemu_max_entries must be in 1.." +
+                                    std::to_string(config::kMaxCacheEntries));
       // Buckets for the whole table up front: inserts never rehash.
       m.qemu.reserve(std::size_t{config.qemu_max_entries} + 1);
       break;
@@ -444,11 +446,11 @@ std::uint64_t TranslationCaches::Impl::invalidate_qemu(const core::InvalidationR
       });
     }
     if (r.granularity == G::kGlobal) return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
-    return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) { return e.domain.value == did && same_pasid(k.pasid); });
+    return drop_qemu_if(
+        [&](const QemuKey& k, const IotlbEntry& e) { return e.domain.value == did && same_pasid(k.pasid); });
   }
   switch (r.granularity) {
-    case G::kGlobal:
-      return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
+    case G::kGlobal: return drop_qemu_if([](const QemuKey&, const IotlbEntry&) { return true; });
     case G::kPage: {
       const bool first_stage = qemu_first_stage(false);
       return drop_qemu_if([&](const QemuKey& k, const IotlbEntry& e) {
@@ -456,8 +458,7 @@ std::uint64_t TranslationCaches::Impl::invalidate_qemu(const core::InvalidationR
         return first_stage || page_matches(k, e, config.qemu_inv_mask_bits);
       });
     }
-    default:
-      return drop_qemu_if([&](const QemuKey&, const IotlbEntry& e) { return e.domain.value == did; });
+    default: return drop_qemu_if([&](const QemuKey&, const IotlbEntry& e) { return e.domain.value == did; });
   }
 }
 
@@ -512,15 +513,13 @@ std::uint64_t TranslationCaches::invalidate(const core::InvalidationRequest& r) 
       // (source-id with function mask, within the domain as the descriptor names it; the model
       // matches the source-id only, which is a superset).
       switch (r.granularity) {
-        case G::kDomain:
-          return m.drop_context_if([&](const ContextCacheEntry& e) { return e.domain == r.domain; });
+        case G::kDomain: return m.drop_context_if([&](const ContextCacheEntry& e) { return e.domain == r.domain; });
         case G::kDevice: {
           const std::uint16_t keep = static_cast<std::uint16_t>(~function_mask_bits(r.function_mask));
           return m.drop_context_if(
               [&](const ContextCacheEntry& e) { return (e.source.value & keep) == (r.source.value & keep); });
         }
-        default:
-          return m.drop_context_if([](const ContextCacheEntry&) { return true; });
+        default: return m.drop_context_if([](const ContextCacheEntry&) { return true; });
       }
     case T::kPasidCache:
       // Spec 6.5.2.5 pc_inv_dsc: domain-selective, PASID-selective (within domain), global. In
@@ -528,26 +527,20 @@ std::uint64_t TranslationCaches::invalidate(const core::InvalidationRequest& r) 
       // requests without PASID (kept in the context array, tagged with RID_PASID), so both
       // arrays are searched; a PASID matches the entry's PASID or its tag PASID.
       switch (r.granularity) {
-        case G::kDomain:
-          return m.drop_context_if([&](const ContextCacheEntry& e) { return e.domain == r.domain; });
+        case G::kDomain: return m.drop_context_if([&](const ContextCacheEntry& e) { return e.domain == r.domain; });
         case G::kPasid:
         case G::kPage:
           return m.drop_context_if([&](const ContextCacheEntry& e) {
             return e.domain == r.domain && (e.pasid == r.pasid || e.tag_pasid == r.pasid);
           });
-        case G::kDevice:
-          return m.drop_context_if([&](const ContextCacheEntry& e) { return e.source == r.source; });
-        case G::kGlobal:
-          return m.drop_context_if([](const ContextCacheEntry&) { return true; });
+        case G::kDevice: return m.drop_context_if([&](const ContextCacheEntry& e) { return e.source == r.source; });
+        case G::kGlobal: return m.drop_context_if([](const ContextCacheEntry&) { return true; });
       }
       return 0;
-    case T::kIotlb:
-      return m.invalidate_iotlb(r, false);
-    case T::kPasidIotlb:
-      return m.invalidate_iotlb(r, true);
+    case T::kIotlb: return m.invalidate_iotlb(r, false);
+    case T::kPasidIotlb: return m.invalidate_iotlb(r, true);
     case T::kDeviceTlb:
-    case T::kInterruptEntry:
-      return 0;
+    case T::kInterruptEntry: return 0;
   }
   return 0;
 }

@@ -9,8 +9,8 @@
 
 namespace vtdsim::config {
 
-const std::vector<std::string> kTopLevelSections = {"iommu", "platform", "guest", "workload", "sweep",
-                                                    "study", "replay"};
+const std::vector<std::string> kTopLevelSections = {"iommu", "platform", "guest", "workload",
+                                                    "sweep", "study",    "replay"};
 
 namespace {
 
@@ -67,7 +67,8 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
     const std::string key = kv.first.Scalar();
     const std::string p = join(path, key);
     const YAML::Node& v = kv.second;
-    if (key == "entries") g.entries = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
+    if (key == "entries")
+      g.entries = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
     else if (key == "ways") {
       if (v.IsScalar() && v.Scalar() == "full") {
         g.ways_full = true;
@@ -76,49 +77,65 @@ void parse_geometry(const YAML::Node& node, const std::string& path, RawCacheGeo
         g.ways = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
         g.ways_full = false;
       }
-    } else if (key == "policy") g.policy = parse_policy(v, p);
-    else if (key == "enabled") g.enabled = parse_bool(v, p);
-    else if (key == "hit_latency") g.hit_latency = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
-    else if (key == "seed") g.seed = parse_uint(v, p, ~0ull);
-    else if (key == "organization") iotlb_extras->iotlb_organization = parse_organization(v, p);
-    else if (key == "qemu_max_entries") iotlb_extras->qemu_max_entries = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
+    } else if (key == "policy")
+      g.policy = parse_policy(v, p);
+    else if (key == "enabled")
+      g.enabled = parse_bool(v, p);
+    else if (key == "hit_latency")
+      g.hit_latency = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
+    else if (key == "seed")
+      g.seed = parse_uint(v, p, ~0ull);
+    else if (key == "organization")
+      iotlb_extras->iotlb_organization = parse_organization(v, p);
+    else if (key == "qemu_max_entries")
+      iotlb_extras->qemu_max_entries = static_cast<std::uint32_t>(parse_uint(v, p, kU32));
     else if (key == "qemu_inv_mask_bits") {
       const std::uint64_t bits = parse_uint(v, p, 64);
       if (bits != 8 && bits != 64) bad(v, p, "must be 8 (QEMU 7.2's uint8_t mask) or 64, got '" + v.Scalar() + "'");
       iotlb_extras->qemu_inv_mask_bits = static_cast<std::uint8_t>(bits);
     } else if (key == "qemu_piotlb") {
       const std::string s = parse_string(v, p);
-      if (s == "ignore") iotlb_extras->qemu_piotlb = QemuPasidIotlb::kIgnore;
-      else if (s == "qemu-10.0") iotlb_extras->qemu_piotlb = QemuPasidIotlb::kV10;
-      else bad(v, p, "expected ignore (QEMU before 10.0) or qemu-10.0; got '" + s + "'");
+      if (s == "ignore")
+        iotlb_extras->qemu_piotlb = QemuPasidIotlb::kIgnore;
+      else if (s == "qemu-10.0")
+        iotlb_extras->qemu_piotlb = QemuPasidIotlb::kV10;
+      else
+        bad(v, p, "expected ignore (QEMU before 10.0) or qemu-10.0; got '" + s + "'");
     } else if (key == "qemu_first_stage") {
-      if (v.IsScalar() && v.Scalar() == "auto") iotlb_extras->qemu_first_stage = QemuStage::kAuto;
-      else iotlb_extras->qemu_first_stage = parse_bool(v, p) ? QemuStage::kFirst : QemuStage::kSecond;
+      if (v.IsScalar() && v.Scalar() == "auto")
+        iotlb_extras->qemu_first_stage = QemuStage::kAuto;
+      else
+        iotlb_extras->qemu_first_stage = parse_bool(v, p) ? QemuStage::kFirst : QemuStage::kSecond;
     }
   }
 }
 
 void parse_cap(const YAML::Node& node, const std::string& path, RawCapabilityConfig& c) {
-  struct UintField { const char* name; std::optional<std::uint64_t> RawCapabilityConfig::*field; std::uint64_t max; };
-  struct BoolField { const char* name; std::optional<bool> RawCapabilityConfig::*field; };
-  const UintField uints[] = {
-      {"sagaw", &RawCapabilityConfig::sagaw, 0x1f}, {"mgaw", &RawCapabilityConfig::mgaw, 64},
-      {"haw", &RawCapabilityConfig::haw, 64},       {"nfr", &RawCapabilityConfig::nfr, 256},
-      {"sllps", &RawCapabilityConfig::sllps, 3},    {"mamv", &RawCapabilityConfig::mamv, 63},
-      {"nd", &RawCapabilityConfig::nd, 6},          {"fl1gp", &RawCapabilityConfig::fl1gp, 1},
-      {"pss", &RawCapabilityConfig::pss, 19},       {"iro", &RawCapabilityConfig::iro, 0x3ff0},
-      {"fro", &RawCapabilityConfig::fro, 0x3ff0}};
-  const BoolField bools[] = {
-      {"psi", &RawCapabilityConfig::psi},   {"caching_mode", &RawCapabilityConfig::caching_mode},
-      {"zlr", &RawCapabilityConfig::zlr},   {"rwbf", &RawCapabilityConfig::rwbf},
-      {"plmr", &RawCapabilityConfig::plmr}, {"phmr", &RawCapabilityConfig::phmr},
-      {"drd", &RawCapabilityConfig::drd},   {"dwd", &RawCapabilityConfig::dwd},
-      {"qi", &RawCapabilityConfig::qi},     {"dt", &RawCapabilityConfig::dt},
-      {"ir", &RawCapabilityConfig::ir},     {"eim", &RawCapabilityConfig::eim},
-      {"pt", &RawCapabilityConfig::pt},     {"sc", &RawCapabilityConfig::sc},
-      {"smts", &RawCapabilityConfig::smts}, {"pasid", &RawCapabilityConfig::pasid},
-      {"slts", &RawCapabilityConfig::slts}, {"flts", &RawCapabilityConfig::flts},
-      {"nest", &RawCapabilityConfig::nest}, {"ecs", &RawCapabilityConfig::ecs}};
+  struct UintField {
+    const char* name;
+    std::optional<std::uint64_t> RawCapabilityConfig::*field;
+    std::uint64_t max;
+  };
+  struct BoolField {
+    const char* name;
+    std::optional<bool> RawCapabilityConfig::*field;
+  };
+  const UintField uints[] = {{"sagaw", &RawCapabilityConfig::sagaw, 0x1f}, {"mgaw", &RawCapabilityConfig::mgaw, 64},
+                             {"haw", &RawCapabilityConfig::haw, 64},       {"nfr", &RawCapabilityConfig::nfr, 256},
+                             {"sllps", &RawCapabilityConfig::sllps, 3},    {"mamv", &RawCapabilityConfig::mamv, 63},
+                             {"nd", &RawCapabilityConfig::nd, 6},          {"fl1gp", &RawCapabilityConfig::fl1gp, 1},
+                             {"pss", &RawCapabilityConfig::pss, 19},       {"iro", &RawCapabilityConfig::iro, 0x3ff0},
+                             {"fro", &RawCapabilityConfig::fro, 0x3ff0}};
+  const BoolField bools[] = {{"psi", &RawCapabilityConfig::psi},   {"caching_mode", &RawCapabilityConfig::caching_mode},
+                             {"zlr", &RawCapabilityConfig::zlr},   {"rwbf", &RawCapabilityConfig::rwbf},
+                             {"plmr", &RawCapabilityConfig::plmr}, {"phmr", &RawCapabilityConfig::phmr},
+                             {"drd", &RawCapabilityConfig::drd},   {"dwd", &RawCapabilityConfig::dwd},
+                             {"qi", &RawCapabilityConfig::qi},     {"dt", &RawCapabilityConfig::dt},
+                             {"ir", &RawCapabilityConfig::ir},     {"eim", &RawCapabilityConfig::eim},
+                             {"pt", &RawCapabilityConfig::pt},     {"sc", &RawCapabilityConfig::sc},
+                             {"smts", &RawCapabilityConfig::smts}, {"pasid", &RawCapabilityConfig::pasid},
+                             {"slts", &RawCapabilityConfig::slts}, {"flts", &RawCapabilityConfig::flts},
+                             {"nest", &RawCapabilityConfig::nest}, {"ecs", &RawCapabilityConfig::ecs}};
   std::vector<std::string> known;
   for (const auto& f : uints) known.push_back(f.name);
   for (const auto& f : bools) known.push_back(f.name);
@@ -133,7 +150,10 @@ void parse_cap(const YAML::Node& node, const std::string& path, RawCapabilityCon
 }
 
 void parse_timing(const YAML::Node& node, const std::string& path, RawTimingConfig& t) {
-  struct UintField { const char* name; std::optional<std::uint32_t> RawTimingConfig::*field; };
+  struct UintField {
+    const char* name;
+    std::optional<std::uint32_t> RawTimingConfig::*field;
+  };
   const UintField uints[] = {{"iotlb_hit", &RawTimingConfig::iotlb_hit},
                              {"context_cache_hit", &RawTimingConfig::context_cache_hit},
                              {"context_cache_miss", &RawTimingConfig::context_cache_miss},
@@ -149,8 +169,10 @@ void parse_timing(const YAML::Node& node, const std::string& path, RawTimingConf
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     const std::string p = join(path, key);
-    if (key == "clock_ghz") t.clock_ghz = parse_double(kv.second, p);
-    else if (key == "merge_pending_walks") t.merge_pending_walks = parse_bool(kv.second, p);
+    if (key == "clock_ghz")
+      t.clock_ghz = parse_double(kv.second, p);
+    else if (key == "merge_pending_walks")
+      t.merge_pending_walks = parse_bool(kv.second, p);
     for (const auto& f : uints)
       if (key == f.name) t.*(f.field) = static_cast<std::uint32_t>(parse_uint(kv.second, p, kU32));
   }
@@ -160,21 +182,25 @@ const char* const kPscNames[4] = {"pde", "pdpe", "pml4e", "pml5e"};
 
 void resolve_geometry(const RawCacheGeometry& raw, CacheGeometry& g, const std::string& path) {
   if (raw.entries) g.entries = *raw.entries;
-  if (raw.ways_full) g.ways = g.entries;
-  else if (raw.ways) g.ways = *raw.ways;
-  else if (raw.entries && g.ways > g.entries) g.ways = g.entries;  // default ways, smaller cache
+  if (raw.ways_full)
+    g.ways = g.entries;
+  else if (raw.ways)
+    g.ways = *raw.ways;
+  else if (raw.entries && g.ways > g.entries)
+    g.ways = g.entries;  // default ways, smaller cache
   if (raw.policy) g.policy = *raw.policy;
   if (raw.enabled) g.enabled = *raw.enabled;
   if (raw.hit_latency) g.hit_latency = *raw.hit_latency;
   if (raw.seed) g.seed = *raw.seed;
-  if (g.entries == 0) throw ConfigError(path + ".entries", "must be at least 1 (use enabled: false to turn the cache off)");
+  if (g.entries == 0)
+    throw ConfigError(path + ".entries", "must be at least 1 (use enabled: false to turn the cache off)");
   if (g.entries > kMaxCacheEntries)
     throw ConfigError(path + ".entries", "must be at most " + std::to_string(kMaxCacheEntries) +
                                              " (every entry is allocated up front), got " + std::to_string(g.entries));
   if (g.ways == 0) throw ConfigError(path + ".ways", "must be at least 1 (or \"full\")");
   if (g.ways > g.entries)
-    throw ConfigError(path + ".ways", "must not exceed " + path + ".entries (" + std::to_string(g.entries) +
-                                          "), got " + std::to_string(g.ways));
+    throw ConfigError(path + ".ways", "must not exceed " + path + ".entries (" + std::to_string(g.entries) + "), got " +
+                                          std::to_string(g.ways));
   if (g.entries % g.ways != 0)
     throw ConfigError(path + ".ways", "must divide " + path + ".entries (" + std::to_string(g.entries) + "), got " +
                                           std::to_string(g.ways));
@@ -194,8 +220,10 @@ std::uint64_t parse_uint(const YAML::Node& node, const std::string& path, std::u
   if (s[0] == '-') bad(node, path, "must not be negative, got '" + node.Scalar() + "'");
   int base = 10;
   std::size_t start = 0;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, start = 2;
-  else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) base = 2, start = 2;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    base = 16, start = 2;
+  else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+    base = 2, start = 2;
   const std::string digits = s.substr(start);
   const bool ok_chars = !digits.empty() && std::all_of(digits.begin(), digits.end(), [base](char c) {
     if (base == 16) return std::isxdigit(static_cast<unsigned char>(c)) != 0;
@@ -287,7 +315,8 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   cur[parts.back()] = value;
 }
 
-YAML::Node load_config_text(const std::string& text, const std::string& name, const std::vector<std::string>& overrides) {
+YAML::Node load_config_text(const std::string& text, const std::string& name,
+                            const std::vector<std::string>& overrides) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -322,20 +351,28 @@ RawUnitConfig parse_unit_config(const YAML::Node& root) {
   const YAML::Node iommu = root["iommu"];
   if (!iommu.IsDefined() || iommu.IsNull()) return raw;
   const std::string base = "iommu";
-  check_keys(iommu, base, {"cap", "iotlb", "iotlb_2m", "iotlb_1g", "context_cache", "pasid_cache", "psc",
-                           "device_tlb", "timing"});
+  check_keys(iommu, base,
+             {"cap", "iotlb", "iotlb_2m", "iotlb_1g", "context_cache", "pasid_cache", "psc", "device_tlb", "timing"});
   for (const auto& kv : iommu) {
     const std::string key = kv.first.Scalar();
     const std::string p = join(base, key);
     const YAML::Node& v = kv.second;
-    if (key == "cap") parse_cap(v, p, raw.cap);
-    else if (key == "iotlb") parse_geometry(v, p, raw.iotlb, &raw);
-    else if (key == "iotlb_2m") parse_geometry(v, p, raw.iotlb_2m);
-    else if (key == "iotlb_1g") parse_geometry(v, p, raw.iotlb_1g);
-    else if (key == "context_cache") parse_geometry(v, p, raw.context_cache);
-    else if (key == "pasid_cache") parse_geometry(v, p, raw.pasid_cache);
-    else if (key == "device_tlb") parse_geometry(v, p, raw.device_tlb);
-    else if (key == "timing") parse_timing(v, p, raw.timing);
+    if (key == "cap")
+      parse_cap(v, p, raw.cap);
+    else if (key == "iotlb")
+      parse_geometry(v, p, raw.iotlb, &raw);
+    else if (key == "iotlb_2m")
+      parse_geometry(v, p, raw.iotlb_2m);
+    else if (key == "iotlb_1g")
+      parse_geometry(v, p, raw.iotlb_1g);
+    else if (key == "context_cache")
+      parse_geometry(v, p, raw.context_cache);
+    else if (key == "pasid_cache")
+      parse_geometry(v, p, raw.pasid_cache);
+    else if (key == "device_tlb")
+      parse_geometry(v, p, raw.device_tlb);
+    else if (key == "timing")
+      parse_timing(v, p, raw.timing);
     else if (key == "psc") {
       check_keys(v, p, {"pde", "pdpe", "pml4e", "pml5e"});
       for (int i = 0; i < 4; ++i)
@@ -361,17 +398,34 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (rc.pss) cap.pss = static_cast<std::uint8_t>(*rc.pss);
   if (rc.iro) cap.iro = static_cast<std::uint16_t>(*rc.iro);
   if (rc.fro) cap.fro = static_cast<std::uint16_t>(*rc.fro);
-  auto set_bool = [](bool& dst, const std::optional<bool>& v) { if (v) dst = *v; };
-  set_bool(cap.psi, rc.psi); set_bool(cap.caching_mode, rc.caching_mode); set_bool(cap.zlr, rc.zlr);
-  set_bool(cap.rwbf, rc.rwbf); set_bool(cap.plmr, rc.plmr); set_bool(cap.phmr, rc.phmr);
-  set_bool(cap.drd, rc.drd); set_bool(cap.dwd, rc.dwd); set_bool(cap.qi, rc.qi); set_bool(cap.dt, rc.dt);
-  set_bool(cap.ir, rc.ir); set_bool(cap.eim, rc.eim); set_bool(cap.pt, rc.pt); set_bool(cap.sc, rc.sc);
-  set_bool(cap.smts, rc.smts); set_bool(cap.pasid, rc.pasid); set_bool(cap.slts, rc.slts);
-  set_bool(cap.flts, rc.flts); set_bool(cap.nest, rc.nest); set_bool(cap.ecs, rc.ecs);
+  auto set_bool = [](bool& dst, const std::optional<bool>& v) {
+    if (v) dst = *v;
+  };
+  set_bool(cap.psi, rc.psi);
+  set_bool(cap.caching_mode, rc.caching_mode);
+  set_bool(cap.zlr, rc.zlr);
+  set_bool(cap.rwbf, rc.rwbf);
+  set_bool(cap.plmr, rc.plmr);
+  set_bool(cap.phmr, rc.phmr);
+  set_bool(cap.drd, rc.drd);
+  set_bool(cap.dwd, rc.dwd);
+  set_bool(cap.qi, rc.qi);
+  set_bool(cap.dt, rc.dt);
+  set_bool(cap.ir, rc.ir);
+  set_bool(cap.eim, rc.eim);
+  set_bool(cap.pt, rc.pt);
+  set_bool(cap.sc, rc.sc);
+  set_bool(cap.smts, rc.smts);
+  set_bool(cap.pasid, rc.pasid);
+  set_bool(cap.slts, rc.slts);
+  set_bool(cap.flts, rc.flts);
+  set_bool(cap.nest, rc.nest);
+  set_bool(cap.ecs, rc.ecs);
   // VT-d spec 11.4.2 (CAP_REG): SAGAW bits 1..3 = 39/48/57-bit; MGAW at most 64; ND 0..6.
   if ((cap.sagaw & 0b01110) == 0)
-    throw ConfigError("iommu.cap.sagaw", "must advertise at least one of 39-bit (0b0010), 48-bit (0b0100), "
-                                         "57-bit (0b1000) second-level widths");
+    throw ConfigError("iommu.cap.sagaw",
+                      "must advertise at least one of 39-bit (0b0010), 48-bit (0b0100), "
+                      "57-bit (0b1000) second-level widths");
   if (cap.mgaw < 30) throw ConfigError("iommu.cap.mgaw", "must be at least 30, got " + std::to_string(cap.mgaw));
   if (cap.haw < 32 || cap.haw > 52)
     throw ConfigError("iommu.cap.haw", "must be in 32..52, got " + std::to_string(cap.haw));
@@ -388,8 +442,8 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (raw.qemu_first_stage) k.qemu_first_stage = *raw.qemu_first_stage;
   if (k.qemu_max_entries == 0) throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at least 1");
   if (k.qemu_max_entries > kMaxCacheEntries)
-    throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at most " + std::to_string(kMaxCacheEntries) +
-                                                          ", got " + std::to_string(k.qemu_max_entries));
+    throw ConfigError("iommu.iotlb.qemu_max_entries", "must be at most " + std::to_string(kMaxCacheEntries) + ", got " +
+                                                          std::to_string(k.qemu_max_entries));
   resolve_geometry(raw.iotlb, k.iotlb, "iommu.iotlb");
   resolve_geometry(raw.iotlb_2m, k.iotlb_2m, "iommu.iotlb_2m");
   resolve_geometry(raw.iotlb_1g, k.iotlb_1g, "iommu.iotlb_1g");
@@ -414,8 +468,8 @@ UnitConfig resolve(const RawUnitConfig& raw) {
   if (rt.merge_pending_walks) t.merge_pending_walks = *rt.merge_pending_walks;
   if (t.walkers == 0) throw ConfigError("iommu.timing.walkers", "must be at least 1");
   if (t.walkers > kMaxWalkers)
-    throw ConfigError("iommu.timing.walkers", "must be at most " + std::to_string(kMaxWalkers) + ", got " +
-                                                  std::to_string(t.walkers));
+    throw ConfigError("iommu.timing.walkers",
+                      "must be at most " + std::to_string(kMaxWalkers) + ", got " + std::to_string(t.walkers));
   return c;
 }
 
@@ -431,21 +485,22 @@ UnitConfig load_unit_config(const std::string& path, const std::vector<std::stri
 
 namespace {
 nlohmann::json geometry_json(const CacheGeometry& g) {
-  return {{"entries", g.entries}, {"ways", g.ways},       {"policy", to_string(g.policy)},
-          {"enabled", g.enabled}, {"hit_latency", g.hit_latency}, {"seed", g.seed}};
+  return {{"entries", g.entries},         {"ways", g.ways}, {"policy", to_string(g.policy)}, {"enabled", g.enabled},
+          {"hit_latency", g.hit_latency}, {"seed", g.seed}};
 }
 }  // namespace
 
 nlohmann::json to_json(const UnitConfig& c) {
   const CapabilityConfig& cap = c.cap;
   nlohmann::json j;
-  j["cap"] = {{"sagaw", cap.sagaw}, {"mgaw", cap.mgaw}, {"haw", cap.haw}, {"nfr", cap.nfr},
-              {"sllps", cap.sllps}, {"psi", cap.psi}, {"mamv", cap.mamv}, {"caching_mode", cap.caching_mode},
-              {"nd", cap.nd}, {"zlr", cap.zlr}, {"rwbf", cap.rwbf}, {"plmr", cap.plmr}, {"phmr", cap.phmr},
-              {"drd", cap.drd}, {"dwd", cap.dwd}, {"fl1gp", cap.fl1gp}, {"qi", cap.qi}, {"dt", cap.dt},
-              {"ir", cap.ir}, {"eim", cap.eim}, {"pt", cap.pt}, {"sc", cap.sc}, {"smts", cap.smts},
-              {"pasid", cap.pasid}, {"slts", cap.slts}, {"flts", cap.flts}, {"nest", cap.nest},
-              {"ecs", cap.ecs}, {"pss", cap.pss}, {"iro", cap.iro}, {"fro", cap.fro}};
+  j["cap"] = {{"sagaw", cap.sagaw}, {"mgaw", cap.mgaw}, {"haw", cap.haw},   {"nfr", cap.nfr},
+              {"sllps", cap.sllps}, {"psi", cap.psi},   {"mamv", cap.mamv}, {"caching_mode", cap.caching_mode},
+              {"nd", cap.nd},       {"zlr", cap.zlr},   {"rwbf", cap.rwbf}, {"plmr", cap.plmr},
+              {"phmr", cap.phmr},   {"drd", cap.drd},   {"dwd", cap.dwd},   {"fl1gp", cap.fl1gp},
+              {"qi", cap.qi},       {"dt", cap.dt},     {"ir", cap.ir},     {"eim", cap.eim},
+              {"pt", cap.pt},       {"sc", cap.sc},     {"smts", cap.smts}, {"pasid", cap.pasid},
+              {"slts", cap.slts},   {"flts", cap.flts}, {"nest", cap.nest}, {"ecs", cap.ecs},
+              {"pss", cap.pss},     {"iro", cap.iro},   {"fro", cap.fro}};
   const CachesConfig& k = c.caches;
   j["iotlb"] = geometry_json(k.iotlb);
   j["iotlb"]["organization"] = to_string(k.iotlb_organization);
@@ -453,8 +508,10 @@ nlohmann::json to_json(const UnitConfig& c) {
   j["iotlb"]["qemu_inv_mask_bits"] = k.qemu_inv_mask_bits;
   j["iotlb"]["qemu_piotlb"] = to_string(k.qemu_piotlb);
   // As written in YAML: true / false, or "auto".
-  if (k.qemu_first_stage == QemuStage::kAuto) j["iotlb"]["qemu_first_stage"] = "auto";
-  else j["iotlb"]["qemu_first_stage"] = k.qemu_first_stage == QemuStage::kFirst;
+  if (k.qemu_first_stage == QemuStage::kAuto)
+    j["iotlb"]["qemu_first_stage"] = "auto";
+  else
+    j["iotlb"]["qemu_first_stage"] = k.qemu_first_stage == QemuStage::kFirst;
   j["iotlb_2m"] = geometry_json(k.iotlb_2m);
   j["iotlb_1g"] = geometry_json(k.iotlb_1g);
   j["context_cache"] = geometry_json(k.context);

@@ -29,16 +29,14 @@ bool read_words(const mem::SparseMemory& memory, std::uint64_t addr, std::uint64
 
 }  // namespace
 
-ContextResolution ContextResolver::resolve(std::uint64_t root_table, bool scalable, SourceId source,
-                                           Pasid pasid, WalkReads& walk) const {
-  return scalable ? resolve_scalable(root_table, source, pasid, walk)
-                  : resolve_legacy(root_table, source, walk);
+ContextResolution ContextResolver::resolve(std::uint64_t root_table, bool scalable, SourceId source, Pasid pasid,
+                                           WalkReads& walk) const {
+  return scalable ? resolve_scalable(root_table, source, pasid, walk) : resolve_legacy(root_table, source, walk);
 }
 
 // Legacy mode: spec 3.4.2 (root table indexed by bus, context table by devfn); faults per the
 // legacy rows of table 7.1.3 (1h-3h, 8h-Bh).
-ContextResolution ContextResolver::resolve_legacy(std::uint64_t root_table, SourceId source,
-                                                  WalkReads& walk) const {
+ContextResolution ContextResolver::resolve_legacy(std::uint64_t root_table, SourceId source, WalkReads& walk) const {
   const Pasid no_pasid;
   std::uint64_t w[2];
   const std::uint64_t root_addr = root_table + spec::RootEntry::offset(source.bus());
@@ -72,9 +70,7 @@ ContextResolution ContextResolver::resolve_legacy(std::uint64_t root_table, Sour
   // Invalid programming (3h): TT reserved or not supported (01b needs ECAP.DT, 10b ECAP.PT), or
   // AW not in CAP.SAGAW for a context that uses the second-level table.
   switch (ctx.translation_type()) {
-    case spec::ContextTranslationType::kUntranslated:
-      e.type = TranslationType::kUntranslated;
-      break;
+    case spec::ContextTranslationType::kUntranslated: e.type = TranslationType::kUntranslated; break;
     case spec::ContextTranslationType::kDeviceTlb:
       if (!cap_.dt) return fault(FaultReason::kInvalidContext, true, fpd, source, no_pasid);
       e.type = TranslationType::kDeviceTlb;
@@ -85,8 +81,7 @@ ContextResolution ContextResolver::resolve_legacy(std::uint64_t root_table, Sour
       e.type = TranslationType::kPassThrough;
       e.stage = TranslationStage::kPassThrough;
       break;
-    default:
-      return fault(FaultReason::kInvalidContext, true, fpd, source, no_pasid);
+    default: return fault(FaultReason::kInvalidContext, true, fpd, source, no_pasid);
   }
   if (e.type != TranslationType::kPassThrough) {
     if (!spec::sagaw_supports(cap_.sagaw, ctx.address_width()) ||
@@ -194,8 +189,8 @@ ContextResolution ContextResolver::resolve_scalable(std::uint64_t root_table, So
   }
   if (pte.uses_first_stage()) {
     const unsigned fs_levels = spec::fs_levels_from_fspm(pte.fspm());
-    const bool supported = pgtt == spec::PasidTranslationType::kFirstLevel ? cap_.flts
-                                                                            : cap_.nest && cap_.flts && cap_.slts;
+    const bool supported =
+        pgtt == spec::PasidTranslationType::kFirstLevel ? cap_.flts : cap_.nest && cap_.flts && cap_.slts;
     if (!supported || fs_levels == 0 || (fs_levels == 5 && !cap_.fl5lp)) {
       return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
     }
@@ -211,9 +206,9 @@ ContextResolution ContextResolver::resolve_scalable(std::uint64_t root_table, So
     case spec::PasidTranslationType::kFirstLevel:
     case spec::PasidTranslationType::kNested:
       e.type = e.device_tlb_enabled ? TranslationType::kDeviceTlb : TranslationType::kUntranslated;
-      e.stage = pgtt == spec::PasidTranslationType::kSecondLevel ? TranslationStage::kSecond
+      e.stage = pgtt == spec::PasidTranslationType::kSecondLevel  ? TranslationStage::kSecond
                 : pgtt == spec::PasidTranslationType::kFirstLevel ? TranslationStage::kFirst
-                                                                   : TranslationStage::kNested;
+                                                                  : TranslationStage::kNested;
       if (pgtt == spec::PasidTranslationType::kFirstLevel) {
         e.levels = 0;
         e.table_root = 0;
@@ -226,8 +221,7 @@ ContextResolution ContextResolver::resolve_scalable(std::uint64_t root_table, So
       e.levels = 0;
       e.table_root = 0;
       break;
-    default:
-      return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
+    default: return fault(FaultReason::kSmPasidEntryInvalid, true, fpd, source, pasid);
   }
   return r;
 }

@@ -57,18 +57,14 @@ void FaultRecorder::record(const FaultRecord& fault) {
   event_if_new(before);
 }
 
-std::uint32_t FaultRecorder::read_fsts() const {
-  return causes() | ((fri_ & 0xff) << 8);
-}
+std::uint32_t FaultRecorder::read_fsts() const { return causes() | ((fri_ & 0xff) << 8); }
 
 void FaultRecorder::write_fsts(std::uint32_t value) {
   status_ &= ~(value & r::fsts::kRw1c);
   if (causes() == 0) ip_ = false;  // all conditions serviced: held event dropped (11.4 IP)
 }
 
-std::uint32_t FaultRecorder::read_fectl() const {
-  return (im_ ? r::ectl::kIm : 0) | (ip_ ? r::ectl::kIp : 0);
-}
+std::uint32_t FaultRecorder::read_fectl() const { return (im_ ? r::ectl::kIm : 0) | (ip_ ? r::ectl::kIp : 0); }
 
 void FaultRecorder::write_fectl(std::uint32_t value) {
   im_ = value & r::ectl::kIm;

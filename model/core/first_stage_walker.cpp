@@ -41,8 +41,7 @@ struct GpaTranslation {
 
 }  // namespace
 
-FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request,
-                                     WalkReads& reads) const {
+FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads) const {
   const std::uint64_t iova = request.iova.value;
   const unsigned levels = ctx.fs_levels;
   // Spec 3.6: the input address must be canonical for the paging mode (SGN.1).
@@ -54,8 +53,8 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
   if (cap_.mgaw < ss_width) ss_width = cap_.mgaw;
   auto translate_gpa = [&](std::uint64_t gpa, GpaTranslation& t) -> bool {
     if (ss_width < 64 && (gpa >> ss_width) != 0) return false;
-    const WalkOutcome w =
-        second_stage.walk(WalkStart{ctx.ss_table, ctx.ss_levels, Perms{true, true}}, ctx.ss_levels, Iova(gpa), true, reads);
+    const WalkOutcome w = second_stage.walk(WalkStart{ctx.ss_table, ctx.ss_levels, Perms{true, true}}, ctx.ss_levels,
+                                            Iova(gpa), true, reads);
     t.fault = second_stage_fault(w.fault);
     if (w.fault == WalkFault::kNone) {
       t.host = w.page_base + (gpa & ((1ull << w.page_shift) - 1));
@@ -68,9 +67,9 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
   const std::uint64_t flags_used = FsPagingEntry::kAccessed | (ctx.eafe ? FsPagingEntry::kExtendedAccessed : 0);
   const bool user = !request.supervisor;
   const bool write = request.access == Access::kWrite;
-  bool user_ok = true;   // U/S = 1 in every entry so far
-  bool rw_ok = true;     // R/W = 1 in every entry so far
-  bool xd = false;       // XD = 1 in some entry
+  bool user_ok = true;  // U/S = 1 in every entry so far
+  bool rw_ok = true;    // R/W = 1 in every entry so far
+  bool xd = false;      // XD = 1 in some entry
   std::uint8_t writes = 0;
   // Faults after an A/D update still report the writes made (the entries stay marked).
   auto fail = [&writes](FaultReason reason, TranslationStage stage) {
@@ -94,7 +93,7 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       if (t.fault != FaultReason::kNone) return fail(t.fault, TranslationStage::kSecond);
       if (!t.perms.read) {
         return fail(top ? FaultReason::kSmFsNestedPointerReadDenied : FaultReason::kSmFsNestedEntryReadDenied,
-                     TranslationStage::kSecond);
+                    TranslationStage::kSecond);
       }
       entry_addr = t.host;
       ss_perms = t.perms;
@@ -111,7 +110,8 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     const bool superpage = (level == 2 || level == 3) && entry.page_size();
     if (superpage && level == 3 && cap_.fl1gp == 0) return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);
     const bool leaf = level == 1 || superpage;
-    if (entry.has_reserved_bits(level, leaf, cap_.haw)) return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);
+    if (entry.has_reserved_bits(level, leaf, cap_.haw))
+      return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);
     user_ok = user_ok && entry.user();
     rw_ok = rw_ok && entry.writable();
     xd = xd || entry.execute_disabled();
@@ -133,7 +133,8 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       // SFS.8: nested, the table's page is not writable through the second stage.
       if (!ss_perms.write) return fail(FaultReason::kSmFsNestedAdWriteDenied, TranslationStage::kSecond);
       entry.raw |= set;
-      if (!memory_.write64(entry_addr, entry.raw)) return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
+      if (!memory_.write64(entry_addr, entry.raw))
+        return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
       ++writes;
     }
     if (!leaf) {
@@ -144,9 +145,10 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     FsWalkOutcome out;
     out.writes = writes;
     out.leaf_level = static_cast<std::uint8_t>(level);
-    out.fs_flags = static_cast<std::uint8_t>(
-        cache::fs_leaf::kFirstStage | (user_ok ? cache::fs_leaf::kUser : 0) | (rw_ok ? cache::fs_leaf::kWritable : 0) |
-        (xd ? cache::fs_leaf::kExecuteDisable : 0) | ((entry.raw & FsPagingEntry::kDirty) != 0 ? cache::fs_leaf::kDirty : 0));
+    out.fs_flags =
+        static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (user_ok ? cache::fs_leaf::kUser : 0) |
+                                  (rw_ok ? cache::fs_leaf::kWritable : 0) | (xd ? cache::fs_leaf::kExecuteDisable : 0) |
+                                  ((entry.raw & FsPagingEntry::kDirty) != 0 ? cache::fs_leaf::kDirty : 0));
     const unsigned fs_shift = FsPagingEntry::level_shift(level);
     out.perms = Perms{true, user ? rw_ok : (!ctx.wpe || rw_ok)};
     if (!ctx.nested) {

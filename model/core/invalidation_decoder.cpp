@@ -56,9 +56,9 @@ DecodedDescriptor error(std::uint64_t iqei, q::Type type = q::Type::kWait) {
 // 01b global, 10b domain-selective, 11b device-selective (with SID and FM). False for 00b.
 bool context_request(unsigned g, std::uint16_t did, std::uint16_t sid, std::uint8_t fm,
                      const config::CapabilityConfig& cap, InvalidationRequest& req) {
-  static_assert(r::ccmd::kGlobal == q::cc::kGlobal && r::ccmd::kDomain == q::cc::kDomain &&
-                    r::ccmd::kDevice == q::cc::kDevice,
-                "CIRG and the descriptor's G share one encoding");
+  static_assert(
+      r::ccmd::kGlobal == q::cc::kGlobal && r::ccmd::kDomain == q::cc::kDomain && r::ccmd::kDevice == q::cc::kDevice,
+      "CIRG and the descriptor's G share one encoding");
   req.target = InvalidationTarget::kContextCache;
   req.domain = DomainId(implemented_domain(did, cap));
   switch (g) {
@@ -66,16 +66,13 @@ bool context_request(unsigned g, std::uint16_t did, std::uint16_t sid, std::uint
       req.granularity = InvalidationGranularity::kGlobal;
       req.domain = DomainId();
       return true;
-    case q::cc::kDomain:
-      req.granularity = InvalidationGranularity::kDomain;
-      return true;
+    case q::cc::kDomain: req.granularity = InvalidationGranularity::kDomain; return true;
     case q::cc::kDevice:
       req.granularity = InvalidationGranularity::kDevice;
       req.source = SourceId(sid);
       req.function_mask = fm;
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -97,9 +94,7 @@ unsigned iotlb_request(unsigned g, std::uint16_t did, bool dr, bool dw, std::uin
       req.granularity = InvalidationGranularity::kGlobal;
       req.domain = DomainId();
       return g;
-    case q::iotlb::kDomain:
-      req.granularity = InvalidationGranularity::kDomain;
-      return g;
+    case q::iotlb::kDomain: req.granularity = InvalidationGranularity::kDomain; return g;
     case q::iotlb::kPage:
       if (!cap.psi || am > cap.mamv) {
         req.granularity = InvalidationGranularity::kDomain;  // coarser, reported in IAIG
@@ -110,8 +105,7 @@ unsigned iotlb_request(unsigned g, std::uint16_t did, bool dr, bool dw, std::uin
       req.addr = aligned_page(addr, am);
       req.invalidation_hint = ih;
       return g;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -130,8 +124,9 @@ AtsRange ats_range(const InvalidationRequest& req) {
 RegisterInvalidation decode_context_command(std::uint64_t ccmd, const config::CapabilityConfig& cap) {
   RegisterInvalidation out;
   const unsigned g = static_cast<unsigned>(r::ccmd::cirg(ccmd));
-  if (!context_request(g, static_cast<std::uint16_t>(r::ccmd::did(ccmd)), static_cast<std::uint16_t>(r::ccmd::sid(ccmd)),
-                       static_cast<std::uint8_t>(r::ccmd::fm(ccmd)), cap, out.request))
+  if (!context_request(g, static_cast<std::uint16_t>(r::ccmd::did(ccmd)),
+                       static_cast<std::uint16_t>(r::ccmd::sid(ccmd)), static_cast<std::uint8_t>(r::ccmd::fm(ccmd)),
+                       cap, out.request))
     return RegisterInvalidation{};  // CIRG 00: reserved
   out.performed = true;
   out.actual_granularity = static_cast<std::uint8_t>(g);
@@ -201,9 +196,7 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
       req.domain = DomainId(implemented_domain(q::piotlb::did(lo), cap));
       req.pasid = Pasid(q::piotlb::pasid(lo));
       switch (q::granularity(lo)) {
-        case q::piotlb::kPasid:
-          req.granularity = InvalidationGranularity::kPasid;
-          break;
+        case q::piotlb::kPasid: req.granularity = InvalidationGranularity::kPasid; break;
         case q::piotlb::kPage: {
           const unsigned am = q::iotlb::am(hi);
           req.granularity = InvalidationGranularity::kPage;
@@ -212,8 +205,7 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
           req.invalidation_hint = q::iotlb::ih(hi);
           break;
         }
-        default:
-          return error(r::iqercd::kReservedField, type);  // 00 / 01 reserved
+        default: return error(r::iqercd::kReservedField, type);  // 00 / 01 reserved
       }
       return out;
     }
@@ -222,9 +214,7 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
       req.target = InvalidationTarget::kPasidCache;
       req.domain = DomainId(implemented_domain(q::pc::did(lo), cap));
       switch (q::granularity(lo)) {
-        case q::pc::kDomain:
-          req.granularity = InvalidationGranularity::kDomain;
-          break;
+        case q::pc::kDomain: req.granularity = InvalidationGranularity::kDomain; break;
         case q::pc::kPasid:
           req.granularity = InvalidationGranularity::kPasid;
           req.pasid = Pasid(q::pc::pasid(lo));
@@ -233,8 +223,7 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
           req.granularity = InvalidationGranularity::kGlobal;
           req.domain = DomainId();
           break;
-        default:
-          return error(r::iqercd::kReservedField, type);  // 10 reserved
+        default: return error(r::iqercd::kReservedField, type);  // 10 reserved
       }
       return out;
     }
@@ -263,7 +252,8 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
     }
     case q::Type::kWait: {  // 6.5.2.8
       // PD (page-request drain) is reserved without ECAP.PDS, which the model does not report.
-      if (reserved(q::wait::kReservedLo | r::bit(7), q::wait::kReservedHi)) return error(r::iqercd::kReservedField, type);
+      if (reserved(q::wait::kReservedLo | r::bit(7), q::wait::kReservedHi))
+        return error(r::iqercd::kReservedField, type);
       out.kind = DescriptorKind::kWait;
       out.status_write = q::wait::sw(lo);
       out.interrupt = q::wait::if_(lo);
@@ -272,8 +262,7 @@ DecodedDescriptor decode_descriptor(const q::Descriptor& d, const config::Capabi
       out.status_address = q::wait::status_address(hi);
       return out;
     }
-    default:
-      return error(r::iqercd::kInvalidType, type);
+    default: return error(r::iqercd::kInvalidType, type);
   }
 }
 

@@ -12,13 +12,10 @@ namespace vtdsim::core {
 namespace r = spec::reg;
 
 RegisterFile::RegisterFile(const config::CapabilityConfig& cap) : cap_(cap) {
-  auto fail = [](const std::string& what) {
-    throw std::invalid_argument("remapping unit capabilities: " + what);
-  };
+  auto fail = [](const std::string& what) { throw std::invalid_argument("remapping unit capabilities: " + what); };
   if (cap.nfr < 1 || cap.nfr > 256) fail("nfr must be 1..256 (CAP.NFR is 8 bits), got " + std::to_string(cap.nfr));
   if (cap.iro % 16 || cap.fro % 16) fail("iro and fro must be multiples of 16 bytes");
-  if (cap.iro < 0xc0 || cap.fro < 0xc0)
-    fail("iro and fro must lie above the architectural registers (>= 0xc0)");
+  if (cap.iro < 0xc0 || cap.fro < 0xc0) fail("iro and fro must lie above the architectural registers (>= 0xc0)");
   if (cap.iro / 16 > 0x3ff || cap.fro / 16 > 0x3ff) fail("iro/fro exceed the 10-bit CAP.FRO/ECAP.IRO fields");
   const std::uint32_t fault_end = cap.fro + 16u * cap.nfr;
   if (cap.iro + 16u > cap.fro && cap.iro < fault_end)
@@ -34,39 +31,38 @@ RegisterFile::RegisterFile(const config::CapabilityConfig& cap) : cap_(cap) {
   const bool qi = cap.qi, ir = cap.ir, smts = cap.smts;
   const bool pmr = cap.plmr || cap.phmr;
   // {offset, size, writable, rw1c} per spec 11.4.x register descriptions.
-  desc_[kVer] = {r::kVer, 4, 0, 0};                      // 11.4.1, RO
-  desc_[kCap] = {r::kCap, 8, 0, 0};                      // 11.4.2, RO
-  desc_[kEcap] = {r::kEcap, 8, 0, 0};                    // 11.4.3, RO
-  desc_[kGcmd] = {r::kGcmd, 4, 0, 0};                    // 11.4.4.1, WO (handled in write_gcmd)
-  desc_[kGsts] = {r::kGsts, 4, 0, 0};                    // 11.4.4.2, RO
+  desc_[kVer] = {r::kVer, 4, 0, 0};    // 11.4.1, RO
+  desc_[kCap] = {r::kCap, 8, 0, 0};    // 11.4.2, RO
+  desc_[kEcap] = {r::kEcap, 8, 0, 0};  // 11.4.3, RO
+  desc_[kGcmd] = {r::kGcmd, 4, 0, 0};  // 11.4.4.1, WO (handled in write_gcmd)
+  desc_[kGsts] = {r::kGsts, 4, 0, 0};  // 11.4.4.2, RO
   // 11.4.5: RTA [HAW-1:12] (bits above HAW are reserved), TTM [11:10] (only with ECAP.SMTS).
   desc_[kRtaddr] = {r::kRtaddr, 8, haw_mask_ | (smts ? r::mask(11, 10) : 0), 0};
   // 11.4: ICC [63], CIRG [62:61] RW; CAIG [60:59] RO; FM [33:32], SID [31:16], DID [15:0] RW.
   desc_[kCcmd] = {r::kCcmd, 8, r::bit(63) | r::mask(62, 61) | r::mask(33, 32) | r::mask(31, 0), 0};
   // 11.4: protected memory registers, implemented only with CAP.PLMR / CAP.PHMR.
-  desc_[kPmen] = {r::kPmen, 4, 0, 0};                    // handled specially (EPM RW, PRS RO)
+  desc_[kPmen] = {r::kPmen, 4, 0, 0};  // handled specially (EPM RW, PRS RO)
   desc_[kPlmbase] = {r::kPlmbase, 4, cap.plmr ? r::mask(31, 21) : 0, 0};
   desc_[kPlmlimit] = {r::kPlmlimit, 4, cap.plmr ? r::mask(31, 21) : 0, 0};
   desc_[kPhmbase] = {r::kPhmbase, 8, cap.phmr ? (haw_mask_ & r::mask(63, 21)) : 0, 0};
   desc_[kPhmlimit] = {r::kPhmlimit, 8, cap.phmr ? (haw_mask_ & r::mask(63, 21)) : 0, 0};
   (void)pmr;
   // 11.4: queued invalidation, implemented only with ECAP.QI.
-  desc_[kIqh] = {r::kIqh, 8, 0, 0};                                         // RO
-  desc_[kIqt] = {r::kIqt, 8, qi ? r::iq::kIndexMask : 0, 0};                // QT [18:4]
+  desc_[kIqh] = {r::kIqh, 8, 0, 0};                           // RO
+  desc_[kIqt] = {r::kIqt, 8, qi ? r::iq::kIndexMask : 0, 0};  // QT [18:4]
   desc_[kIqa] = {r::kIqa, 8, qi ? (haw_mask_ | (smts ? r::bit(11) : 0) | r::mask(2, 0)) : 0, 0};
-  desc_[kIcs] = {r::kIcs, 4, 0, qi ? r::ics::kIwc : 0};                     // IWC RW1C
-  desc_[kIectl] = {r::kIectl, 4, 0, 0};                                     // handled specially
+  desc_[kIcs] = {r::kIcs, 4, 0, qi ? r::ics::kIwc : 0};  // IWC RW1C
+  desc_[kIectl] = {r::kIectl, 4, 0, 0};                  // handled specially
   desc_[kIedata] = {r::kIedata, 4, qi ? r::mask(15, 0) : 0, 0};
   desc_[kIeaddr] = {r::kIeaddr, 4, qi ? r::mask(31, 2) : 0, 0};
   desc_[kIeuaddr] = {r::kIeuaddr, 4, qi ? r::mask(31, 0) : 0, 0};
-  desc_[kIqercd] = {r::kIqercd, 8, 0, 0};                                   // RO
+  desc_[kIqercd] = {r::kIqercd, 8, 0, 0};  // RO
   // 11.4: IRTA [HAW-1:12], EIME [11] (with ECAP.EIM), S [3:0]; implemented only with ECAP.IR.
   desc_[kIrta] = {r::kIrta, 8, ir ? (haw_mask_ | (cap.eim ? r::bit(11) : 0) | r::mask(3, 0)) : 0, 0};
   // 11.4 IVA_REG: ADDR [63:12], IH [6], AM [5:0].
   desc_[kIva] = {iva_offset_, 8, r::mask(63, 12) | r::bit(6) | r::mask(5, 0), 0};
   // 11.4 IOTLB_REG: IVT [63], IIRG [61:60], DR [49], DW [48], DID [47:32]; IAIG [58:57] RO.
-  desc_[kIotlb] = {iva_offset_ + 8, 8,
-                   r::bit(63) | r::mask(61, 60) | r::bit(49) | r::bit(48) | r::mask(47, 32), 0};
+  desc_[kIotlb] = {iva_offset_ + 8, 8, r::bit(63) | r::mask(61, 60) | r::bit(49) | r::bit(48) | r::mask(47, 32), 0};
 
   value_[kVer] = r::kVersionValue;
   value_[kCap] = cap_reg_;
@@ -142,8 +138,7 @@ std::uint32_t RegisterFile::write32(std::uint32_t offset, std::uint32_t value) {
       // Software servicing IWC also clears a held (masked) invalidation event (11.4, IP).
       if (!(value_[kIcs] & r::ics::kIwc)) value_[kIectl] &= ~static_cast<std::uint64_t>(r::ectl::kIp);
       break;
-    default:
-      break;
+    default: break;
   }
   return actions;
 }

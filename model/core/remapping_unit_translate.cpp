@@ -41,12 +41,9 @@ FaultReason walk_fault_reason(WalkFault fault, bool scalable, Access access) {
       return scalable ? FaultReason::kSmSlPointerInvalid : FaultReason::kInvalidContext;
     case WalkFault::kAccessError:
       return scalable ? FaultReason::kSmSlAccessError : FaultReason::kPagingEntryAccessError;
-    case WalkFault::kNotPresent:
-      return scalable ? FaultReason::kSmSlNotPresent : permission_fault(false, access);
-    case WalkFault::kReserved:
-      return scalable ? FaultReason::kSmSlReserved : FaultReason::kPagingEntryReserved;
-    case WalkFault::kNone:
-      break;
+    case WalkFault::kNotPresent: return scalable ? FaultReason::kSmSlNotPresent : permission_fault(false, access);
+    case WalkFault::kReserved: return scalable ? FaultReason::kSmSlReserved : FaultReason::kPagingEntryReserved;
+    case WalkFault::kNone: break;
   }
   return FaultReason::kNone;
 }
@@ -63,8 +60,8 @@ FaultReason cached_fault_reason(FaultReason stored, Access access) {
 }  // namespace
 
 // Fills a faulted result and records the fault unless fault processing is disabled (FPD).
-void RemappingUnit::fail_translation(const TranslationRequest& request, TranslationResult& result,
-                                     FaultReason reason, bool fpd) {
+void RemappingUnit::fail_translation(const TranslationRequest& request, TranslationResult& result, FaultReason reason,
+                                     bool fpd) {
   result.fault = reason;
   result.host = HostAddr{};
   result.page_size = 0;
@@ -83,7 +80,7 @@ void RemappingUnit::fail_translation(const TranslationRequest& request, Translat
 
 // The translation of a leaf (an IOTLB entry or a walk's result): permission check, host address.
 inline void RemappingUnit::finish_translation(const TranslationRequest& request, TranslationResult& result,
-                                       const cache::IotlbEntry& leaf, bool scalable, bool fpd) {
+                                              const cache::IotlbEntry& leaf, bool scalable, bool fpd) {
   const std::uint64_t page_size = 1ull << leaf.page_shift;
   if (!leaf.perms.allows(request.access)) {
     fail_translation(request, result, permission_fault(scalable, request.access), fpd);
@@ -163,7 +160,8 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
     return result;
   }
 
-  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
+  if (const cache::IotlbEntry* hit =
+          caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
     result.outcome.iotlb_hit = true;
     if (hit->fault != FaultReason::kNone) {
       fail_translation(request, result, cached_fault_reason(hit->fault, request.access), fpd);
@@ -178,7 +176,7 @@ TranslationResult RemappingUnit::translate(const TranslationRequest& request) {
 }
 
 const cache::ContextCacheEntry& RemappingUnit::resolve_context(const TranslationRequest& request, bool scalable,
-                                                                TranslationResult& result) {
+                                                               TranslationResult& result) {
   const ContextResolver resolver(config_.cap, memory_);
   const ContextResolution resolved =
       resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
@@ -267,7 +265,8 @@ FsHitCheck check_fs_hit(const cache::IotlbEntry& e, bool supervisor, bool execut
     return c;
   };
   if (!supervisor && (e.fs_flags & f::kUser) == 0) return deny(FaultReason::kSmFsUserDenied, TranslationStage::kFirst);
-  if (execute && (e.fs_flags & f::kExecuteDisable) != 0) return deny(FaultReason::kSmFsExecuteDenied, TranslationStage::kFirst);
+  if (execute && (e.fs_flags & f::kExecuteDisable) != 0)
+    return deny(FaultReason::kSmFsExecuteDenied, TranslationStage::kFirst);
   const bool fs_writable = (e.fs_flags & f::kWritable) != 0;
   const bool may_write = supervisor ? (!wpe || fs_writable) : fs_writable;
   const bool write = access == Access::kWrite;
@@ -305,7 +304,8 @@ void RemappingUnit::translate_first_stage(const TranslationRequest& request, con
     fail_translation(request, result, FaultReason::kSmExecuteRequestDisabled, fpd);
     return;
   }
-  if (const cache::IotlbEntry* hit = caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
+  if (const cache::IotlbEntry* hit =
+          caches_.find_iotlb(request.source, context.domain, context.tag_pasid, request.iova)) {
     // A second-stage entry of the same (DID, PASID) is stale (PGTT changed without invalidation):
     // walk as on a miss.
     if ((hit->fs_flags & cache::fs_leaf::kFirstStage) != 0 && hit->fault == FaultReason::kNone) {

@@ -39,8 +39,12 @@ constexpr unsigned kRtaddrTtmShift = 10;
 
 TableBuilder::TableBuilder(mem::SparseMemory& memory, std::uint64_t region_base, std::uint64_t region_size,
                            TableFormat format, unsigned haw)
-    : memory_(memory), format_(format), haw_(haw), region_base_(region_base),
-      region_end_(region_base + region_size), next_(region_base) {
+    : memory_(memory),
+      format_(format),
+      haw_(haw),
+      region_base_(region_base),
+      region_end_(region_base + region_size),
+      next_(region_base) {
   if (haw < 32 || haw > 52) bad("host address width " + std::to_string(haw) + " is outside 32..52");
   if (!aligned(region_base, kPageSize4K) || !aligned(region_size, kPageSize4K) || region_size == 0) {
     bad("table region base " + hex(region_base) + " and size " + hex(region_size) +
@@ -111,7 +115,9 @@ const TableBuilder::Domain& TableBuilder::domain_or_throw(DomainId domain, const
   return it->second;
 }
 
-std::uint64_t TableBuilder::domain_table(DomainId domain) const { return domain_or_throw(domain, "domain_table").table; }
+std::uint64_t TableBuilder::domain_table(DomainId domain) const {
+  return domain_or_throw(domain, "domain_table").table;
+}
 unsigned TableBuilder::domain_levels(DomainId domain) const { return domain_or_throw(domain, "domain_levels").levels; }
 
 void TableBuilder::map(DomainId domain, Iova iova, HostAddr host, std::uint64_t size, Perms perms,
@@ -119,14 +125,17 @@ void TableBuilder::map(DomainId domain, Iova iova, HostAddr host, std::uint64_t 
   const Domain& d = domain_or_throw(domain, "map");
   const unsigned leaf_level = leaf_level_for(page_size);
   if (leaf_level == 0) bad("map: page size " + hex(page_size) + " is not 4 KiB, 2 MiB or 1 GiB");
-  if (size == 0 || !aligned(size, page_size)) bad("map: size " + hex(size) + " is not a non-zero multiple of the page size " + hex(page_size));
-  if (!aligned(iova.value, page_size)) bad("map: iova " + hex(iova.value) + " is not aligned to the page size " + hex(page_size));
-  if (!aligned(host.value, page_size)) bad("map: host address " + hex(host.value) + " is not aligned to the page size " + hex(page_size));
+  if (size == 0 || !aligned(size, page_size))
+    bad("map: size " + hex(size) + " is not a non-zero multiple of the page size " + hex(page_size));
+  if (!aligned(iova.value, page_size))
+    bad("map: iova " + hex(iova.value) + " is not aligned to the page size " + hex(page_size));
+  if (!aligned(host.value, page_size))
+    bad("map: host address " + hex(host.value) + " is not aligned to the page size " + hex(page_size));
   if (!perms.read && !perms.write) bad("map: a mapping needs read or write permission (R=W=0 is not present)");
   const unsigned width = spec::agaw_bits(d.levels);
   if (iova.value + size < iova.value || ((iova.value + size - 1) >> width) != 0) {
-    bad("map: iova range [" + hex(iova.value) + ", +" + hex(size) + ") exceeds the domain's " +
-        std::to_string(width) + "-bit address width");
+    bad("map: iova range [" + hex(iova.value) + ", +" + hex(size) + ") exceeds the domain's " + std::to_string(width) +
+        "-bit address width");
   }
   if (host.value + size < host.value || ((host.value + size - 1) >> haw_) != 0) {
     bad("map: host range [" + hex(host.value) + ", +" + hex(size) + ") exceeds the host address width");
@@ -231,9 +240,10 @@ void TableBuilder::set_context(SourceId source, DomainId domain, ContextOptions 
   require_format(TableFormat::kLegacy, "set_context");
   const Domain& d = domain_or_throw(domain, "set_context");
   const std::uint64_t table = legacy_context_table(source.bus());
-  const auto tt = options.device_tlb ? spec::ContextTranslationType::kDeviceTlb : spec::ContextTranslationType::kUntranslated;
-  const spec::ContextEntry e = spec::ContextEntry::make(tt, d.table, spec::aw_from_paging_levels(d.levels), domain.value,
-                                                        options.fault_processing_disabled);
+  const auto tt =
+      options.device_tlb ? spec::ContextTranslationType::kDeviceTlb : spec::ContextTranslationType::kUntranslated;
+  const spec::ContextEntry e = spec::ContextEntry::make(tt, d.table, spec::aw_from_paging_levels(d.levels),
+                                                        domain.value, options.fault_processing_disabled);
   const std::uint64_t words[2] = {e.lo, e.hi};
   write_words(table + spec::ContextEntry::offset(source.devfn()), words, 2);
 }
@@ -242,9 +252,9 @@ void TableBuilder::set_pass_through(SourceId source, DomainId domain, bool fault
   require_format(TableFormat::kLegacy, "set_pass_through");
   if (levels < 3 || levels > 5) bad("set_pass_through: levels must be 3, 4 or 5");
   const std::uint64_t table = legacy_context_table(source.bus());
-  const spec::ContextEntry e = spec::ContextEntry::make(spec::ContextTranslationType::kPassThrough, 0,
-                                                        spec::aw_from_paging_levels(levels), domain.value,
-                                                        fault_processing_disabled);
+  const spec::ContextEntry e =
+      spec::ContextEntry::make(spec::ContextTranslationType::kPassThrough, 0, spec::aw_from_paging_levels(levels),
+                               domain.value, fault_processing_disabled);
   const std::uint64_t words[2] = {e.lo, e.hi};
   write_words(table + spec::ContextEntry::offset(source.devfn()), words, 2);
 }
@@ -252,8 +262,8 @@ void TableBuilder::set_pass_through(SourceId source, DomainId domain, bool fault
 void TableBuilder::set_blocked(SourceId source, bool fault_processing_disabled) {
   if (format_ == TableFormat::kLegacy) {
     const std::uint64_t table = legacy_context_table(source.bus());
-    const spec::ContextEntry e =
-        spec::ContextEntry::make(spec::ContextTranslationType::kUntranslated, 0, 0, 0, fault_processing_disabled, false);
+    const spec::ContextEntry e = spec::ContextEntry::make(spec::ContextTranslationType::kUntranslated, 0, 0, 0,
+                                                          fault_processing_disabled, false);
     const std::uint64_t words[2] = {e.lo, e.hi};
     write_words(table + spec::ContextEntry::offset(source.devfn()), words, 2);
     return;
@@ -289,7 +299,8 @@ std::uint64_t TableBuilder::scalable_context_table(unsigned bus, bool upper) {
 void TableBuilder::set_scalable_context(SourceId source, ScalableContextOptions options) {
   require_format(TableFormat::kScalable, "set_scalable_context");
   if (options.pdts > 7) bad("set_scalable_context: PDTS " + std::to_string(options.pdts) + " is outside 0..7");
-  if (options.rid_pasid >= (1u << 20)) bad("set_scalable_context: RID_PASID " + hex(options.rid_pasid) + " is not a 20-bit PASID");
+  if (options.rid_pasid >= (1u << 20))
+    bad("set_scalable_context: RID_PASID " + hex(options.rid_pasid) + " is not a 20-bit PASID");
   const std::uint64_t entries = 1ull << (options.pdts + 7);
   if (spec::pasid_dir_index(options.rid_pasid) >= entries) {
     bad("set_scalable_context: RID_PASID " + hex(options.rid_pasid) + " is beyond the PASID directory (PDTS " +
@@ -315,7 +326,8 @@ void TableBuilder::set_scalable_context(SourceId source, ScalableContextOptions 
 std::uint64_t TableBuilder::pasid_dir_entry_address(SourceId source, Pasid pasid) const {
   require_format(TableFormat::kScalable, "pasid_dir_entry_address");
   auto it = pasid_dirs_.find(source.value);
-  if (it == pasid_dirs_.end()) bad("device " + source.to_string() + " has no scalable context (call set_scalable_context)");
+  if (it == pasid_dirs_.end())
+    bad("device " + source.to_string() + " has no scalable context (call set_scalable_context)");
   if (!pasid.present() || pasid.value >= (1u << 20) || spec::pasid_dir_index(pasid.value) >= it->second.entries) {
     bad("PASID " + hex(pasid.value) + " is beyond the PASID directory of device " + source.to_string());
   }
@@ -375,7 +387,8 @@ void TableBuilder::create_nested_fs_space(FsSpaceId space, unsigned levels, Doma
   if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
   if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
   domain_or_throw(second_stage, "create_nested_fs_space");
-  if (!aligned(guest_table_base, kPageSize4K)) bad("create_nested_fs_space: guest table base " + hex(guest_table_base) + " is not 4 KiB aligned");
+  if (!aligned(guest_table_base, kPageSize4K))
+    bad("create_nested_fs_space: guest table base " + hex(guest_table_base) + " is not 4 KiB aligned");
   FsSpace s;
   s.levels = levels;
   s.nested = true;
@@ -398,14 +411,16 @@ std::uint64_t TableBuilder::allocate_fs_table(FsSpace& space) {
 std::uint64_t TableBuilder::fs_host(const FsSpace& space, std::uint64_t table_address) const {
   if (!space.nested) return table_address;
   auto it = space.guest_to_host.find(table_address);
-  if (it == space.guest_to_host.end()) bad("first-stage table at guest address " + hex(table_address) + " was not built here");
+  if (it == space.guest_to_host.end())
+    bad("first-stage table at guest address " + hex(table_address) + " was not built here");
   return it->second;
 }
 
 const TableBuilder::FsSpace& TableBuilder::fs_space_or_throw(FsSpaceId space, const char* what) const {
   auto it = fs_spaces_.find(space.value);
   if (it == fs_spaces_.end()) {
-    bad(std::string(what) + ": unknown first-stage space " + std::to_string(space.value) + " (call create_fs_space first)");
+    bad(std::string(what) + ": unknown first-stage space " + std::to_string(space.value) +
+        " (call create_fs_space first)");
   }
   return it->second;
 }
@@ -418,9 +433,11 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
   FsSpace& s = fs_spaces_[space.value];
   const unsigned leaf_level = leaf_level_for(page_size);
   if (leaf_level == 0) bad("map_fs: page size " + hex(page_size) + " is not 4 KiB, 2 MiB or 1 GiB");
-  if (size == 0 || !aligned(size, page_size)) bad("map_fs: size " + hex(size) + " is not a non-zero multiple of the page size " + hex(page_size));
+  if (size == 0 || !aligned(size, page_size))
+    bad("map_fs: size " + hex(size) + " is not a non-zero multiple of the page size " + hex(page_size));
   if (!aligned(iova.value, page_size) || !aligned(out, page_size)) {
-    bad("map_fs: iova " + hex(iova.value) + " and output " + hex(out) + " must be aligned to the page size " + hex(page_size));
+    bad("map_fs: iova " + hex(iova.value) + " and output " + hex(out) + " must be aligned to the page size " +
+        hex(page_size));
   }
   const std::uint64_t last = iova.value + size - 1;
   if (last < iova.value || !spec::fs_canonical(iova.value, s.levels) || !spec::fs_canonical(last, s.levels) ||
@@ -470,7 +487,8 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
 
 std::uint64_t TableBuilder::fs_entry_table_address(FsSpaceId space, Iova iova, unsigned level) const {
   const FsSpace& s = fs_space_or_throw(space, "fs_entry_address");
-  if (level < 1 || level > s.levels) bad("fs_entry_address: level " + std::to_string(level) + " is outside the space's levels");
+  if (level < 1 || level > s.levels)
+    bad("fs_entry_address: level " + std::to_string(level) + " is outside the space's levels");
   std::uint64_t table = s.table;
   for (unsigned l = s.levels; l > level; --l) {
     const spec::FsPagingEntry e{read64(fs_host(s, table) + spec::FsPagingEntry::offset(iova.value, l))};
@@ -504,9 +522,11 @@ spec::PasidTableEntry::FirstStage fs_fields(std::uint64_t table, unsigned levels
 void TableBuilder::set_pasid_entry_first_stage(SourceId source, Pasid pasid, FsSpaceId space, DomainId domain,
                                                FsPasidOptions options) {
   const FsSpace& s = fs_space_or_throw(space, "set_pasid_entry_first_stage");
-  if (s.nested) bad("set_pasid_entry_first_stage: space " + std::to_string(space.value) + " is nested (use set_pasid_entry_nested)");
-  const spec::PasidTableEntry e = spec::PasidTableEntry::make_first_stage(fs_fields(s.table, s.levels, options),
-                                                                          domain.value, options.fault_processing_disabled);
+  if (s.nested)
+    bad("set_pasid_entry_first_stage: space " + std::to_string(space.value) +
+        " is nested (use set_pasid_entry_nested)");
+  const spec::PasidTableEntry e = spec::PasidTableEntry::make_first_stage(
+      fs_fields(s.table, s.levels, options), domain.value, options.fault_processing_disabled);
   write_pasid_entry(source, pasid, e.q.data());
 }
 
@@ -535,13 +555,15 @@ std::uint64_t TableBuilder::context_entry_address(SourceId source) const {
   }
   const unsigned devfn = source.devfn();
   auto it = context_tables_.find(source.bus() * 2 + (spec::ScalableRootEntry::upper_half(devfn) ? 1 : 0));
-  if (it == context_tables_.end()) bad("bus " + std::to_string(source.bus()) + " has no context table for " + source.to_string());
+  if (it == context_tables_.end())
+    bad("bus " + std::to_string(source.bus()) + " has no context table for " + source.to_string());
   return it->second + spec::ScalableContextEntry::offset(devfn);
 }
 
 std::uint64_t TableBuilder::paging_entry_address(DomainId domain, Iova iova, unsigned level) const {
   const Domain& d = domain_or_throw(domain, "paging_entry_address");
-  if (level < 1 || level > d.levels) bad("paging_entry_address: level " + std::to_string(level) + " is outside the domain's levels");
+  if (level < 1 || level > d.levels)
+    bad("paging_entry_address: level " + std::to_string(level) + " is outside the domain's levels");
   std::uint64_t table = d.table;
   for (unsigned l = d.levels; l > level; --l) {
     const spec::SlPagingEntry e{read64(table + spec::SlPagingEntry::offset(iova.value, l))};

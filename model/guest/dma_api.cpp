@@ -25,9 +25,12 @@ const char* to_string(DmaMode mode) {
 
 const char* to_string(UnmapPolicy policy) { return policy == UnmapPolicy::kStrict ? "strict" : "lazy"; }
 
-DmaApi::DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd,
-               DmaIntentSink* monitor)
-    : config_(config), source_(source), domain_(domain), vtd_(vtd), monitor_(monitor),
+DmaApi::DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd, DmaIntentSink* monitor)
+    : config_(config),
+      source_(source),
+      domain_(domain),
+      vtd_(vtd),
+      monitor_(monitor),
       iova_(1, (config.iova_limit >> 12) - 1, config.cpus == 0 ? 1 : config.cpus),
       fq_(config.cpus == 0 ? 1 : config.cpus, std::max<std::uint32_t>(config.lazy_batch, 2)) {
   if (config_.cpus == 0) config_.cpus = 1;

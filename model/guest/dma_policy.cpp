@@ -30,15 +30,14 @@ bool first_stage_by_default(bool scalable_mode, bool flts, bool slts) {
 DmaPolicyDecision decide_dma_policy(const DmaPolicyInputs& in) {
   if (in.request == DmaPolicyRequest::kPassthrough)
     return {EffectivePolicy::kPassthrough, "iommu=pt: identity (pass-through) default domains"};
-  if (in.request == DmaPolicyRequest::kStrict)
-    return {EffectivePolicy::kStrict, "iommu.strict=1"};
+  if (in.request == DmaPolicyRequest::kStrict) return {EffectivePolicy::kStrict, "iommu.strict=1"};
   if (in.caching_mode && !in.first_stage)
     return {EffectivePolicy::kStrict,
             std::string("CAP.CM=1 with second-stage DMA domains: \"IOMMU batching disallowed due to virtualization\"") +
                 (in.request == DmaPolicyRequest::kLazy ? " (overrides iommu.strict=0)" : "")};
   if (in.request == DmaPolicyRequest::kLazy)
-    return {EffectivePolicy::kLazy, in.caching_mode ? "iommu.strict=0 (CAP.CM=1 but first-stage DMA domains)"
-                                                    : "iommu.strict=0"};
+    return {EffectivePolicy::kLazy,
+            in.caching_mode ? "iommu.strict=0 (CAP.CM=1 but first-stage DMA domains)" : "iommu.strict=0"};
   if (in.default_lazy)
     return {EffectivePolicy::kLazy, std::string("kernel default CONFIG_IOMMU_DEFAULT_DMA_LAZY") +
                                         (in.caching_mode ? " (CAP.CM=1 but first-stage DMA domains)" : "")};

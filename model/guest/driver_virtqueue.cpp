@@ -6,10 +6,18 @@ namespace vtdsim::guest {
 
 namespace vs = virtio;
 
-DriverVirtqueue::DriverVirtqueue(GuestMemory& memory, DmaApi& dma, std::uint16_t size, bool event_idx,
-                                 bool indirect, tlm_utils::tlm_quantumkeeper& keeper)
-    : memory_(memory), dma_(dma), size_(size), event_idx_(event_idx), indirect_(indirect), num_free_(size),
-      next_(size), chain_len_(size, 0), token_(size, 0), indirect_phys_(indirect ? size : 0, 0),
+DriverVirtqueue::DriverVirtqueue(GuestMemory& memory, DmaApi& dma, std::uint16_t size, bool event_idx, bool indirect,
+                                 tlm_utils::tlm_quantumkeeper& keeper)
+    : memory_(memory),
+      dma_(dma),
+      size_(size),
+      event_idx_(event_idx),
+      indirect_(indirect),
+      num_free_(size),
+      next_(size),
+      chain_len_(size, 0),
+      token_(size, 0),
+      indirect_phys_(indirect ? size : 0, 0),
       indirect_bus_(size, 0) {
   // One coherent allocation for the whole ring, as Linux's vring_alloc_queue (dma_alloc_coherent
   // of vring_size with SMP_CACHE_BYTES = 64 alignment for the used ring, virtio_pci_modern): one

@@ -25,8 +25,8 @@ void advance_to(tlm_utils::tlm_quantumkeeper& k, const sc_core::sc_time& t) {
 }
 }  // namespace
 
-GuestOs::GuestOs(sc_core::sc_module_name name, const GuestConfig& config, std::uint64_t iommu_base,
-                 std::uint64_t seed, GuestMemory& memory, DmaIntentSink* monitor, EventSink* log)
+GuestOs::GuestOs(sc_core::sc_module_name name, const GuestConfig& config, std::uint64_t iommu_base, std::uint64_t seed,
+                 GuestMemory& memory, DmaIntentSink* monitor, EventSink* log)
     : sc_core::sc_module(name),
       mmio_socket("mmio_socket"),
       config_(config),
@@ -74,8 +74,8 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   o.iommu_passthrough_bit = d.config.pci.iommu_passthrough_bit;
   d.driver = std::make_unique<VirtioDriver>(d.config.name, mmio_, d.config.bar_base, o);
   const bool net = d.config.type == DeviceType::kVirtioNet;
-  const std::uint64_t wanted = net ? (vs::feature_bit(vs::net::kFMac) | vs::feature_bit(vs::net::kFMtu))
-                                   : vs::feature_bit(vs::blk::kFBlkSize);
+  const std::uint64_t wanted =
+      net ? (vs::feature_bit(vs::net::kFMac) | vs::feature_bit(vs::net::kFMtu)) : vs::feature_bit(vs::blk::kFBlkSize);
   if (!d.driver->negotiate(wanted, keeper)) {
     d.probed = false;
     d.context = "none";
@@ -109,10 +109,14 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
     d.context = "none";
   }
   DmaApiConfig dc;
-  if (!d.dma_api) dc.mode = DmaMode::kPhysical;
-  else if (!d.config.in_dmar_scope || !vtd_->enabled()) dc.mode = DmaMode::kDirect;
-  else if (identity) dc.mode = DmaMode::kIdentity;
-  else dc.mode = DmaMode::kIommu;
+  if (!d.dma_api)
+    dc.mode = DmaMode::kPhysical;
+  else if (!d.config.in_dmar_scope || !vtd_->enabled())
+    dc.mode = DmaMode::kDirect;
+  else if (identity)
+    dc.mode = DmaMode::kIdentity;
+  else
+    dc.mode = DmaMode::kIommu;
   dc.policy = policy_.policy == EffectivePolicy::kLazy ? UnmapPolicy::kLazy : UnmapPolicy::kStrict;
   dc.lazy_batch = config_.lazy_batch;
   dc.lazy_timeout_us = config_.lazy_timeout_us;
@@ -138,12 +142,8 @@ void GuestOs::start_workload(GuestDevice& d) {
       sc_core::sc_spawn(sc_bind(&GuestOs::net_tx, this, p));
       if (d.config.net.peer != virtio::NetPeerMode::kNone) sc_core::sc_spawn(sc_bind(&GuestOs::net_rx, this, p));
       break;
-    case WorkloadKind::kNetRxStream:
-      sc_core::sc_spawn(sc_bind(&GuestOs::net_rx, this, p));
-      break;
-    default:
-      sc_core::sc_spawn(sc_bind(&GuestOs::blk, this, p));
-      break;
+    case WorkloadKind::kNetRxStream: sc_core::sc_spawn(sc_bind(&GuestOs::net_rx, this, p)); break;
+    default: sc_core::sc_spawn(sc_bind(&GuestOs::blk, this, p)); break;
   }
 }
 
@@ -160,11 +160,14 @@ void GuestOs::lazy_timer_thread() {
       if (!any || d->dma->timer_deadline() < earliest) earliest = d->dma->timer_deadline();
       any = true;
     }
-    if (!any) sc_core::wait(fq_timer_armed_);
-    else if (earliest > sc_core::sc_time_stamp()) sc_core::wait(earliest - sc_core::sc_time_stamp(), fq_timer_armed_);
+    if (!any)
+      sc_core::wait(fq_timer_armed_);
+    else if (earliest > sc_core::sc_time_stamp())
+      sc_core::wait(earliest - sc_core::sc_time_stamp(), fq_timer_armed_);
     k.reset();
     for (auto& d : devices_)
-      if (d->dma && d->dma->timer_pending() && d->dma->timer_deadline() <= sc_core::sc_time_stamp()) d->dma->fire_timer(k);
+      if (d->dma && d->dma->timer_pending() && d->dma->timer_deadline() <= sc_core::sc_time_stamp())
+        d->dma->fire_timer(k);
     k.sync();
   }
 }

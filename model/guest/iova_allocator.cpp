@@ -23,8 +23,11 @@ std::uint64_t IovaAllocator::round_pages(std::uint64_t pages) {
 }
 
 IovaAllocator::IovaAllocator(std::uint64_t start_pfn, std::uint64_t limit_pfn, unsigned cpus)
-    : start_pfn_(start_pfn == 0 ? 1 : start_pfn), limit_pfn_(limit_pfn), cpus_(cpus),
-      cached32_(kAnchor), cached_(kAnchor) {
+    : start_pfn_(start_pfn == 0 ? 1 : start_pfn),
+      limit_pfn_(limit_pfn),
+      cpus_(cpus),
+      cached32_(kAnchor),
+      cached_(kAnchor) {
   if (start_pfn_ > limit_pfn_) throw std::invalid_argument("IOVA allocator: start above limit");
   if (cpus_ == 0) throw std::invalid_argument("IOVA allocator: at least one CPU");
   tree_.emplace(kAnchor, kAnchor);
@@ -92,8 +95,10 @@ std::uint64_t IovaAllocator::tree_alloc(std::uint64_t size, std::uint64_t limit_
     break;
   }
   tree_.emplace_hint(prev, new_pfn, new_pfn + size - 1);
-  if (new_pfn + size - 1 < kDma32Pfn) cached32_ = new_pfn;  // __cached_rbnode_insert_update
-  else cached_ = new_pfn;
+  if (new_pfn + size - 1 < kDma32Pfn)
+    cached32_ = new_pfn;  // __cached_rbnode_insert_update
+  else
+    cached_ = new_pfn;
   return new_pfn;
 }
 

@@ -7,8 +7,7 @@ namespace vtdsim::guest {
 namespace vs = virtio;
 namespace cc = virtio::common_cfg;
 
-VirtioDriver::VirtioDriver(std::string name, MmioPort& mmio, std::uint64_t bar_base,
-                           const VirtioDriverOptions& options)
+VirtioDriver::VirtioDriver(std::string name, MmioPort& mmio, std::uint64_t bar_base, const VirtioDriverOptions& options)
     : name_(std::move(name)), mmio_(mmio), bar_(bar_base), options_(options) {}
 
 std::uint8_t VirtioDriver::read_status(tlm_utils::tlm_quantumkeeper& keeper) {
@@ -23,7 +22,8 @@ bool VirtioDriver::negotiate(std::uint64_t wanted, tlm_utils::tlm_quantumkeeper&
   const std::uint64_t c = bar_ + vs::bar::kCommonCfg;
   mmio_.write(c + cc::kDeviceStatus, 1, 0, keeper);  // 1. reset
   // 4.1.4.3.2: after writing 0 the driver waits until device_status reads back 0.
-  for (int i = 0; i < 10 && read_status(keeper) != 0; ++i) {}
+  for (int i = 0; i < 10 && read_status(keeper) != 0; ++i) {
+  }
   std::uint8_t status = vs::kStatusAcknowledge;  // 2.
   mmio_.write(c + cc::kDeviceStatus, 1, status, keeper);
   status |= vs::kStatusDriver;  // 3.
@@ -96,8 +96,8 @@ void VirtioDriver::driver_ok(tlm_utils::tlm_quantumkeeper& keeper) {
 
 void VirtioDriver::notify(unsigned q, tlm_utils::tlm_quantumkeeper& keeper) {
   ++kicks_;
-  mmio_.write(bar_ + vs::bar::kNotify + static_cast<std::uint64_t>(notify_off_[q]) * vs::bar::kNotifyOffMultiplier,
-              2, q, keeper);
+  mmio_.write(bar_ + vs::bar::kNotify + static_cast<std::uint64_t>(notify_off_[q]) * vs::bar::kNotifyOffMultiplier, 2,
+              q, keeper);
 }
 
 }  // namespace vtdsim::guest

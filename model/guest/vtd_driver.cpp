@@ -11,18 +11,16 @@ namespace qi = spec::qi;
 VtdDriver::VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
                      std::uint64_t tables_size, EventSink* log)
     : memory_(memory), mmio_(mmio), base_(register_base), log_(log) {
-  tables_ = std::make_unique<core::TableBuilder>(memory.memory(), tables_base, tables_size,
-                                                 core::TableFormat::kLegacy);
+  tables_ = std::make_unique<core::TableBuilder>(memory.memory(), tables_base, tables_size, core::TableFormat::kLegacy);
   queue_base_ = memory.alloc_pages(1);   // IQA.QS = 0: one page, 256 descriptors of 128 bits
   status_addr_ = memory.alloc_pages(1);  // wait-descriptor status words
 }
 
-void VtdDriver::gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils::tlm_quantumkeeper& keeper,
-                     bool& ok) {
+void VtdDriver::gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils::tlm_quantumkeeper& keeper, bool& ok) {
   // 11.4.4.1: software reads GSTS, keeps the persistent enables, sets one command, polls GSTS.
   const auto gsts = static_cast<std::uint32_t>(mmio_.read(base_ + reg::kGsts, 4, keeper));
-  const std::uint32_t persistent = gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre |
-                                           reg::gcmd::kEafl | reg::gcmd::kCfi);
+  const std::uint32_t persistent =
+      gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre | reg::gcmd::kEafl | reg::gcmd::kCfi);
   mmio_.write(base_ + reg::kGcmd, 4, persistent | set_bit, keeper);
   for (int i = 0; i < 100; ++i) {
     if (mmio_.read(base_ + reg::kGsts, 4, keeper) & status_bit) return;
@@ -110,8 +108,8 @@ bool VtdDriver::caching_mode() const { return reg::cap::cm(cap_); }
 void VtdDriver::flush_write_buffer(tlm_utils::tlm_quantumkeeper& keeper) {
   if (!reg::cap::rwbf(cap_)) return;
   const auto gsts = static_cast<std::uint32_t>(mmio_.read(base_ + reg::kGsts, 4, keeper));
-  const std::uint32_t persistent = gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre |
-                                           reg::gcmd::kEafl | reg::gcmd::kCfi);
+  const std::uint32_t persistent =
+      gsts & (reg::gcmd::kTe | reg::gcmd::kQie | reg::gcmd::kIre | reg::gcmd::kEafl | reg::gcmd::kCfi);
   mmio_.write(base_ + reg::kGcmd, 4, persistent | reg::gcmd::kWbf, keeper);
   for (int i = 0; i < 100; ++i) {
     if (!(mmio_.read(base_ + reg::kGsts, 4, keeper) & reg::gcmd::kWbf)) break;  // WBFS clear: done

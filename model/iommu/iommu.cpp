@@ -3,9 +3,7 @@
 namespace vtdsim::iommu {
 
 Iommu::Iommu(const config::UnitConfig& config, mem::SparseMemory& memory)
-    : config_(config),
-      unit_(std::make_unique<core::RemappingUnit>(config_, memory)),
-      timing_(config_.timing) {
+    : config_(config), unit_(std::make_unique<core::RemappingUnit>(config_, memory)), timing_(config_.timing) {
   const double ghz = config_.timing.clock_ghz;
   if (ghz >= 1 && ghz <= 1024 && ghz == static_cast<double>(static_cast<std::uint64_t>(ghz))) {
     whole_ghz_ = static_cast<std::uint64_t>(ghz);

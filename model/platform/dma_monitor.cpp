@@ -72,8 +72,10 @@ void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
       } else {
         --it;
         const std::uint64_t offset = r.bus_addr - it->first;
-        if (offset >= it->second.size) ++s.stray;
-        else if (r.host.value != it->second.host + offset) ++s.corruptions;
+        if (offset >= it->second.size)
+          ++s.stray;
+        else if (r.host.value != it->second.host + offset)
+          ++s.corruptions;
       }
     }
   }
@@ -92,8 +94,12 @@ void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
 nlohmann::json to_json(const DeviceDmaStats& s) {
   nlohmann::json j;
   j["source"] = s.source.to_string();
-  j["dma"] = {{"count", s.dmas}, {"read_bytes", s.read_bytes}, {"write_bytes", s.write_bytes},
-              {"translated", s.translated}, {"bypassed", s.bypassed}, {"ok", s.ok}};
+  j["dma"] = {{"count", s.dmas},
+              {"read_bytes", s.read_bytes},
+              {"write_bytes", s.write_bytes},
+              {"translated", s.translated},
+              {"bypassed", s.bypassed},
+              {"ok", s.ok}};
   j["iotlb"] = {{"lookups", s.iotlb_lookups},
                 {"hits", s.iotlb_hits},
                 {"hit_rate", s.iotlb_lookups ? static_cast<double>(s.iotlb_hits) / s.iotlb_lookups : 0.0}};

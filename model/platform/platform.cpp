@@ -9,8 +9,7 @@
 
 namespace vtdsim::platform {
 
-Platform::Platform(const PlatformConfig& config)
-    : config_(config), memory_(config.ram_bytes), monitor_(&log_) {
+Platform::Platform(const PlatformConfig& config) : config_(config), memory_(config.ram_bytes), monitor_(&log_) {
   tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
   iommu_ = std::make_unique<iommu::Iommu>(config.unit, memory_);
   guest_memory_ = std::make_unique<guest::GuestMemory>(memory_, kGuestRamBase, config.ram_bytes - kGuestRamBase);
@@ -18,7 +17,7 @@ Platform::Platform(const PlatformConfig& config)
   iommu_module_ = std::make_unique<sysc::IommuModule>("iommu", *iommu_);
   rc_ = std::make_unique<sysc::RootComplex>("root_complex", config.hop_latency_ns);
   guest_ = std::make_unique<guest::GuestOs>("guest", config_.guest, config_.iommu_base, config_.seed, *guest_memory_,
-                                           &monitor_, &log_);
+                                            &monitor_, &log_);
 
   rc_->to_iommu.bind(iommu_module_->dma_in);
   iommu_module_->mem_out.bind(mem_->socket);
@@ -72,12 +71,11 @@ nlohmann::json Platform::stats_json() const {
     const virtio::VirtioPciDevice& dev = *devices_[i];
     nlohmann::json& o = devs[gd.config.name];
     o["probed"] = gd.probed;
-    o["features"] = {{"offered", dev.device_features()}, {"negotiated", dev.driver_features()},
+    o["features"] = {{"offered", dev.device_features()},
+                     {"negotiated", dev.driver_features()},
                      {"access_platform", (dev.driver_features() >> virtio::kFAccessPlatform) & 1}};
     o["route"] = to_string(gd.config.route);
-    o["guest_dma"] = {{"uses_dma_api", gd.dma_api},
-                      {"mode", guest::to_string(gd.mode)},
-                      {"context", gd.context}};
+    o["guest_dma"] = {{"uses_dma_api", gd.dma_api}, {"mode", guest::to_string(gd.mode)}, {"context", gd.context}};
     if (gd.dma) {
       const auto& c = gd.dma->counters();
       o["guest_dma"]["maps"] = c.maps;
@@ -92,33 +90,48 @@ nlohmann::json Platform::stats_json() const {
       o["guest_dma"]["map_failures"] = c.map_failures;
       const auto& ic = gd.dma->iovas().counters();
       o["guest_dma"]["iova_cache_hits"] = ic.cache_hits;
-      o["guest_dma"]["iova"] = {{"allocations", ic.allocations}, {"frees", ic.frees},
-                                {"cache_hits", ic.cache_hits}, {"tree_searches", ic.tree_searches},
-                                {"tree_frees", ic.tree_frees}, {"depot_pushes", ic.depot_pushes},
-                                {"depot_pops", ic.depot_pops}, {"magazine_drains", ic.magazine_drains},
+      o["guest_dma"]["iova"] = {{"allocations", ic.allocations},     {"frees", ic.frees},
+                                {"cache_hits", ic.cache_hits},       {"tree_searches", ic.tree_searches},
+                                {"tree_frees", ic.tree_frees},       {"depot_pushes", ic.depot_pushes},
+                                {"depot_pops", ic.depot_pops},       {"magazine_drains", ic.magazine_drains},
                                 {"cache_flushes", ic.cache_flushes}, {"failures", ic.failures}};
     }
     const auto& vc = dev.counters();
-    o["virtio"] = {{"notifications", vc.notifications}, {"interrupts", vc.interrupts},
-                   {"features_rejected", vc.features_rejected}, {"needs_reset", vc.needs_reset},
+    o["virtio"] = {{"notifications", vc.notifications},
+                   {"interrupts", vc.interrupts},
+                   {"features_rejected", vc.features_rejected},
+                   {"needs_reset", vc.needs_reset},
                    {"status", dev.status()}};
     const auto& w = gd.stats;
     o["workload"] = {{"kind", platform::to_string(gd.config.workload.kind)},
-                     {"tx_packets", w.tx_packets}, {"tx_bytes", w.tx_bytes},
-                     {"rx_packets", w.rx_packets}, {"rx_bytes", w.rx_bytes}, {"rx_bad", w.rx_bad},
-                     {"transactions", w.transactions}, {"requests", w.requests},
-                     {"request_bytes", w.request_bytes}, {"request_errors", w.request_errors},
-                     {"data_errors", w.data_errors}, {"ring_full_waits", w.ring_full_waits},
+                     {"tx_packets", w.tx_packets},
+                     {"tx_bytes", w.tx_bytes},
+                     {"rx_packets", w.rx_packets},
+                     {"rx_bytes", w.rx_bytes},
+                     {"rx_bad", w.rx_bad},
+                     {"transactions", w.transactions},
+                     {"requests", w.requests},
+                     {"request_bytes", w.request_bytes},
+                     {"request_errors", w.request_errors},
+                     {"data_errors", w.data_errors},
+                     {"ring_full_waits", w.ring_full_waits},
                      {"completion_ns", {{"mean", w.completion_ns.mean()}, {"p99", w.completion_ns.percentile(0.99)}}}};
     if (auto* net = dynamic_cast<const virtio::VirtioNetDevice*>(&dev)) {
       const auto& n = net->net_counters();
-      o["device"] = {{"tx_packets", n.tx_packets}, {"tx_bytes", n.tx_bytes}, {"rx_packets", n.rx_packets},
-                     {"rx_bytes", n.rx_bytes}, {"rx_dropped_no_buffer", n.rx_dropped_no_buffer},
-                     {"tx_errors", n.tx_errors}, {"rx_errors", n.rx_errors}};
+      o["device"] = {{"tx_packets", n.tx_packets},
+                     {"tx_bytes", n.tx_bytes},
+                     {"rx_packets", n.rx_packets},
+                     {"rx_bytes", n.rx_bytes},
+                     {"rx_dropped_no_buffer", n.rx_dropped_no_buffer},
+                     {"tx_errors", n.tx_errors},
+                     {"rx_errors", n.rx_errors}};
     } else if (auto* blk = dynamic_cast<const virtio::VirtioBlkDevice*>(&dev)) {
       const auto& b = blk->blk_counters();
-      o["device"] = {{"reads", b.reads}, {"writes", b.writes}, {"read_bytes", b.read_bytes},
-                     {"write_bytes", b.write_bytes}, {"errors", b.errors}};
+      o["device"] = {{"reads", b.reads},
+                     {"writes", b.writes},
+                     {"read_bytes", b.read_bytes},
+                     {"write_bytes", b.write_bytes},
+                     {"errors", b.errors}};
     }
   }
   j["devices"] = devs;
@@ -139,17 +152,18 @@ nlohmann::json Platform::stats_json() const {
   j["guest"] = {{"booted", guest_->booted()},
                 {"dma_policy_effective", guest::to_string(guest_->dma_policy().policy)},
                 {"dma_policy_reason", guest_->dma_policy().reason},
-                {"invalidations", {{"page", vc.page_invalidations},
-                                   {"page_after_map", vc.map_page_invalidations},
-                                   {"page_after_unmap", unmap_flushes},
-                                   {"domain", vc.domain_invalidations},
-                                   {"domain_after_attach", vc.attach_domain_invalidations},
-                                   {"domain_fq_full", fq_full},
-                                   {"domain_fq_timer", fq_timer},
-                                   {"context_device", vc.context_invalidations},
-                                   {"global", vc.global_invalidations},
-                                   {"device_tlb", vc.device_tlb_invalidations},
-                                   {"write_buffer_flushes", vc.write_buffer_flushes}}},
+                {"invalidations",
+                 {{"page", vc.page_invalidations},
+                  {"page_after_map", vc.map_page_invalidations},
+                  {"page_after_unmap", unmap_flushes},
+                  {"domain", vc.domain_invalidations},
+                  {"domain_after_attach", vc.attach_domain_invalidations},
+                  {"domain_fq_full", fq_full},
+                  {"domain_fq_timer", fq_timer},
+                  {"context_device", vc.context_invalidations},
+                  {"global", vc.global_invalidations},
+                  {"device_tlb", vc.device_tlb_invalidations},
+                  {"write_buffer_flushes", vc.write_buffer_flushes}}},
                 {"vtd_enabled", guest_->vtd()->enabled()},
                 {"wait_descriptors", vc.wait_descriptors},
                 {"wait_timeouts", vc.wait_timeouts},

@@ -5,8 +5,8 @@
 
 namespace vtdsim::platform {
 
-using config::ConfigError;
 using config::check_keys;
+using config::ConfigError;
 using config::parse_bool;
 using config::parse_double;
 using config::parse_string;
@@ -32,15 +32,16 @@ double non_negative(const YAML::Node& n, const std::string& path) {
 }
 
 WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, DeviceType type) {
-  check_keys(n, path, {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth",
-                       "interval_us", "segment_pages"});
+  check_keys(n, path,
+             {"kind", "packet_size", "rate_gbps", "count", "response_size", "block_size", "queue_depth", "interval_us",
+              "segment_pages"});
   WorkloadConfig w;
   if (n["kind"]) {
     const std::string k = parse_string(n["kind"], path + ".kind");
-    const WorkloadKind kinds[] = {WorkloadKind::kNone, WorkloadKind::kNetTxStream, WorkloadKind::kNetRxStream,
-                                  WorkloadKind::kNetRequestResponse, WorkloadKind::kBlkReadSeq,
-                                  WorkloadKind::kBlkReadRandom, WorkloadKind::kBlkWriteSeq,
-                                  WorkloadKind::kBlkWriteRandom};
+    const WorkloadKind kinds[] = {WorkloadKind::kNone,        WorkloadKind::kNetTxStream,
+                                  WorkloadKind::kNetRxStream, WorkloadKind::kNetRequestResponse,
+                                  WorkloadKind::kBlkReadSeq,  WorkloadKind::kBlkReadRandom,
+                                  WorkloadKind::kBlkWriteSeq, WorkloadKind::kBlkWriteRandom};
     bool found = false;
     for (WorkloadKind kind : kinds) {
       if (k == to_string(kind)) {
@@ -57,14 +58,19 @@ WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, Devi
     if (w.kind != WorkloadKind::kNone && net != (type == DeviceType::kVirtioNet))
       throw ConfigError(path + ".kind", "workload '" + k + "' does not fit the device type");
   }
-  if (n["packet_size"]) w.packet_size = static_cast<std::uint32_t>(parse_uint(n["packet_size"], path + ".packet_size", 65535));
+  if (n["packet_size"])
+    w.packet_size = static_cast<std::uint32_t>(parse_uint(n["packet_size"], path + ".packet_size", 65535));
   if (w.packet_size < 14) throw ConfigError(path + ".packet_size", "must be >= 14 (an Ethernet header)");
   if (n["rate_gbps"]) w.rate_gbps = non_negative(n["rate_gbps"], path + ".rate_gbps");
   if (n["count"]) w.count = parse_uint(n["count"], path + ".count", ~0ull);
-  if (n["response_size"]) w.response_size = static_cast<std::uint32_t>(parse_uint(n["response_size"], path + ".response_size", 65535));
-  if (n["block_size"]) w.block_size = static_cast<std::uint32_t>(parse_uint(n["block_size"], path + ".block_size", 1u << 20));
-  if (w.block_size == 0 || w.block_size % 512 != 0) throw ConfigError(path + ".block_size", "must be a non-zero multiple of 512");
-  if (n["queue_depth"]) w.queue_depth = static_cast<std::uint32_t>(parse_uint(n["queue_depth"], path + ".queue_depth", 128));
+  if (n["response_size"])
+    w.response_size = static_cast<std::uint32_t>(parse_uint(n["response_size"], path + ".response_size", 65535));
+  if (n["block_size"])
+    w.block_size = static_cast<std::uint32_t>(parse_uint(n["block_size"], path + ".block_size", 1u << 20));
+  if (w.block_size == 0 || w.block_size % 512 != 0)
+    throw ConfigError(path + ".block_size", "must be a non-zero multiple of 512");
+  if (n["queue_depth"])
+    w.queue_depth = static_cast<std::uint32_t>(parse_uint(n["queue_depth"], path + ".queue_depth", 128));
   if (w.queue_depth == 0) throw ConfigError(path + ".queue_depth", "must be >= 1");
   if (n["segment_pages"]) {
     w.segment_pages = static_cast<std::uint32_t>(parse_uint(n["segment_pages"], path + ".segment_pages", 256));
@@ -75,22 +81,27 @@ WorkloadConfig parse_workload(const YAML::Node& n, const std::string& path, Devi
     throw ConfigError(path + ".segment_pages", "more than 250 data segments per request (one indirect table page)");
   if (n["interval_us"]) {
     w.interval_us = non_negative(n["interval_us"], path + ".interval_us");
-    if (w.kind != WorkloadKind::kNetRequestResponse) throw ConfigError(path + ".interval_us", "only net_rr takes an interval");
+    if (w.kind != WorkloadKind::kNetRequestResponse)
+      throw ConfigError(path + ".interval_us", "only net_rr takes an interval");
   }
   return w;
 }
 
 DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const GuestConfig&) {
-  check_keys(n, path, {"name", "type", "bdf", "translated", "in_dmar_scope", "pass_through_context",
-                       "access_platform", "require_access_platform", "iommu_passthrough", "iommu_passthrough_bit",
-                       "event_idx", "indirect", "queue_size", "max_payload", "net", "blk", "ats"});
+  check_keys(n, path,
+             {"name", "type", "bdf", "translated", "in_dmar_scope", "pass_through_context", "access_platform",
+              "require_access_platform", "iommu_passthrough", "iommu_passthrough_bit", "event_idx", "indirect",
+              "queue_size", "max_payload", "net", "blk", "ats"});
   DeviceConfig d;
   if (!n["name"]) throw ConfigError(path + ".name", "is required");
   d.name = parse_string(n["name"], path + ".name");
   const std::string type = n["type"] ? parse_string(n["type"], path + ".type") : "virtio-net";
-  if (type == "virtio-net") d.type = DeviceType::kVirtioNet;
-  else if (type == "virtio-blk") d.type = DeviceType::kVirtioBlk;
-  else throw ConfigError(path + ".type", "unknown device type '" + type + "' (virtio-net, virtio-blk)");
+  if (type == "virtio-net")
+    d.type = DeviceType::kVirtioNet;
+  else if (type == "virtio-blk")
+    d.type = DeviceType::kVirtioBlk;
+  else
+    throw ConfigError(path + ".type", "unknown device type '" + type + "' (virtio-net, virtio-blk)");
   if (!n["bdf"]) throw ConfigError(path + ".bdf", "is required (bus:dev.fn in hex)");
   const auto sid = SourceId::parse(parse_string(n["bdf"], path + ".bdf"));
   if (!sid) throw ConfigError(path + ".bdf", "not a bus:dev.fn");
@@ -99,19 +110,27 @@ DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const Gu
   if (n["translated"]) {
     const YAML::Node& t = n["translated"];
     const std::string v = t.as<std::string>();
-    if (v == "true" || v == "iommu" || v == "yes") d.route = sysc::DmaRoute::kIommu;
-    else if (v == "false" || v == "direct" || v == "no") d.route = sysc::DmaRoute::kDirect;
-    else if (v == "auto") d.route = sysc::DmaRoute::kAuto;
-    else throw ConfigError(path + ".translated", "expected true, false or auto, got '" + v + "'");
+    if (v == "true" || v == "iommu" || v == "yes")
+      d.route = sysc::DmaRoute::kIommu;
+    else if (v == "false" || v == "direct" || v == "no")
+      d.route = sysc::DmaRoute::kDirect;
+    else if (v == "auto")
+      d.route = sysc::DmaRoute::kAuto;
+    else
+      throw ConfigError(path + ".translated", "expected true, false or auto, got '" + v + "'");
   }
   if (n["ats"]) d.ats = parse_bool(n["ats"], path + ".ats");
   if (n["in_dmar_scope"]) d.in_dmar_scope = parse_bool(n["in_dmar_scope"], path + ".in_dmar_scope");
-  if (n["pass_through_context"]) d.pass_through_context = parse_bool(n["pass_through_context"], path + ".pass_through_context");
+  if (n["pass_through_context"])
+    d.pass_through_context = parse_bool(n["pass_through_context"], path + ".pass_through_context");
   if (n["access_platform"]) d.pci.offer_access_platform = parse_bool(n["access_platform"], path + ".access_platform");
-  if (n["require_access_platform"]) d.pci.require_access_platform = parse_bool(n["require_access_platform"], path + ".require_access_platform");
-  if (n["iommu_passthrough"]) d.pci.offer_iommu_passthrough = parse_bool(n["iommu_passthrough"], path + ".iommu_passthrough");
+  if (n["require_access_platform"])
+    d.pci.require_access_platform = parse_bool(n["require_access_platform"], path + ".require_access_platform");
+  if (n["iommu_passthrough"])
+    d.pci.offer_iommu_passthrough = parse_bool(n["iommu_passthrough"], path + ".iommu_passthrough");
   if (n["iommu_passthrough_bit"]) {
-    d.pci.iommu_passthrough_bit = static_cast<unsigned>(parse_uint(n["iommu_passthrough_bit"], path + ".iommu_passthrough_bit", 63));
+    d.pci.iommu_passthrough_bit =
+        static_cast<unsigned>(parse_uint(n["iommu_passthrough_bit"], path + ".iommu_passthrough_bit", 63));
     if (d.pci.iommu_passthrough_bit < 35 && d.pci.iommu_passthrough_bit >= 24)
       throw ConfigError(path + ".iommu_passthrough_bit", "collides with a reserved (device-independent) feature bit");
   }
@@ -130,27 +149,36 @@ DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const Gu
   if (n["net"]) {
     const YAML::Node& x = n["net"];
     const std::string p = path + ".net";
-    check_keys(x, p, {"line_rate_gbps", "mtu", "peer", "rx_packet_size", "rx_rate_gbps", "rx_packets", "response_size", "peer_latency_ns"});
+    check_keys(x, p,
+               {"line_rate_gbps", "mtu", "peer", "rx_packet_size", "rx_rate_gbps", "rx_packets", "response_size",
+                "peer_latency_ns"});
     if (x["line_rate_gbps"]) d.net.line_rate_gbps = positive(x["line_rate_gbps"], p + ".line_rate_gbps");
     if (x["mtu"]) d.net.mtu = static_cast<std::uint16_t>(parse_uint(x["mtu"], p + ".mtu", 65535));
     if (x["peer"]) {
       const std::string v = parse_string(x["peer"], p + ".peer");
-      if (v == "none") d.net.peer = virtio::NetPeerMode::kNone;
-      else if (v == "stream") d.net.peer = virtio::NetPeerMode::kStream;
-      else if (v == "rr") d.net.peer = virtio::NetPeerMode::kRequestResponse;
-      else throw ConfigError(p + ".peer", "expected none, stream or rr, got '" + v + "'");
+      if (v == "none")
+        d.net.peer = virtio::NetPeerMode::kNone;
+      else if (v == "stream")
+        d.net.peer = virtio::NetPeerMode::kStream;
+      else if (v == "rr")
+        d.net.peer = virtio::NetPeerMode::kRequestResponse;
+      else
+        throw ConfigError(p + ".peer", "expected none, stream or rr, got '" + v + "'");
     }
-    if (x["rx_packet_size"]) d.net.rx_packet_size = static_cast<std::uint32_t>(parse_uint(x["rx_packet_size"], p + ".rx_packet_size", 65535));
+    if (x["rx_packet_size"])
+      d.net.rx_packet_size = static_cast<std::uint32_t>(parse_uint(x["rx_packet_size"], p + ".rx_packet_size", 65535));
     if (x["rx_rate_gbps"]) d.net.rx_rate_gbps = non_negative(x["rx_rate_gbps"], p + ".rx_rate_gbps");
     if (x["rx_packets"]) d.net.rx_packets = parse_uint(x["rx_packets"], p + ".rx_packets", ~0ull);
-    if (x["response_size"]) d.net.response_size = static_cast<std::uint32_t>(parse_uint(x["response_size"], p + ".response_size", 65535));
+    if (x["response_size"])
+      d.net.response_size = static_cast<std::uint32_t>(parse_uint(x["response_size"], p + ".response_size", 65535));
     if (x["peer_latency_ns"]) d.net.peer_latency_ns = non_negative(x["peer_latency_ns"], p + ".peer_latency_ns");
   }
   if (n["blk"]) {
     const YAML::Node& x = n["blk"];
     const std::string p = path + ".blk";
     check_keys(x, p, {"capacity_sectors", "latency_us", "bandwidth_gbps"});
-    if (x["capacity_sectors"]) d.blk.capacity_sectors = parse_uint(x["capacity_sectors"], p + ".capacity_sectors", ~0ull);
+    if (x["capacity_sectors"])
+      d.blk.capacity_sectors = parse_uint(x["capacity_sectors"], p + ".capacity_sectors", ~0ull);
     if (x["latency_us"]) d.blk.latency_us = non_negative(x["latency_us"], p + ".latency_us");
     if (x["bandwidth_gbps"]) d.blk.bandwidth_gbps = non_negative(x["bandwidth_gbps"], p + ".bandwidth_gbps");
   }
@@ -171,8 +199,10 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
     if (p["iommu_base"]) c.iommu_base = parse_uint(p["iommu_base"], "platform.iommu_base", ~0ull);
     if (p["memory"]) {
       check_keys(p["memory"], "platform.memory", {"latency_ns", "bandwidth_gbps"});
-      if (p["memory"]["latency_ns"]) c.memory.latency_ns = non_negative(p["memory"]["latency_ns"], "platform.memory.latency_ns");
-      if (p["memory"]["bandwidth_gbps"]) c.memory.bandwidth_gbps = non_negative(p["memory"]["bandwidth_gbps"], "platform.memory.bandwidth_gbps");
+      if (p["memory"]["latency_ns"])
+        c.memory.latency_ns = non_negative(p["memory"]["latency_ns"], "platform.memory.latency_ns");
+      if (p["memory"]["bandwidth_gbps"])
+        c.memory.bandwidth_gbps = non_negative(p["memory"]["bandwidth_gbps"], "platform.memory.bandwidth_gbps");
     }
     if (p["root_complex"]) {
       check_keys(p["root_complex"], "platform.root_complex", {"hop_latency_ns"});
@@ -182,25 +212,35 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   }
   const YAML::Node g = root["guest"];
   if (g) {
-    check_keys(g, "guest", {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us",
-                            "force_dma_api", "iova_limit_bits", "refuse_access_platform"});
+    check_keys(g, "guest",
+               {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us", "force_dma_api",
+                "iova_limit_bits", "refuse_access_platform"});
     if (g["dma_policy"]) {
       const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
-      if (v == "auto") c.guest.dma_policy = guest::DmaPolicyRequest::kAuto;
-      else if (v == "strict") c.guest.dma_policy = guest::DmaPolicyRequest::kStrict;
-      else if (v == "lazy") c.guest.dma_policy = guest::DmaPolicyRequest::kLazy;
-      else if (v == "passthrough") c.guest.dma_policy = guest::DmaPolicyRequest::kPassthrough;
-      else throw ConfigError("guest.dma_policy", "expected auto, strict, lazy or passthrough, got '" + v + "'");
+      if (v == "auto")
+        c.guest.dma_policy = guest::DmaPolicyRequest::kAuto;
+      else if (v == "strict")
+        c.guest.dma_policy = guest::DmaPolicyRequest::kStrict;
+      else if (v == "lazy")
+        c.guest.dma_policy = guest::DmaPolicyRequest::kLazy;
+      else if (v == "passthrough")
+        c.guest.dma_policy = guest::DmaPolicyRequest::kPassthrough;
+      else
+        throw ConfigError("guest.dma_policy", "expected auto, strict, lazy or passthrough, got '" + v + "'");
     }
     if (g["kernel_default_dma"]) {
       const std::string v = parse_string(g["kernel_default_dma"], "guest.kernel_default_dma");
-      if (v == "lazy") c.guest.default_lazy = true;
-      else if (v == "strict") c.guest.default_lazy = false;
-      else throw ConfigError("guest.kernel_default_dma", "expected lazy or strict, got '" + v + "'");
+      if (v == "lazy")
+        c.guest.default_lazy = true;
+      else if (v == "strict")
+        c.guest.default_lazy = false;
+      else
+        throw ConfigError("guest.kernel_default_dma", "expected lazy or strict, got '" + v + "'");
     }
     if (g["cpus"]) c.guest.cpus = static_cast<unsigned>(parse_uint(g["cpus"], "guest.cpus", 256));
     if (c.guest.cpus == 0) throw ConfigError("guest.cpus", "must be in [1, 256]");
-    if (g["lazy_batch"]) c.guest.lazy_batch = static_cast<std::uint32_t>(parse_uint(g["lazy_batch"], "guest.lazy_batch", 1u << 20));
+    if (g["lazy_batch"])
+      c.guest.lazy_batch = static_cast<std::uint32_t>(parse_uint(g["lazy_batch"], "guest.lazy_batch", 1u << 20));
     if (c.guest.lazy_batch < 2) throw ConfigError("guest.lazy_batch", "must be >= 2 (ring slots; one stays empty)");
     if (g["lazy_timeout_us"]) c.guest.lazy_timeout_us = positive(g["lazy_timeout_us"], "guest.lazy_timeout_us");
     if (g["force_dma_api"]) c.guest.force_dma_api = parse_bool(g["force_dma_api"], "guest.force_dma_api");
@@ -218,7 +258,8 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
     for (std::size_t i = 0; i < p["devices"].size(); ++i) {
       DeviceConfig d = parse_device(p["devices"][i], "platform.devices[" + std::to_string(i) + "]", c.guest);
       for (const DeviceConfig& other : c.devices) {
-        if (other.name == d.name) throw ConfigError("platform.devices[" + std::to_string(i) + "].name", "duplicate '" + d.name + "'");
+        if (other.name == d.name)
+          throw ConfigError("platform.devices[" + std::to_string(i) + "].name", "duplicate '" + d.name + "'");
         if (other.pci.source == d.pci.source)
           throw ConfigError("platform.devices[" + std::to_string(i) + "].bdf", "duplicate " + d.pci.source.to_string());
       }
@@ -246,7 +287,8 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
           found = true;
         }
       }
-      if (!found) throw ConfigError("guest.refuse_access_platform[" + std::to_string(i) + "]", "no device '" + name + "'");
+      if (!found)
+        throw ConfigError("guest.refuse_access_platform[" + std::to_string(i) + "]", "no device '" + name + "'");
     }
   }
   if (w && w["devices"]) {
@@ -267,8 +309,10 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
               const WorkloadConfig phase = parse_workload(it->second[i], wpath + "[" + std::to_string(i) + "]", d.type);
               if (i + 1 < it->second.size() && phase.count == 0)
                 throw ConfigError(wpath + "[" + std::to_string(i) + "].count", "a phase before the last needs a count");
-              if (i == 0) d.workload = phase;
-              else d.later_phases.push_back(phase);
+              if (i == 0)
+                d.workload = phase;
+              else
+                d.later_phases.push_back(phase);
             }
           } else {
             d.workload = parse_workload(it->second, wpath, d.type);
@@ -284,9 +328,8 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
 
 namespace {
 nlohmann::json workload_json(const WorkloadConfig& w) {
-  nlohmann::json j = {{"kind", to_string(w.kind)},       {"packet_size", w.packet_size},
-                      {"rate_gbps", w.rate_gbps},         {"count", w.count},
-                      {"block_size", w.block_size},       {"queue_depth", w.queue_depth}};
+  nlohmann::json j = {{"kind", to_string(w.kind)}, {"packet_size", w.packet_size}, {"rate_gbps", w.rate_gbps},
+                      {"count", w.count},          {"block_size", w.block_size},   {"queue_depth", w.queue_depth}};
   if (w.interval_us > 0) j["interval_us"] = w.interval_us;
   if (w.segment_pages > 0) j["segment_pages"] = w.segment_pages;
   return j;

@@ -47,9 +47,9 @@ std::array<std::uint64_t, N> sub(const std::array<std::uint64_t, N>& a, const st
 }
 
 nlohmann::json flow_json(const FlowCounters& f) {
-  return {{"translations", f.translations}, {"faults", f.faults},         {"bytes", f.bytes},
-          {"iotlb_hits", f.iotlb_hits},     {"iotlb_misses", f.iotlb_misses}, {"walks", f.walks},
-          {"walk_reads", f.walk_reads}};
+  return {
+      {"translations", f.translations}, {"faults", f.faults}, {"bytes", f.bytes},          {"iotlb_hits", f.iotlb_hits},
+      {"iotlb_misses", f.iotlb_misses}, {"walks", f.walks},   {"walk_reads", f.walk_reads}};
 }
 
 nlohmann::json counters_json(const cache::CacheCounters& c) {
@@ -96,7 +96,6 @@ FlowCounters& StatsRecorder::add_domain(DomainId d) {
   domain_index_[d.value] = static_cast<std::uint32_t>(stats_.domains.size());
   return stats_.domains.back().second;
 }
-
 
 void StatsRecorder::record_general(const core::TranslationRequest& req, const core::TranslationResult& res,
                                    std::uint64_t latency) {
@@ -232,7 +231,8 @@ cache::CacheStats difference(const cache::CacheStats& a, const cache::CacheStats
   r.context = sub(a.context, b.context);
   r.pasid = sub(a.pasid, b.pasid);
   r.iotlb = sub(a.iotlb, b.iotlb);
-  for (std::size_t i = 0; i < r.iotlb_by_size.size(); ++i) r.iotlb_by_size[i] = sub(a.iotlb_by_size[i], b.iotlb_by_size[i]);
+  for (std::size_t i = 0; i < r.iotlb_by_size.size(); ++i)
+    r.iotlb_by_size[i] = sub(a.iotlb_by_size[i], b.iotlb_by_size[i]);
   for (std::size_t i = 0; i < r.psc.size(); ++i) r.psc[i] = sub(a.psc[i], b.psc[i]);
   r.qemu_flushes = sub(a.qemu_flushes, b.qemu_flushes);
   return r;
@@ -281,8 +281,12 @@ const char* invalidation_granularity_name(core::InvalidationGranularity g) {
 }
 
 nlohmann::json to_json(const timing::LatencyHistogram& h) {
-  return {{"count", h.count()},         {"min", h.min()},           {"mean", h.mean()},
-          {"p50", h.percentile(0.5)},   {"p90", h.percentile(0.9)}, {"p99", h.percentile(0.99)},
+  return {{"count", h.count()},
+          {"min", h.min()},
+          {"mean", h.mean()},
+          {"p50", h.percentile(0.5)},
+          {"p90", h.percentile(0.9)},
+          {"p99", h.percentile(0.99)},
           {"max", h.max()}};
 }
 
@@ -314,9 +318,8 @@ nlohmann::json to_json(const TranslationStats& s) {
                 {"lookups", s.iotlb_hits + s.iotlb_misses},
                 {"by_size", by_size}};
   j["device_tlb"] = {{"hits", s.device_tlb_hits}};
-  j["context_cache"] = {{"hits", s.context_hits},
-                        {"misses", s.context_misses},
-                        {"lookups", s.context_hits + s.context_misses}};
+  j["context_cache"] = {
+      {"hits", s.context_hits}, {"misses", s.context_misses}, {"lookups", s.context_hits + s.context_misses}};
   json psc = {{"misses", s.psc_misses}};
   std::uint64_t psc_hits = 0;
   for (int i = 0; i < 4; ++i) {
@@ -342,9 +345,8 @@ nlohmann::json to_json(const TranslationStats& s) {
     for (std::size_t g = 0; g < kInvalidationGranularities; ++g) {
       const CountDropped& c = s.invalidations[t][g];
       if (c.count == 0) continue;
-      inv[invalidation_target_name(static_cast<core::InvalidationTarget>(t))]
-         [invalidation_granularity_name(static_cast<core::InvalidationGranularity>(g))] = {{"count", c.count},
-                                                                                          {"dropped", c.dropped}};
+      inv[invalidation_target_name(static_cast<core::InvalidationTarget>(t))][invalidation_granularity_name(
+          static_cast<core::InvalidationGranularity>(g))] = {{"count", c.count}, {"dropped", c.dropped}};
     }
   }
   j["invalidations"] = inv;
@@ -368,24 +370,26 @@ nlohmann::json to_json(const cache::CacheStats& s) {
 nlohmann::json to_json(const timing::TimingStats& s, std::uint32_t walkers) {
   double occupancy = 0.0;
   if (s.last_completion > s.first_issue && walkers > 0) {
-    occupancy = static_cast<double>(s.walker_busy_cycles) /
-                (static_cast<double>(s.last_completion - s.first_issue) * walkers);
+    occupancy =
+        static_cast<double>(s.walker_busy_cycles) / (static_cast<double>(s.last_completion - s.first_issue) * walkers);
   }
   return {{"translations", s.translations},
           {"walks", s.walks},
           {"walk_reads", s.walk_reads},
           {"merged", s.merged},
-          {"walkers", {{"count", walkers},
-                       {"busy_cycles", s.walker_busy_cycles},
-                       {"occupancy", occupancy},
-                       {"queued", s.queued},
-                       {"queue_cycles", s.queue_cycles},
-                       {"max_queue_cycles", s.max_queue_cycles}}},
+          {"walkers",
+           {{"count", walkers},
+            {"busy_cycles", s.walker_busy_cycles},
+            {"occupancy", occupancy},
+            {"queued", s.queued},
+            {"queue_cycles", s.queue_cycles},
+            {"max_queue_cycles", s.max_queue_cycles}}},
           {"cycles", {{"first_issue", s.first_issue}, {"last_completion", s.last_completion}}},
-          {"invalidation", {{"batches", s.invalidation_batches},
-                            {"descriptors", s.invalidation_descriptors},
-                            {"wait_descriptors", s.wait_descriptors},
-                            {"cycles", s.invalidation_cycles}}}};
+          {"invalidation",
+           {{"batches", s.invalidation_batches},
+            {"descriptors", s.invalidation_descriptors},
+            {"wait_descriptors", s.wait_descriptors},
+            {"cycles", s.invalidation_cycles}}}};
 }
 
 nlohmann::json to_json(const timing::TimingModel& m) {

@@ -45,7 +45,8 @@ void IotlbMissRatioCurve::on_translation(const core::TranslationRequest& request
   const bool filled = now.fills != before.fills;
   unsigned shift = 12;
   for (int s = 0; s < 3; ++s) {
-    if ((hit && now.size_hits[s] != before.size_hits[s]) || (!hit && filled && now.size_fills[s] != before.size_fills[s]))
+    if ((hit && now.size_hits[s] != before.size_hits[s]) ||
+        (!hit && filled && now.size_fills[s] != before.size_fills[s]))
       shift = kShifts[s];
   }
   if (per_size_ && shift != 12) {

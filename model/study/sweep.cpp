@@ -60,7 +60,8 @@ std::vector<SweepRow> run_sweep(const SweepPlan& plan, unsigned jobs, const Poin
       }
     }
   };
-  const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(n, 1)));
+  const unsigned threads =
+      static_cast<unsigned>(std::min<std::size_t>(std::max(1u, jobs), std::max<std::size_t>(n, 1)));
   if (threads <= 1) {
     work();
   } else {
@@ -93,8 +94,8 @@ PointStats replay_point(const config::UnitConfig& config,
 std::vector<std::string> sweep_csv_header(const std::vector<GridAxis>& axes) {
   std::vector<std::string> h{"point"};
   for (const auto& a : axes) h.push_back(a.key);
-  for (const char* c : {"status", "translations", "iotlb_hits", "iotlb_misses", "iotlb_hit_rate", "walks",
-                        "walk_reads", "faults", "mean_latency_cycles", "p99_latency_cycles"})
+  for (const char* c : {"status", "translations", "iotlb_hits", "iotlb_misses", "iotlb_hit_rate", "walks", "walk_reads",
+                        "faults", "mean_latency_cycles", "p99_latency_cycles"})
     h.push_back(c);
   return h;
 }
@@ -112,9 +113,9 @@ std::vector<std::string> sweep_csv_row(const SweepRow& row) {
   std::snprintf(rate, sizeof(rate), "%.6f", s.hit_rate());
   std::snprintf(mean, sizeof(mean), "%.3f", s.mean_latency);
   for (const std::string& v :
-       {std::to_string(s.translations), std::to_string(s.iotlb_hits), std::to_string(s.iotlb_misses),
-        std::string(rate), std::to_string(s.walks), std::to_string(s.walk_reads), std::to_string(s.faults),
-        std::string(mean), std::to_string(s.p99_latency)})
+       {std::to_string(s.translations), std::to_string(s.iotlb_hits), std::to_string(s.iotlb_misses), std::string(rate),
+        std::to_string(s.walks), std::to_string(s.walk_reads), std::to_string(s.faults), std::string(mean),
+        std::to_string(s.p99_latency)})
     r.push_back(v);
   return r;
 }

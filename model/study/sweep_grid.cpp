@@ -34,8 +34,7 @@ std::string full_config_key(const std::string& key) {
 
 GridAxis parse_grid_axis(const std::string& spec) {
   const auto eq = spec.find('=');
-  if (eq == std::string::npos)
-    throw std::invalid_argument("--grid \"" + spec + "\": expected KEY=V1,V2,...");
+  if (eq == std::string::npos) throw std::invalid_argument("--grid \"" + spec + "\": expected KEY=V1,V2,...");
   const std::string key = trim(spec.substr(0, eq));
   if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos ||
       key.find_first_of(" \t,=") != std::string::npos)

@@ -39,11 +39,12 @@ MixInput read_mix_input(const std::string& name, trace::TraceSource& source) {
   in.name = name;
   TraceEvent e;
   while (source.next_into(e)) {
-    if (names_domain(e)) add_unique(in.domains, e.kind == EventKind::kInvalidate ? e.invalidation.domain.value : e.domain.value);
+    if (names_domain(e))
+      add_unique(in.domains, e.kind == EventKind::kInvalidate ? e.invalidation.domain.value : e.domain.value);
     const bool has_source = e.kind == EventKind::kDma || e.kind == EventKind::kContext ||
-                            (e.kind == EventKind::kInvalidate && (e.invalidation.target == T::kDeviceTlb ||
-                                                                  (e.invalidation.target == T::kContextCache &&
-                                                                   e.invalidation.granularity == G::kDevice)));
+                            (e.kind == EventKind::kInvalidate &&
+                             (e.invalidation.target == T::kDeviceTlb ||
+                              (e.invalidation.target == T::kContextCache && e.invalidation.granularity == G::kDevice)));
     if (has_source) {
       const SourceId s = e.kind == EventKind::kInvalidate ? e.invalidation.source : e.source;
       add_unique(in.sources, s.value);
@@ -94,16 +95,12 @@ TraceEvent TenantMix::renamed(const Tenant& t, const TraceEvent& in) const {
     return DomainId(static_cast<std::uint16_t>(t.domain_base + slot_of(t.input->domains, d.value)));
   };
   switch (e.kind) {
-    case EventKind::kDma:
-      e.source = source(e.source);
-      break;
+    case EventKind::kDma: e.source = source(e.source); break;
     case EventKind::kMap:
       e.domain = domain(e.domain);
       e.host = HostAddr(e.host.value + t.index * host_stride_);
       break;
-    case EventKind::kUnmap:
-      e.domain = domain(e.domain);
-      break;
+    case EventKind::kUnmap: e.domain = domain(e.domain); break;
     case EventKind::kContext:
       e.source = source(e.source);
       e.domain = domain(e.domain);

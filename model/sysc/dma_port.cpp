@@ -4,8 +4,8 @@
 
 namespace vtdsim::sysc {
 
-DmaPort::DmaPort(tlm::tlm_initiator_socket<>& socket, tlm_utils::tlm_quantumkeeper& keeper,
-                 SourceId source, std::uint32_t max_payload)
+DmaPort::DmaPort(tlm::tlm_initiator_socket<>& socket, tlm_utils::tlm_quantumkeeper& keeper, SourceId source,
+                 std::uint32_t max_payload)
     : socket_(socket), keeper_(keeper), ext_(new DmaExtension), max_payload_(max_payload) {
   ext_->source = source;
   payload_.set_extension(ext_);
@@ -18,12 +18,11 @@ bool DmaPort::read(std::uint64_t addr, void* dst, std::size_t size) {
 
 bool DmaPort::write(std::uint64_t addr, const void* src, std::size_t size) {
   // TLM data pointers are non-const; the target does not modify data of a write.
-  return transfer(tlm::TLM_WRITE_COMMAND, addr,
-                  const_cast<unsigned char*>(static_cast<const unsigned char*>(src)), size);
+  return transfer(tlm::TLM_WRITE_COMMAND, addr, const_cast<unsigned char*>(static_cast<const unsigned char*>(src)),
+                  size);
 }
 
-bool DmaPort::transfer(tlm::tlm_command command, std::uint64_t addr, unsigned char* data,
-                       std::size_t size) {
+bool DmaPort::transfer(tlm::tlm_command command, std::uint64_t addr, unsigned char* data, std::size_t size) {
   std::size_t done = 0;
   while (done < size) {
     const std::uint64_t cur = addr + done;
@@ -49,8 +48,10 @@ bool DmaPort::transfer(tlm::tlm_command command, std::uint64_t addr, unsigned ch
       if (keeper_.need_sync()) keeper_.sync();
       return false;
     }
-    if (command == tlm::TLM_READ_COMMAND) counters_.read_bytes += chunk;
-    else counters_.write_bytes += chunk;
+    if (command == tlm::TLM_READ_COMMAND)
+      counters_.read_bytes += chunk;
+    else
+      counters_.write_bytes += chunk;
     if (keeper_.need_sync()) keeper_.sync();
     done += chunk;
   }

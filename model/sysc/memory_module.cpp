@@ -2,9 +2,11 @@
 
 namespace vtdsim::sysc {
 
-MemoryModule::MemoryModule(sc_core::sc_module_name name, mem::SparseMemory& memory,
-                           const MemoryTiming& timing)
-    : sc_core::sc_module(name), socket("socket"), memory_(memory), timing_(timing),
+MemoryModule::MemoryModule(sc_core::sc_module_name name, mem::SparseMemory& memory, const MemoryTiming& timing)
+    : sc_core::sc_module(name),
+      socket("socket"),
+      memory_(memory),
+      timing_(timing),
       latency_(timing.latency_ns, sc_core::SC_NS) {
   if (timing.bandwidth_gbps > 0) ns_per_byte_ = 1.0 / timing.bandwidth_gbps;  // GB/s = bytes/ns
   socket.register_b_transport(this, &MemoryModule::b_transport);

@@ -28,8 +28,7 @@ RootComplex::RootComplex(sc_core::sc_module_name name, double hop_latency_ns)
 
 void RootComplex::set_route(SourceId source, DmaRoute route) { routes_[source.value] = route; }
 
-void RootComplex::add_mmio_window(const std::string& name, std::uint64_t base, std::uint64_t size,
-                                  unsigned port) {
+void RootComplex::add_mmio_window(const std::string& name, std::uint64_t base, std::uint64_t size, unsigned port) {
   for (const Window& w : windows_) {
     if (base < w.base + w.size && w.base < base + size)
       throw std::invalid_argument("MMIO window '" + name + "' overlaps '" + w.name + "'");

@@ -22,9 +22,8 @@ void TimingModel::reset() {
   any_issue_ = false;
 }
 
-
-const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain,
-                                                        std::uint32_t pasid, std::uint64_t iova) const {
+const TimingModel::Inflight* TimingModel::find_inflight(std::uint64_t issue, std::uint16_t domain, std::uint32_t pasid,
+                                                        std::uint64_t iova) const {
   if (issue >= inflight_max_done_) return nullptr;  // every fill completed by `issue` (or none)
   const Inflight* best = nullptr;
   for (const Inflight& f : inflight_) {
@@ -88,8 +87,7 @@ std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t read
   return done;
 }
 
-std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint32_t descriptors,
-                                                 std::uint32_t waits) {
+std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint32_t descriptors, std::uint32_t waits) {
   std::uint64_t done = issue + std::uint64_t{descriptors} * config_.invalidation_descriptor +
                        std::uint64_t{waits} * config_.wait_descriptor;
   if (waits > 0) {

@@ -21,8 +21,6 @@ constexpr std::size_t kBufferBytes = 256 * 1024;
 // at each window step.
 constexpr std::size_t kMapWindowBytes = 8u << 20;
 
-
-
 }  // namespace
 
 bool is_binary_trace_magic(const void* data, std::size_t size) {
@@ -52,8 +50,7 @@ bool decode_record(const BinaryRecord& r, TraceEvent& e, const char** reason) {
     return false;
   };
   if (r.kind > static_cast<std::uint8_t>(EventKind::kInvalidate)) return bad("event kind out of range");
-  if (r.access != static_cast<std::uint8_t>(Access::kRead) &&
-      r.access != static_cast<std::uint8_t>(Access::kWrite))
+  if (r.access != static_cast<std::uint8_t>(Access::kRead) && r.access != static_cast<std::uint8_t>(Access::kWrite))
     return bad("access must be 1 (read) or 2 (write)");
   if (r.perms > 3) return bad("perms has bits other than read/write");
   if (r.translation_type > static_cast<std::uint8_t>(core::TranslationType::kBlocked))
@@ -168,19 +165,23 @@ void BinaryTraceReader::read_header() {
   if (have >= sizeof(kBinaryMagic) && !is_binary_trace_magic(cur_, have))
     throw TraceError(path_, 0, "not a vtdsim binary trace (bad magic)");
   if (have < sizeof(BinaryHeader))
-    throw TraceError(path_, 0, "truncated binary trace header (" + std::to_string(have) + " of " +
-                                   std::to_string(sizeof(BinaryHeader)) + " bytes)");
+    throw TraceError(path_, 0,
+                     "truncated binary trace header (" + std::to_string(have) + " of " +
+                         std::to_string(sizeof(BinaryHeader)) + " bytes)");
   BinaryHeader header;
   std::memcpy(&header, cur_, sizeof(header));
   if (little_endian(header.version) != kBinaryVersion)
-    throw TraceError(path_, 0, "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
-                                   " (this build reads version " + std::to_string(kBinaryVersion) + ")");
+    throw TraceError(path_, 0,
+                     "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
+                         " (this build reads version " + std::to_string(kBinaryVersion) + ")");
   if (little_endian(header.record_size) != sizeof(BinaryRecord))
-    throw TraceError(path_, 0, "record size " + std::to_string(little_endian(header.record_size)) + ", expected " +
-                                   std::to_string(sizeof(BinaryRecord)));
+    throw TraceError(path_, 0,
+                     "record size " + std::to_string(little_endian(header.record_size)) + ", expected " +
+                         std::to_string(sizeof(BinaryRecord)));
   if (little_endian(header.header_size) != sizeof(BinaryHeader))
-    throw TraceError(path_, 0, "header size " + std::to_string(little_endian(header.header_size)) + ", expected " +
-                                   std::to_string(sizeof(BinaryHeader)));
+    throw TraceError(path_, 0,
+                     "header size " + std::to_string(little_endian(header.header_size)) + ", expected " +
+                         std::to_string(sizeof(BinaryHeader)));
   if (header.flags != 0) throw TraceError(path_, 0, "unknown header flags");
   cur_ += sizeof(BinaryHeader);
 }
@@ -240,8 +241,7 @@ bool BinaryTraceReader::next_slow(TraceEvent& out) {
       const std::size_t partial = unread();
       const std::uint64_t record = records_read();
       cur_ = end_;
-      fail("truncated record (" + std::to_string(partial) + " of " + std::to_string(sizeof(BinaryRecord)) +
-               " bytes)",
+      fail("truncated record (" + std::to_string(partial) + " of " + std::to_string(sizeof(BinaryRecord)) + " bytes)",
            record);
     }
   }

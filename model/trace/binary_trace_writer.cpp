@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::size_t kBufferBytes = 256 * 1024;
 
-
 }  // namespace
 
 BinaryHeader binary_trace_header() {

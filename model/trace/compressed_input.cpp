@@ -39,23 +39,23 @@ const char* to_string(Compression compression) {
 // for progress reports). Plain POSIX read(2) rather than stdio, so that a read-ahead thread left
 // blocked on a pipe holds no stdio lock.
 struct CompressedInput::Source {
-  std::string name;            // for messages
+  std::string name;  // for messages
   int fd = -1;
   bool owns_fd = false;
-  bool regular = false;        // a regular file: reads never block for long
+  bool regular = false;  // a regular file: reads never block for long
   Compression compression = Compression::kNone;
   std::vector<unsigned char> raw;
   std::size_t raw_pos = 0, raw_len = 0;
   bool raw_eof = false;
   std::atomic<std::uint64_t> raw_bytes_read{0};
-  std::string error;           // set by the first failure; every later decode fails the same way
+  std::string error;  // set by the first failure; every later decode fails the same way
   // gzip
   z_stream z{};
   bool z_init = false;
-  bool z_in_member = false;    // bytes of a member consumed, its end not seen yet
+  bool z_in_member = false;  // bytes of a member consumed, its end not seen yet
   // zstd
   ZSTD_DStream* zs = nullptr;
-  std::size_t zs_last = 0;     // last ZSTD_decompressStream result: 0 = frame complete
+  std::size_t zs_last = 0;  // last ZSTD_decompressStream result: 0 = frame complete
   bool zs_started = false;
 
   ~Source() {
@@ -178,7 +178,8 @@ struct CompressedInput::Source {
             break;
           }
           const std::size_t ret = ZSTD_decompressStream(zs, &out, &in);
-          if (ZSTD_isError(ret)) return fail_after(out.pos, std::string("zstd data is corrupt: ") + ZSTD_getErrorName(ret));
+          if (ZSTD_isError(ret))
+            return fail_after(out.pos, std::string("zstd data is corrupt: ") + ZSTD_getErrorName(ret));
           zs_started = true;
           zs_last = ret;
           raw_pos = in.pos;
@@ -217,9 +218,9 @@ struct CompressedInput::Ring {
   std::vector<std::size_t> lens;
   std::size_t head = 0;
   std::size_t filled = 0;
-  bool done = false;                  // the thread has published its last chunk
-  bool stop = false;                  // the reader is gone
-  std::exception_ptr error;           // why the thread stopped early (after its last chunk)
+  bool done = false;         // the thread has published its last chunk
+  bool stop = false;         // the reader is gone
+  std::exception_ptr error;  // why the thread stopped early (after its last chunk)
   std::thread thread;
 
   static void run(const std::shared_ptr<Source>& source, const std::shared_ptr<Ring>& ring) {
@@ -301,8 +302,10 @@ CompressedInput::~CompressedInput() {
   ring_->free_cv.notify_all();
   // A regular file: the thread finishes its chunk and returns at once. A pipe may keep it blocked
   // in read(2) indefinitely: leave it; it owns what it uses (shared_ptr) and ends with the input.
-  if (source_->regular) ring_->thread.join();
-  else ring_->thread.detach();
+  if (source_->regular)
+    ring_->thread.join();
+  else
+    ring_->thread.detach();
 }
 
 std::uint64_t CompressedInput::raw_bytes_read() const {
@@ -331,8 +334,10 @@ bool CompressedInput::next_chunk() {
                       (options_.read_ahead == ReadAhead::kAuto && compression_ != Compression::kNone &&
                        std::thread::hardware_concurrency() != 1);
     if (want && source_->error.empty()) {
-      if (start_read_ahead()) out_ = std::vector<unsigned char>();  // not needed any more
-      else options_.read_ahead = ReadAhead::kNever;
+      if (start_read_ahead())
+        out_ = std::vector<unsigned char>();  // not needed any more
+      else
+        options_.read_ahead = ReadAhead::kNever;
     }
   }
   if (ring_) {

@@ -88,7 +88,8 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
                          std::to_string(s.pasid_iotlb_page) +
                          "): it uses first-stage tables (QEMU x-flts=on), which QEMU invalidates differently; use "
                          "configs/qemu-10.0.yaml (iommu.iotlb.qemu_first_stage: auto) or configs/qemu-10.0-flts.yaml"});
-    const std::uint64_t legacy_psi = s.used.count("vtd_inv_desc_iotlb_pages") ? s.used.at("vtd_inv_desc_iotlb_pages") : 0;
+    const std::uint64_t legacy_psi =
+        s.used.count("vtd_inv_desc_iotlb_pages") ? s.used.at("vtd_inv_desc_iotlb_pages") : 0;
     if (k.qemu_first_stage == config::QemuStage::kFirst && s.pasid_iotlb_page == 0 && legacy_psi > 0)
       out.push_back({Severity::kWarning,
                      "the configuration models first-stage entries (x-flts=on) but the guest flushed pages with "

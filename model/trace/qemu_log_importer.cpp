@@ -40,10 +40,13 @@ bool same_bytes(const char* a, const char* b, std::size_t n) {
 // A hash of a trace-point name candidate: its length, its last 8 bytes and the 8 after "vtd_".
 std::size_t name_hash(const char* p, std::size_t n) {
   std::uint64_t last = 0, middle = 0;
-  if (n >= 8) std::memcpy(&last, p + n - 8, 8);
-  else std::memcpy(&last, p, n);
+  if (n >= 8)
+    std::memcpy(&last, p + n - 8, 8);
+  else
+    std::memcpy(&last, p, n);
   if (n >= 12) std::memcpy(&middle, p + 4, 8);
-  const std::uint64_t h = (last * 0x9e3779b97f4a7c15ull) ^ (middle * 0xc2b2ae3d27d4eb4full) ^ (n * 0x165667b19e3779f9ull);
+  const std::uint64_t h =
+      (last * 0x9e3779b97f4a7c15ull) ^ (middle * 0xc2b2ae3d27d4eb4full) ^ (n * 0x165667b19e3779f9ull);
   return static_cast<std::size_t>(h >> 40);
 }
 
@@ -125,8 +128,10 @@ bool parse_bdf(std::string_view dev, unsigned& bus, unsigned& slot, unsigned& fn
     if (i == start || i - start > 7) plain = false;
     *out[f] = x;
     if (f < 2) {
-      if (i < dev.size() && dev[i] == seps[f]) ++i;
-      else plain = false;
+      if (i < dev.size() && dev[i] == seps[f])
+        ++i;
+      else
+        plain = false;
     }
   }
   if (plain && i == dev.size()) return true;
@@ -187,8 +192,9 @@ bool looks_like_qemu_log(const std::string& head) {
 }
 
 std::string qemu_release_shown(const QemuImportStats& s) {
-  if (s.pasid_cache > 0 || s.skipped.count("vtd_pasid_cache_reset") || s.skipped.count("vtd_inv_desc_pasid_cache_dsi") ||
-      s.skipped.count("vtd_inv_desc_pasid_cache_psi") || s.skipped.count("vtd_inv_desc_pasid_cache_gsi"))
+  if (s.pasid_cache > 0 || s.skipped.count("vtd_pasid_cache_reset") ||
+      s.skipped.count("vtd_inv_desc_pasid_cache_dsi") || s.skipped.count("vtd_inv_desc_pasid_cache_psi") ||
+      s.skipped.count("vtd_inv_desc_pasid_cache_gsi"))
     return "10.2";
   if (s.iso_prefix_lines > 0) return "10.1";
   if (s.skipped.count("vtd_reset_exit") || s.pasid_iotlb_pasid + s.pasid_iotlb_page > 0) return "10.0";
@@ -199,9 +205,7 @@ QemuLogImporter::QemuLogImporter(const std::string& path) : input_(std::make_uni
 
 QemuLogImporter::QemuLogImporter(std::unique_ptr<CompressedInput> input) : input_(std::move(input)) {}
 
-std::string QemuLogImporter::position() const {
-  return input_->display_name() + ":" + std::to_string(position_line_);
-}
+std::string QemuLogImporter::position() const { return input_->display_name() + ":" + std::to_string(position_line_); }
 
 void QemuLogImporter::fail(const std::string& what) const {
   throw TraceError(input_->display_name(), input_->line_number(), what);
@@ -247,7 +251,8 @@ DomainId QemuLogImporter::scalable_domain(SourceId source) {
   }
 }
 
-void QemuLogImporter::emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page, std::uint64_t pages) {
+void QemuLogImporter::emit_invalidation(TraceEvent e, std::uint16_t did, std::uint64_t first_page,
+                                        std::uint64_t pages) {
   e.invalidation.domain = DomainId(did);
   if (!scalable_) {
     emit(e);
@@ -443,11 +448,8 @@ void QemuLogImporter::process_line(std::string_view line) {
   };
 
   switch (entry.kind) {
-    case LineKind::kSkip:
-      break;
-    case LineKind::kTranslate:
-      translate_line();
-      break;
+    case LineKind::kSkip: break;
+    case LineKind::kTranslate: translate_line(); break;
     case LineKind::kContextCache: {
       // Context entry high word (VT-d spec 9.3): AW bits 2:0, DID bits 23:8. Low word: TT bits 3:2.
       const std::uint64_t bus = get(0, "bus"), devfn = get(1, "devfn"), high = get(2, "high"), low = get(3, "low");
@@ -470,9 +472,11 @@ void QemuLogImporter::process_line(std::string_view line) {
       b.levels = static_cast<std::uint8_t>(aw <= 3 ? aw + 2 : 4);
       if (b.levels < 3) b.levels = 3;
       const unsigned tt = static_cast<unsigned>((low >> 2) & 3);
-      b.type = tt == 2 ? core::TranslationType::kPassThrough
-                       : tt == 1 ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated;
-      if (b.type != core::TranslationType::kPassThrough) stats_.legacy_context_levels |= static_cast<std::uint8_t>(1u << b.levels);
+      b.type = tt == 2   ? core::TranslationType::kPassThrough
+               : tt == 1 ? core::TranslationType::kDeviceTlb
+                         : core::TranslationType::kUntranslated;
+      if (b.type != core::TranslationType::kPassThrough)
+        stats_.legacy_context_levels |= static_cast<std::uint8_t>(1u << b.levels);
       learned_[source.value] = b;
       bind(source, b);
       break;
@@ -498,9 +502,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       emit_invalidation(e, d, 0, 0);
       break;
     }
-    case LineKind::kInvIotlbGlobal:
-      emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal));
-      break;
+    case LineKind::kInvIotlbGlobal: emit(inv(InvalidationTarget::kIotlb, InvalidationGranularity::kGlobal)); break;
     case LineKind::kInvContextGlobal:
       domains_.context_reset();
       emit(inv(InvalidationTarget::kContextCache, InvalidationGranularity::kGlobal));
@@ -532,15 +534,12 @@ void QemuLogImporter::process_line(std::string_view line) {
       }
       break;
     }
-    case LineKind::kDmarEnable:
-      translation_enabled_ = field(name, "enable") != 0;
-      break;
+    case LineKind::kDmarEnable: translation_enabled_ = field(name, "enable") != 0; break;
     case LineKind::kDmarRoot:
       scalable_ = field(name, "scalable") != 0;
       stats_.scalable_mode = scalable_;
       break;
-    case LineKind::kInvDesc:
-      break;  // above
+    case LineKind::kInvDesc: break;  // above
   }
 }
 
@@ -555,8 +554,8 @@ void QemuLogImporter::raw_descriptor(std::string_view args) {
       return;
   const std::size_t high_at = args.rfind(" high ");
   const std::size_t low_at = args.rfind(" low ");
-  if (args.compare(0, kLead.size(), kLead) != 0 || high_at == std::string_view::npos || low_at == std::string_view::npos ||
-      low_at < high_at || high_at < kLead.size())
+  if (args.compare(0, kLead.size(), kLead) != 0 || high_at == std::string_view::npos ||
+      low_at == std::string_view::npos || low_at < high_at || high_at < kLead.size())
     fail("vtd_inv_desc: expected 'invalidate desc type T high H low L'");
   const std::string_view type = args.substr(kLead.size(), high_at - kLead.size());
   // Types with lines of their own (context-cache, iotlb, iec), or with no effect on any
@@ -636,10 +635,14 @@ void QemuLogImporter::translate_line() {
   std::uint64_t iova = 0, gpa = 0, mask = 0;
   bool have_iova = false, have_gpa = false, have_mask = false;
   for (std::size_t i = 0; i + 1 < token_count_; ++i) {
-    if (t[i] == "dev") dev = t[i + 1];
-    else if (t[i] == "iova") iova = value("vtd_dmar_translate", t[i], t[i + 1]), have_iova = true;
-    else if (t[i] == "gpa") gpa = value("vtd_dmar_translate", t[i], t[i + 1]), have_gpa = true;
-    else if (t[i] == "mask") mask = value("vtd_dmar_translate", t[i], t[i + 1]), have_mask = true;
+    if (t[i] == "dev")
+      dev = t[i + 1];
+    else if (t[i] == "iova")
+      iova = value("vtd_dmar_translate", t[i], t[i + 1]), have_iova = true;
+    else if (t[i] == "gpa")
+      gpa = value("vtd_dmar_translate", t[i], t[i + 1]), have_gpa = true;
+    else if (t[i] == "mask")
+      mask = value("vtd_dmar_translate", t[i], t[i + 1]), have_mask = true;
   }
   if (dev.empty() || !have_iova || !have_gpa || !have_mask)
     fail("vtd_dmar_translate: expected 'dev B:D.F iova I -> gpa G mask M'");
@@ -690,8 +693,10 @@ void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::u
     auto& stale = stale_;
     stale.clear();
     for (; it != mappings_.end() && it->first.first == did && it->first.second < base + page_size; ++it) {
-      if (it->first.second == base && it->second.size == page_size && it->second.host == host) same = true;
-      else stale.push_back(it);
+      if (it->first.second == base && it->second.size == page_size && it->second.host == host)
+        same = true;
+      else
+        stale.push_back(it);
     }
     if (!same) {
       for (auto s : stale) {

@@ -14,9 +14,10 @@ std::int64_t eight_digits(const char* p) {
   std::memcpy(&v, p, 8);
   const std::uint64_t d = v - 0x3030303030303030ull;
   if (((d | (v + 0x4646464646464646ull)) & 0x8080808080808080ull) != 0) return -1;  // < '0' or > '9'
-  std::uint64_t x = d * 10 + (d >> 8);                                  // pairs
+  std::uint64_t x = d * 10 + (d >> 8);                                              // pairs
   x = (((x & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
-       (((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+       (((x >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+      32;
   return static_cast<std::int64_t>(x);
 }
 
@@ -40,7 +41,8 @@ bool parse_pid_prefix(std::string_view line, std::size_t& rest, bool& has_time, 
       for (; k < i + 17 && is_digit(line[k]); ++k) us = us * 10 + static_cast<unsigned>(line[k] - '0');
       if (k == i + 17) {
         const std::uint64_t secs = static_cast<std::uint64_t>(high) * 100 +
-                                   static_cast<unsigned>(line[i + 8] - '0') * 10 + static_cast<unsigned>(line[i + 9] - '0');
+                                   static_cast<unsigned>(line[i + 8] - '0') * 10 +
+                                   static_cast<unsigned>(line[i + 9] - '0');
         micros = secs * 1000000 + us;
         has_time = true;
         rest = i + 18;

@@ -28,8 +28,7 @@ unsigned default_levels(const config::CapabilityConfig& cap) {
 }
 }  // namespace
 
-Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options)
-    : config_(config), options_(options) {
+Replayer::Replayer(const config::UnitConfig& config, ReplayOptions options) : config_(config), options_(options) {
   memory_ = std::make_unique<mem::SparseMemory>();
   const unsigned haw = config_.cap.haw;
   const std::uint64_t base = 1ull << (haw - 1);
@@ -92,8 +91,7 @@ inline void Replayer::apply_dma(const TraceEvent& e, std::uint64_t issue) {
 void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
   core::TableBuilder& b = tables_->builder;
   switch (e.kind) {
-    case EventKind::kDma:
-      break;  // apply_dma
+    case EventKind::kDma: break;  // apply_dma
     case EventKind::kMap:
       ensure_domain(e.domain, default_levels(config_.cap), false);
       b.map(e.domain, e.iova, e.host, e.size, e.perms, e.page_size);
@@ -115,12 +113,8 @@ void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
           b.set_context(e.source, e.domain, o);
           break;
         }
-        case core::TranslationType::kPassThrough:
-          b.set_pass_through(e.source, e.domain, false, e.levels);
-          break;
-        case core::TranslationType::kBlocked:
-          b.set_blocked(e.source);
-          break;
+        case core::TranslationType::kPassThrough: b.set_pass_through(e.source, e.domain, false, e.levels); break;
+        case core::TranslationType::kBlocked: b.set_blocked(e.source); break;
       }
       iommu_->set_ats_enabled(e.source, e.translation_type == core::TranslationType::kDeviceTlb);
       ++counters_.contexts;

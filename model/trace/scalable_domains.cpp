@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::uint32_t kVotesToDecide = 3;
 constexpr std::uint64_t kRecentTranslations = 256;  // how far back a flush after unmap looks
-constexpr std::size_t kOpenRanges = 16;              // how many flushed ranges a later use is matched against
+constexpr std::size_t kOpenRanges = 16;             // how many flushed ranges a later use is matched against
 constexpr std::uint64_t kMaxPagesLooked = 512;
 
 std::string bdf(std::uint16_t sid) {
@@ -125,13 +125,16 @@ ScalableDomains::Target ScalableDomains::invalidated(std::uint16_t did, std::uin
   return {DomainId(did), true};
 }
 
-void ScalableDomains::vote(std::uint16_t did, Open& open, std::uint16_t source, std::uint32_t weight, std::uint64_t line) {
+void ScalableDomains::vote(std::uint16_t did, Open& open, std::uint16_t source, std::uint32_t weight,
+                           std::uint64_t line) {
   open.votes[source] += weight;
   std::uint16_t best = 0;
   std::uint32_t first = 0, second = 0;
   for (const auto& [s, v] : open.votes) {
-    if (v > first) second = first, first = v, best = s;
-    else if (v > second) second = v;
+    if (v > first)
+      second = first, first = v, best = s;
+    else if (v > second)
+      second = v;
   }
   if (first >= kVotesToDecide && first > 2 * second) decide(did, best, line);
 }
@@ -141,7 +144,8 @@ void ScalableDomains::decide(std::uint16_t did, std::uint16_t source, std::uint6
   alias_[did] = own;
   learnt_[source] = own;  // settled: no longer a candidate
   char note[96];
-  std::snprintf(note, sizeof note, "%s -> 0x%x (line %llu)", bdf(source).c_str(), did, static_cast<unsigned long long>(line));
+  std::snprintf(note, sizeof note, "%s -> 0x%x (line %llu)", bdf(source).c_str(), did,
+                static_cast<unsigned long long>(line));
   inferred_.emplace_back(note);
   decisions_.emplace_back(did, own);
   open_.erase(did);
@@ -159,8 +163,10 @@ void ScalableDomains::decide_all(std::uint64_t line) {
     std::uint32_t first = 0, second = 0;
     for (const auto& [s, v] : it->second.votes) {
       if (!candidate(s)) continue;
-      if (v > first) second = first, first = v, best = s;
-      else if (v > second) second = v;
+      if (v > first)
+        second = first, first = v, best = s;
+      else if (v > second)
+        second = v;
     }
     if (first > second) {
       decide(did, best, line);

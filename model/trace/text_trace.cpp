@@ -46,10 +46,14 @@ std::uint64_t parse_u64(const std::string& tok, const char* what) {
   for (; i < tok.size(); ++i) {
     const char c = tok[i];
     unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (base == 16 && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (base == 16 && c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else bad(std::string("bad ") + what + " '" + tok + "' (expected a decimal or 0x-hex number)");
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      bad(std::string("bad ") + what + " '" + tok + "' (expected a decimal or 0x-hex number)");
     if (v > (std::numeric_limits<std::uint64_t>::max() - d) / static_cast<unsigned>(base))
       bad(std::string(what) + " '" + tok + "' is out of range (more than 64 bits)");
     v = v * static_cast<unsigned>(base) + d;
@@ -100,14 +104,18 @@ void check_range(std::uint64_t base, std::uint64_t size, const char* what) {
   if (base + size - 1 < base) bad(std::string(what) + " range wraps past 2^64");
 }
 
-struct TargetName { const char* name; InvalidationTarget target; };
-constexpr TargetName kTargets[] = {{"context", InvalidationTarget::kContextCache},
-                                   {"iotlb", InvalidationTarget::kIotlb},
-                                   {"pasid", InvalidationTarget::kPasidCache},
-                                   {"piotlb", InvalidationTarget::kPasidIotlb},
-                                   {"devtlb", InvalidationTarget::kDeviceTlb},
-                                   {"iec", InvalidationTarget::kInterruptEntry}};
-struct GranularityName { const char* name; InvalidationGranularity granularity; };
+struct TargetName {
+  const char* name;
+  InvalidationTarget target;
+};
+constexpr TargetName kTargets[] = {
+    {"context", InvalidationTarget::kContextCache}, {"iotlb", InvalidationTarget::kIotlb},
+    {"pasid", InvalidationTarget::kPasidCache},     {"piotlb", InvalidationTarget::kPasidIotlb},
+    {"devtlb", InvalidationTarget::kDeviceTlb},     {"iec", InvalidationTarget::kInterruptEntry}};
+struct GranularityName {
+  const char* name;
+  InvalidationGranularity granularity;
+};
 constexpr GranularityName kGranularities[] = {{"global", InvalidationGranularity::kGlobal},
                                               {"domain", InvalidationGranularity::kDomain},
                                               {"device", InvalidationGranularity::kDevice},
@@ -199,12 +207,18 @@ void parse_invalidation(const std::vector<std::string>& t, TraceEvent& e) {
     }
     if (eq == std::string::npos) bad("expected key=value, got '" + tok + "'");
     const std::string v = tok.substr(eq + 1);
-    if (key == "did") r.domain = DomainId(static_cast<std::uint16_t>(parse_bounded(v, "domain-id", 0xffff)));
-    else if (key == "sid") r.source = parse_source(v);
-    else if (key == "fm") r.function_mask = static_cast<std::uint8_t>(parse_bounded(v, "function mask", 3));
-    else if (key == "pasid") r.pasid = Pasid(static_cast<std::uint32_t>(parse_bounded(v, "pasid", 0xfffff)));
-    else if (key == "addr") r.addr = Iova(parse_u64(v, "address"));
-    else if (key == "am") r.address_mask = static_cast<std::uint8_t>(parse_bounded(v, "address mask", 52));
+    if (key == "did")
+      r.domain = DomainId(static_cast<std::uint16_t>(parse_bounded(v, "domain-id", 0xffff)));
+    else if (key == "sid")
+      r.source = parse_source(v);
+    else if (key == "fm")
+      r.function_mask = static_cast<std::uint8_t>(parse_bounded(v, "function mask", 3));
+    else if (key == "pasid")
+      r.pasid = Pasid(static_cast<std::uint32_t>(parse_bounded(v, "pasid", 0xfffff)));
+    else if (key == "addr")
+      r.addr = Iova(parse_u64(v, "address"));
+    else if (key == "am")
+      r.address_mask = static_cast<std::uint8_t>(parse_bounded(v, "address mask", 52));
   }
   std::istringstream req(form->required);
   for (std::string k; req >> k;)
@@ -238,9 +252,12 @@ bool parse_text_event(const std::string& line, TraceEvent& e) {
       ++i;
     }
     if (t.size() != i + 3) bad(std::string("wrong number of fields; expected: ") + usage);
-    if (t[i] == "r") e.access = Access::kRead;
-    else if (t[i] == "w") e.access = Access::kWrite;
-    else bad("bad access '" + t[i] + "' (expected r or w)");
+    if (t[i] == "r")
+      e.access = Access::kRead;
+    else if (t[i] == "w")
+      e.access = Access::kWrite;
+    else
+      bad("bad access '" + t[i] + "' (expected r or w)");
     e.iova = Iova(parse_u64(t[i + 1], "iova"));
     e.size = parse_bounded(t[i + 2], "size", 0xffffffffull);
     check_range(e.iova.value, e.size, "DMA");
@@ -252,10 +269,14 @@ bool parse_text_event(const std::string& line, TraceEvent& e) {
     e.iova = Iova(parse_u64(t[3], "iova"));
     e.host = HostAddr(parse_u64(t[4], "host address"));
     e.size = parse_u64(t[5], "size");
-    if (t[6] == "r") e.perms = Perms{true, false};
-    else if (t[6] == "w") e.perms = Perms{false, true};
-    else if (t[6] == "rw") e.perms = Perms{true, true};
-    else bad("bad permissions '" + t[6] + "' (expected r, w or rw)");
+    if (t[6] == "r")
+      e.perms = Perms{true, false};
+    else if (t[6] == "w")
+      e.perms = Perms{false, true};
+    else if (t[6] == "rw")
+      e.perms = Perms{true, true};
+    else
+      bad("bad permissions '" + t[6] + "' (expected r, w or rw)");
     e.page_size = kPageSize4K;
     if (t.size() == 8) {
       auto p = keyed(t[7], "page");
@@ -284,11 +305,16 @@ bool parse_text_event(const std::string& line, TraceEvent& e) {
     need_count(t, 5, 6, usage);
     e.source = parse_source(t[2]);
     e.domain = DomainId(static_cast<std::uint16_t>(parse_bounded(t[3], "domain", 0xffff)));
-    if (t[4] == "translated") e.translation_type = TranslationType::kUntranslated;
-    else if (t[4] == "passthrough") e.translation_type = TranslationType::kPassThrough;
-    else if (t[4] == "blocked") e.translation_type = TranslationType::kBlocked;
-    else if (t[4] == "devtlb") e.translation_type = TranslationType::kDeviceTlb;
-    else bad("bad translation type '" + t[4] + "' (expected translated, passthrough, blocked or devtlb)");
+    if (t[4] == "translated")
+      e.translation_type = TranslationType::kUntranslated;
+    else if (t[4] == "passthrough")
+      e.translation_type = TranslationType::kPassThrough;
+    else if (t[4] == "blocked")
+      e.translation_type = TranslationType::kBlocked;
+    else if (t[4] == "devtlb")
+      e.translation_type = TranslationType::kDeviceTlb;
+    else
+      bad("bad translation type '" + t[4] + "' (expected translated, passthrough, blocked or devtlb)");
     e.levels = 4;
     if (t.size() == 6) {
       auto p = keyed(t[5], "levels");
@@ -317,7 +343,10 @@ std::string format_text_event(const TraceEvent& e) {
       break;
     case EventKind::kMap:
       s += " map " + std::to_string(e.domain.value) + " " + hex(e.iova.value) + " " + hex(e.host.value) + " " +
-           hex(e.size) + " " + (e.perms.read && e.perms.write ? "rw" : e.perms.write ? "w" : "r");
+           hex(e.size) + " " +
+           (e.perms.read && e.perms.write ? "rw"
+            : e.perms.write               ? "w"
+                                          : "r");
       if (e.page_size != kPageSize4K) s += std::string(" page=") + page_size_name(e.page_size);
       break;
     case EventKind::kUnmap:

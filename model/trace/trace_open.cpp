@@ -68,8 +68,7 @@ OpenedTrace open_trace(const std::string& path, TraceFormat format) {
         opened.source = std::make_unique<BinaryTraceReader>(path);
       }
       break;
-    case TraceFormat::kAuto:
-      break;
+    case TraceFormat::kAuto: break;
   }
   return opened;
 }

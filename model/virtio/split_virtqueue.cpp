@@ -24,8 +24,8 @@ void put32(unsigned char* p, std::uint32_t v) {
 }
 }  // namespace
 
-void SplitVirtqueue::configure(std::uint16_t queue_size, std::uint64_t desc, std::uint64_t driver,
-                               std::uint64_t device, bool event_idx) {
+void SplitVirtqueue::configure(std::uint16_t queue_size, std::uint64_t desc, std::uint64_t driver, std::uint64_t device,
+                               bool event_idx) {
   reset();
   size_ = queue_size;
   desc_ = desc;
@@ -41,8 +41,8 @@ void SplitVirtqueue::reset() {
   last_avail_ = shadow_avail_ = used_idx_ = signalled_used_ = 0;
 }
 
-bool SplitVirtqueue::read_desc(sysc::DmaPort& dma, std::uint64_t addr, std::uint64_t& buf_addr,
-                               std::uint32_t& len, std::uint16_t& flags, std::uint16_t& next) {
+bool SplitVirtqueue::read_desc(sysc::DmaPort& dma, std::uint64_t addr, std::uint64_t& buf_addr, std::uint32_t& len,
+                               std::uint16_t& flags, std::uint16_t& next) {
   unsigned char d[kDescSize];
   if (!dma.read(addr, d, sizeof d)) return false;
   buf_addr = le64(d);
@@ -100,8 +100,7 @@ PopResult SplitVirtqueue::pop(sysc::DmaPort& dma, DescChain& chain) {
     if (flags & kDescFIndirect) {
       // 2.7.5.3.1: an indirect descriptor is the only one in its chain (no NEXT), its table holds
       // len/16 descriptors, and they never carry INDIRECT themselves.
-      if ((flags & kDescFNext) || chain.count != 0 || len == 0 || len % kDescSize != 0 ||
-          len > indirect_.size()) {
+      if ((flags & kDescFNext) || chain.count != 0 || len == 0 || len % kDescSize != 0 || len > indirect_.size()) {
         ++counters_.malformed;
         return PopResult::kMalformed;
       }
@@ -208,8 +207,10 @@ bool SplitVirtqueue::should_interrupt(sysc::DmaPort& dma) {
     }
     notify = (le16(flags) & kAvailFNoInterrupt) == 0;
   }
-  if (notify) ++counters_.notifications_sent;
-  else ++counters_.notifications_suppressed;
+  if (notify)
+    ++counters_.notifications_sent;
+  else
+    ++counters_.notifications_suppressed;
   return notify;
 }
 

@@ -4,8 +4,7 @@
 
 namespace vtdsim::virtio {
 
-VirtioBlkDevice::VirtioBlkDevice(sc_core::sc_module_name name, const VirtioPciConfig& pci,
-                                 const BlkDeviceConfig& blk)
+VirtioBlkDevice::VirtioBlkDevice(sc_core::sc_module_name name, const VirtioPciConfig& pci, const BlkDeviceConfig& blk)
     : VirtioPciDevice(name, pci, blk::kDeviceId, 1, feature_bit(blk::kFBlkSize)),
       blk_(blk),
       dma_(dma_socket, keeper_, pci.source, pci.max_payload),
@@ -16,9 +15,12 @@ VirtioBlkDevice::VirtioBlkDevice(sc_core::sc_module_name name, const VirtioPciCo
 std::uint64_t VirtioBlkDevice::read_device_config(std::uint32_t offset, unsigned size) {
   // 5.2.4 struct virtio_blk_config: le64 capacity (0x00) ... le32 blk_size (0x14).
   std::uint64_t v = 0;
-  if (offset == 0) v = blk_.capacity_sectors;
-  else if (offset == 4) v = blk_.capacity_sectors >> 32;
-  else if (offset == 0x14) v = blk::kSectorSize;
+  if (offset == 0)
+    v = blk_.capacity_sectors;
+  else if (offset == 4)
+    v = blk_.capacity_sectors >> 32;
+  else if (offset == 0x14)
+    v = blk::kSectorSize;
   if (size < 8) v &= (1ull << (8 * size)) - 1;
   return v;
 }

@@ -10,8 +10,7 @@ constexpr std::uint64_t kWireOverhead = 24;
 constexpr unsigned kTxBurst = 64;  // chains per used-idx publish (QEMU tx_burst style batching)
 }  // namespace
 
-VirtioNetDevice::VirtioNetDevice(sc_core::sc_module_name name, const VirtioPciConfig& pci,
-                                 const NetDeviceConfig& net)
+VirtioNetDevice::VirtioNetDevice(sc_core::sc_module_name name, const VirtioPciConfig& pci, const NetDeviceConfig& net)
     : VirtioPciDevice(name, pci, net::kDeviceId, 2, feature_bit(net::kFMac) | feature_bit(net::kFMtu)),
       net_(net),
       tx_dma_(dma_socket, tx_keeper_, pci.source, pci.max_payload),
@@ -36,12 +35,21 @@ sysc::DmaPortCounters VirtioNetDevice::dma_counters() const {
 
 std::uint64_t VirtioNetDevice::read_device_config(std::uint32_t offset, unsigned size) {
   // 5.1.4 struct virtio_net_config: u8 mac[6]; le16 status; le16 max_virtqueue_pairs; le16 mtu.
-  unsigned char cfg[12] = {0x52, 0x54, 0x00, 0x12, 0x34, static_cast<unsigned char>(config_.source.value),
-                           1, 0,  // status: VIRTIO_NET_S_LINK_UP
-                           1, 0,  // one queue pair
-                           static_cast<unsigned char>(net_.mtu), static_cast<unsigned char>(net_.mtu >> 8)};
+  unsigned char cfg[12] = {0x52,
+                           0x54,
+                           0x00,
+                           0x12,
+                           0x34,
+                           static_cast<unsigned char>(config_.source.value),
+                           1,
+                           0,  // status: VIRTIO_NET_S_LINK_UP
+                           1,
+                           0,  // one queue pair
+                           static_cast<unsigned char>(net_.mtu),
+                           static_cast<unsigned char>(net_.mtu >> 8)};
   std::uint64_t v = 0;
-  for (unsigned i = 0; i < size && offset + i < sizeof cfg; ++i) v |= static_cast<std::uint64_t>(cfg[offset + i]) << (8 * i);
+  for (unsigned i = 0; i < size && offset + i < sizeof cfg; ++i)
+    v |= static_cast<std::uint64_t>(cfg[offset + i]) << (8 * i);
   return v;
 }
 

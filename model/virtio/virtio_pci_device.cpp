@@ -4,9 +4,8 @@
 
 namespace vtdsim::virtio {
 
-VirtioPciDevice::VirtioPciDevice(sc_core::sc_module_name name, const VirtioPciConfig& config,
-                                 std::uint16_t device_id, unsigned num_queues,
-                                 std::uint64_t device_specific_features)
+VirtioPciDevice::VirtioPciDevice(sc_core::sc_module_name name, const VirtioPciConfig& config, std::uint16_t device_id,
+                                 unsigned num_queues, std::uint64_t device_specific_features)
     : sc_core::sc_module(name),
       dma_socket("dma_socket"),
       bar("bar"),
@@ -78,8 +77,7 @@ void VirtioPciDevice::write_status(std::uint8_t value, const sc_core::sc_time& d
   if ((value & kStatusFeaturesOk) && !(old & kStatusFeaturesOk)) {
     // 3.1.1 step 5/6: the device refuses FEATURES_OK by leaving the bit clear.
     bool ok = (driver_features_ & ~device_features_) == 0 && negotiated(kFVersion1);
-    if (config_.require_access_platform && config_.offer_access_platform && !negotiated(kFAccessPlatform))
-      ok = false;
+    if (config_.require_access_platform && config_.offer_access_platform && !negotiated(kFAccessPlatform)) ok = false;
     if (!ok) {
       next &= static_cast<std::uint8_t>(~kStatusFeaturesOk);
       ++counters_.features_rejected;
@@ -147,8 +145,7 @@ void VirtioPciDevice::write_common(std::uint32_t offset, unsigned size, std::uin
       // 3.1.1: features may only be written before FEATURES_OK.
       if (!(status_ & kStatusFeaturesOk) && driver_feature_select_ < 2) {
         const unsigned shift = 32 * driver_feature_select_;
-        driver_features_ = (driver_features_ & ~(0xffffffffull << shift)) |
-                           ((value & 0xffffffffull) << shift);
+        driver_features_ = (driver_features_ & ~(0xffffffffull << shift)) | ((value & 0xffffffffull) << shift);
       }
       break;
     case kConfigMsixVector: config_msix_ = static_cast<std::uint16_t>(value); break;
@@ -161,7 +158,9 @@ void VirtioPciDevice::write_common(std::uint32_t offset, unsigned size, std::uin
         if (n != 0 && (n & (n - 1)) == 0 && n <= config_.max_queue_size) q->size = n;
       }
       break;
-    case kQueueMsixVector: if (q) q->msix = static_cast<std::uint16_t>(value); break;
+    case kQueueMsixVector:
+      if (q) q->msix = static_cast<std::uint16_t>(value);
+      break;
     case kQueueEnable:
       // 4.1.4.3.2: the driver MUST NOT write 0; queue set up at enable time.
       if (q && value == 1 && !q->enable) {
@@ -171,12 +170,24 @@ void VirtioPciDevice::write_common(std::uint32_t offset, unsigned size, std::uin
         state_event_.notify(delay);
       }
       break;
-    case kQueueDesc: if (q && !q->enable) set_half(q->desc, false); break;
-    case kQueueDesc + 4: if (q && !q->enable) set_half(q->desc, true); break;
-    case kQueueDriver: if (q && !q->enable) set_half(q->driver, false); break;
-    case kQueueDriver + 4: if (q && !q->enable) set_half(q->driver, true); break;
-    case kQueueDevice: if (q && !q->enable) set_half(q->device, false); break;
-    case kQueueDevice + 4: if (q && !q->enable) set_half(q->device, true); break;
+    case kQueueDesc:
+      if (q && !q->enable) set_half(q->desc, false);
+      break;
+    case kQueueDesc + 4:
+      if (q && !q->enable) set_half(q->desc, true);
+      break;
+    case kQueueDriver:
+      if (q && !q->enable) set_half(q->driver, false);
+      break;
+    case kQueueDriver + 4:
+      if (q && !q->enable) set_half(q->driver, true);
+      break;
+    case kQueueDevice:
+      if (q && !q->enable) set_half(q->device, false);
+      break;
+    case kQueueDevice + 4:
+      if (q && !q->enable) set_half(q->device, true);
+      break;
     default: break;  // read-only fields
   }
 }
@@ -196,8 +207,10 @@ void VirtioPciDevice::bar_b_transport(tlm::tlm_generic_payload& payload, sc_core
       payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return;
     }
-    if (payload.is_read()) value = read_common(off, size);
-    else write_common(off, size, value, delay);
+    if (payload.is_read())
+      value = read_common(off, size);
+    else
+      write_common(off, size, value, delay);
   } else if (addr < bar::kDeviceCfg) {
     if (payload.is_read()) {  // 4.1.4.5.1: reading ISR clears it
       value = isr_;

@@ -17,8 +17,7 @@ using core::InvalidationTarget;
 
 constexpr SourceId kDev = SourceId::from_bdf(0, 3, 0);
 
-IotlbEntry page(std::uint16_t domain, std::uint64_t iova, unsigned shift, Pasid pasid = Pasid{},
-                SourceId src = kDev) {
+IotlbEntry page(std::uint16_t domain, std::uint64_t iova, unsigned shift, Pasid pasid = Pasid{}, SourceId src = kDev) {
   IotlbEntry e;
   e.source = src;
   e.domain = DomainId(domain);
@@ -41,8 +40,7 @@ PscEntry psc(std::uint16_t domain, unsigned level, std::uint64_t iova, Pasid pas
   return e;
 }
 
-bool has(TranslationCaches& c, std::uint16_t domain, std::uint64_t iova, Pasid pasid = Pasid{},
-         SourceId src = kDev) {
+bool has(TranslationCaches& c, std::uint16_t domain, std::uint64_t iova, Pasid pasid = Pasid{}, SourceId src = kDev) {
   return c.find_iotlb(src, DomainId(domain), pasid, Iova(iova)) != nullptr;
 }
 
@@ -199,7 +197,7 @@ TEST(CacheTranslationCaches, SharedIotlbFindsSuperpagesFromAny4KPage) {
   EXPECT_TRUE(has(c, 1, 0x80000000 + 0x3fffffff));
   EXPECT_TRUE(has(c, 1, 0x1fff));
   EXPECT_FALSE(has(c, 1, 0x2000));
-  EXPECT_FALSE(has(c, 2, 0x40000000));       // other domain
+  EXPECT_FALSE(has(c, 2, 0x40000000));        // other domain
   EXPECT_FALSE(has(c, 1, 0x1000, Pasid(3)));  // other PASID
   const auto& s = c.stats();
   EXPECT_EQ(s.iotlb.lookups, 8u);
@@ -228,9 +226,9 @@ TEST(CacheTranslationCaches, IotlbCountersPerProbeAndSizeReadMidStream) {
   TranslationCaches c{config::CachesConfig{}};
   c.fill_iotlb(page(1, 0x1000, 12));
   c.fill_iotlb(page(1, 0x40000000, 21));
-  EXPECT_TRUE(has(c, 1, 0x1010));        // 4K probe hits
-  EXPECT_TRUE(has(c, 1, 0x40123000));    // 4K probe misses, 2M probe hits
-  EXPECT_FALSE(has(c, 1, 0x80000000));   // 4K and 2M probes miss; no 1G entry held: not probed
+  EXPECT_TRUE(has(c, 1, 0x1010));       // 4K probe hits
+  EXPECT_TRUE(has(c, 1, 0x40123000));   // 4K probe misses, 2M probe hits
+  EXPECT_FALSE(has(c, 1, 0x80000000));  // 4K and 2M probes miss; no 1G entry held: not probed
   {
     const auto& s = c.stats();
     EXPECT_EQ(s.iotlb.lookups, 3u);
@@ -324,11 +322,11 @@ TEST(CacheTranslationCaches, InvalidationHintKeepsPagingStructureCaches) {
   for (bool ih : {true, false}) {
     TranslationCaches c{config::CachesConfig{}};
     c.fill_iotlb(page(1, 0x201000, 12));
-    c.fill_psc(psc(1, 2, 0x201000));   // PDE of 0x200000-0x3fffff
-    c.fill_psc(psc(1, 2, 0x400000));   // PDE of 0x400000-0x5fffff: no overlap
-    c.fill_psc(psc(1, 3, 0x201000));   // PDPE of 0-1G
-    c.fill_psc(psc(1, 4, 0x201000));   // PML4E of 0-512G
-    c.fill_psc(psc(2, 2, 0x201000));   // other domain
+    c.fill_psc(psc(1, 2, 0x201000));  // PDE of 0x200000-0x3fffff
+    c.fill_psc(psc(1, 2, 0x400000));  // PDE of 0x400000-0x5fffff: no overlap
+    c.fill_psc(psc(1, 3, 0x201000));  // PDPE of 0-1G
+    c.fill_psc(psc(1, 4, 0x201000));  // PML4E of 0-512G
+    c.fill_psc(psc(2, 2, 0x201000));  // other domain
     const std::uint64_t n = c.invalidate(iotlb_page(1, 0x201000, 0, ih));
     EXPECT_EQ(n, ih ? 1u : 4u) << ih;
     EXPECT_EQ(c.occupancy().psc[0], ih ? 3u : 2u);
@@ -532,8 +530,8 @@ TEST(CacheTranslationCaches, QemuPasidIotlbByRelease) {
     cfg.qemu_inv_mask_bits = 64;
     cfg.qemu_piotlb = behaviour;
     TranslationCaches c{cfg};
-    c.fill_iotlb(page(4, 0x5000, 12));             // request without PASID
-    c.fill_iotlb(page(4, 0x6000, 12, Pasid(7)));   // request with PASID 7
+    c.fill_iotlb(page(4, 0x5000, 12));            // request without PASID
+    c.fill_iotlb(page(4, 0x6000, 12, Pasid(7)));  // request with PASID 7
     c.fill_iotlb(page(5, 0x5000, 12, Pasid{}, SourceId::from_bdf(0, 4, 0)));
     // Page-selective: second-stage entries are never reached.
     EXPECT_EQ(c.invalidate(piotlb(4, 0, G::kPage, 0x5000)), 0u);
@@ -558,7 +556,7 @@ TEST(CacheTranslationCaches, QemuFirstStageEntries) {
   EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x5000)), 1u);
   EXPECT_TRUE(has(c, 4, 0x105000));
   EXPECT_EQ(c.invalidate(piotlb(4, 3, InvalidationGranularity::kPage, 0x6000)), 0u);  // other PASID
-  EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);  // every entry of domain 4
+  EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);                     // every entry of domain 4
   EXPECT_EQ(c.occupancy().iotlb, 1u);
 }
 
@@ -573,9 +571,9 @@ TEST(CacheTranslationCaches, QemuStageFromTheFirstPageFlush) {
     c.fill_iotlb(page(4, 0x7000, 12));
     if (pasid_first) {
       EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x5000)), 1u);  // first stage
-      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);                    // whole domain
+      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x900000, 0, false)), 2u);                     // whole domain
     } else {
-      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x5000, 0, false)), 1u);                      // second stage
+      EXPECT_EQ(c.invalidate(iotlb_page(4, 0x5000, 0, false)), 1u);  // second stage
       EXPECT_EQ(c.invalidate(piotlb(4, 0, InvalidationGranularity::kPage, 0x6000)), 0u);
       EXPECT_EQ(c.occupancy().iotlb, 2u);
     }

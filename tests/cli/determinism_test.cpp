@@ -34,14 +34,14 @@ void expect_identical_runs(const std::string& args, const std::string& name) {
 }
 
 TEST(Determinism, ReplayOfTheSampleTraceGivesIdenticalJson) {
-  expect_identical_runs("replay --quiet " + kSource + "/traces/sample.trace --config " + kSource +
-                            "/configs/default.yaml",
-                        "sample");
+  expect_identical_runs(
+      "replay --quiet " + kSource + "/traces/sample.trace --config " + kSource + "/configs/default.yaml", "sample");
 }
 
 TEST(Determinism, RandomReplacementWithASeedGivesIdenticalJson) {
-  expect_identical_runs("replay --quiet " + kSource + "/traces/sample.trace --set iommu.iotlb.policy=random "
-                        "--set iommu.iotlb.seed=7 --set iommu.iotlb.entries=4",
+  expect_identical_runs("replay --quiet " + kSource +
+                            "/traces/sample.trace --set iommu.iotlb.policy=random "
+                            "--set iommu.iotlb.seed=7 --set iommu.iotlb.entries=4",
                         "random");
 }
 
@@ -49,8 +49,9 @@ TEST(Determinism, RandomReplacementWithASeedGivesIdenticalJson) {
 // The SystemC platform: workload seeds, random replacement and the guest's IOVA allocator are
 // all deterministic, so two runs of the same scenario give the same JSON.
 TEST(Determinism, SystemCRunGivesIdenticalJson) {
-  expect_identical_runs("run " + kSource + "/configs/platform-default.yaml --set guest.dma_policy=lazy "
-                        "--set iommu.iotlb.policy=random --set workload.seed=11",
+  expect_identical_runs("run " + kSource +
+                            "/configs/platform-default.yaml --set guest.dma_policy=lazy "
+                            "--set iommu.iotlb.policy=random --set workload.seed=11",
                         "run");
 }
 #endif

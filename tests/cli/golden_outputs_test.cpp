@@ -29,8 +29,10 @@ void diff(const nlohmann::json& golden, const nlohmann::json& now, const std::st
   if (golden.is_object() && now.is_object()) {
     for (auto it = golden.begin(); it != golden.end(); ++it) {
       const std::string p = path.empty() ? it.key() : path + "." + it.key();
-      if (!now.contains(it.key())) out.push_back(p + ": golden " + it.value().dump() + ", now missing");
-      else diff(it.value(), now.at(it.key()), p, out);
+      if (!now.contains(it.key()))
+        out.push_back(p + ": golden " + it.value().dump() + ", now missing");
+      else
+        diff(it.value(), now.at(it.key()), p, out);
     }
     for (auto it = now.begin(); it != now.end(); ++it)
       if (!golden.contains(it.key()))
@@ -65,24 +67,25 @@ void check_golden(const std::string& name, const std::string& args) {
   for (std::size_t i = 0; i < differences.size() && i < 25; ++i) listed += "  " + differences[i] + "\n";
   if (differences.size() > 25) listed += "  ... " + std::to_string(differences.size() - 25) + " more\n";
   EXPECT_TRUE(differences.empty()) << differences.size() << " difference(s) from " << golden_path << ":\n"
-                                   << listed << "(a change on purpose: VTDSIM_UPDATE_GOLDENS=1, and say why in the commit)";
+                                   << listed
+                                   << "(a change on purpose: VTDSIM_UPDATE_GOLDENS=1, and say why in the commit)";
 }
 
 }  // namespace
 
 TEST(GoldenOutputs, ReplayOfTheReferenceTraceWithQemu72) {
-  check_golden("replay-qemu-linux-strict-qemu-7.2",
-               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/qemu-7.2.yaml --quiet");
+  check_golden("replay-qemu-linux-strict-qemu-7.2", "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " +
+                                                        kSrc + "/configs/qemu-7.2.yaml --quiet");
 }
 
 TEST(GoldenOutputs, ReplayOfTheReferenceTraceWithHw64x4) {
-  check_golden("replay-qemu-linux-strict-hw-64x4",
-               "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " + kSrc + "/configs/hw-64x4.yaml --quiet");
+  check_golden("replay-qemu-linux-strict-hw-64x4", "replay " + kSrc + "/traces/qemu-linux-strict.bin.zst --config " +
+                                                       kSrc + "/configs/hw-64x4.yaml --quiet");
 }
 
 TEST(GoldenOutputs, ReplayOfAScalableModeQemu10Log) {
-  check_golden("replay-q10-sm-strict-qemu-10.0",
-               "replay " + kSrc + "/traces/qemu/q10-sm-strict.log.zst --config " + kSrc + "/configs/qemu-10.0.yaml --quiet");
+  check_golden("replay-q10-sm-strict-qemu-10.0", "replay " + kSrc + "/traces/qemu/q10-sm-strict.log.zst --config " +
+                                                     kSrc + "/configs/qemu-10.0.yaml --quiet");
 }
 
 #ifdef VTDSIM_HAVE_SYSTEMC

@@ -43,29 +43,34 @@ const std::string kOneTranslation =
 
 TEST(ReplayQemuCli, FaultsAreAnErrorThatNamesTheFix) {
   const CliRun r = run("replay " + kLogs + "q10-leg-cm-strict.log.zst --config " + kSrc +
-                    "/configs/qemu-10.0.yaml --set iommu.cap.sagaw=0b0010");
+                       "/configs/qemu-10.0.yaml --set iommu.cap.sagaw=0b0010");
   EXPECT_EQ(r.code, 2) << r.output;
-  EXPECT_TRUE(contains(r.output, "vtdsim: error: " + kLogs + "q10-leg-cm-strict.log.zst: the log's context entries use "
-                                 "48-bit tables (4 levels, AW=2) but iommu.cap.sagaw=0b0010 does not allow them; use a "
-                                 "configs/qemu-*.yaml preset or --set iommu.cap.sagaw=0b0110"))
+  EXPECT_TRUE(
+      contains(r.output, "vtdsim: error: " + kLogs +
+                             "q10-leg-cm-strict.log.zst: the log's context entries use "
+                             "48-bit tables (4 levels, AW=2) but iommu.cap.sagaw=0b0010 does not allow them; use a "
+                             "configs/qemu-*.yaml preset or --set iommu.cap.sagaw=0b0110"))
       << r.output;
   EXPECT_FALSE(contains(r.output, "IOTLB ")) << "no summary of a replay that cannot be right";
   const CliRun allowed = run("replay " + kLogs + "q10-leg-cm-strict.log.zst --config " + kSrc +
-                          "/configs/qemu-10.0.yaml --set iommu.cap.sagaw=0b0010 --allow-faults");
+                             "/configs/qemu-10.0.yaml --set iommu.cap.sagaw=0b0010 --allow-faults");
   EXPECT_EQ(allowed.code, 0) << allowed.output;
   EXPECT_TRUE(contains(allowed.output, "vtdsim: warning: ")) << allowed.output;
   EXPECT_TRUE(contains(allowed.output, "faults        957")) << allowed.output;
 }
 
 TEST(ReplayQemuCli, CheckQemuComparesEveryDecision) {
-  const CliRun ok = run("replay " + kLogs + "q10-sm-strict.log.zst --config " + kSrc + "/configs/qemu-10.0.yaml --check-qemu");
+  const CliRun ok =
+      run("replay " + kLogs + "q10-sm-strict.log.zst --config " + kSrc + "/configs/qemu-10.0.yaml --check-qemu");
   EXPECT_EQ(ok.code, 0) << ok.output;
   EXPECT_TRUE(contains(ok.output, "QEMU check    958 / 958 decisions equal to QEMU's\n")) << ok.output;
   // The 7.2 preset on a 10.0 log: a warning naming the right preset, and differences (exit 1).
-  const CliRun wrong = run("replay " + kLogs + "q10-leg-cm-strict.log.zst --config " + kSrc + "/configs/qemu-7.2.yaml --check-qemu");
+  const CliRun wrong =
+      run("replay " + kLogs + "q10-leg-cm-strict.log.zst --config " + kSrc + "/configs/qemu-7.2.yaml --check-qemu");
   EXPECT_EQ(wrong.code, 1) << wrong.output;
   EXPECT_TRUE(contains(wrong.output, "use configs/qemu-10.0.yaml")) << wrong.output;
-  EXPECT_TRUE(contains(wrong.output, "955 / 957 decisions equal to QEMU's; first difference: translation #")) << wrong.output;
+  EXPECT_TRUE(contains(wrong.output, "955 / 957 decisions equal to QEMU's; first difference: translation #"))
+      << wrong.output;
   const CliRun text = run("replay " + kSrc + "/traces/sample.trace --check-qemu");
   EXPECT_EQ(text.code, 2) << text.output;
   EXPECT_TRUE(contains(text.output, "--check-qemu needs a QEMU log")) << text.output;
@@ -103,8 +108,9 @@ TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
       kOneTranslation);
   const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
   EXPECT_EQ(r.code, 2) << r.output;
-  EXPECT_TRUE(contains(r.output, "1 invalidation descriptor(s) of type 'frobnicate' (vtd_inv_desc lines) that this "
-                                 "importer cannot decode"))
+  EXPECT_TRUE(contains(r.output,
+                       "1 invalidation descriptor(s) of type 'frobnicate' (vtd_inv_desc lines) that this "
+                       "importer cannot decode"))
       << r.output;
   EXPECT_EQ(run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml --allow-faults").code, 0);
 }
@@ -113,9 +119,8 @@ TEST(ReplayQemuCli, UndecodableDescriptorIsAnError) {
 // but never call) would be lost: an error, not a replay without them.
 TEST(ReplayQemuCli, PasidInvalidationLinesWithoutRawDescriptorsAreAnError) {
   vtdsim::testutil::TempFile f(".log");
-  f.write(
-      "vtd_reset_exit \n" + kOneTranslation +
-      "vtd_inv_desc_iotlb_pasid_pages iotlb invalidate domain 0x5 addr 0xffffb000 mask 0x0 pasid 0x0\n");
+  f.write("vtd_reset_exit \n" + kOneTranslation +
+          "vtd_inv_desc_iotlb_pasid_pages iotlb invalidate domain 0x5 addr 0xffffb000 mask 0x0 pasid 0x0\n");
   const CliRun r = run("replay " + f.path() + " --config " + kSrc + "/configs/qemu.yaml");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "vtd_inv_desc_iotlb_pasid_pages lines (1) without the raw p-iotlb descriptors"))

@@ -12,8 +12,8 @@ namespace {
 
 std::string run_output(const std::string& config) {
   const std::string out = ::testing::TempDir() + "run-" + config + ".txt";
-  const std::string command = std::string(VTDSIM_BINARY) + " run " + VTDSIM_SOURCE_DIR + "/configs/" + config +
-                              ".yaml > " + out;
+  const std::string command =
+      std::string(VTDSIM_BINARY) + " run " + VTDSIM_SOURCE_DIR + "/configs/" + config + ".yaml > " + out;
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   std::ostringstream text;

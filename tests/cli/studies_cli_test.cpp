@@ -51,16 +51,16 @@ TEST(StudiesCli, MrcWritesOneRowPerSize) {
   EXPECT_EQ(table.rows[0][1], "2536");  // IOTLB lookups of the shared log
   EXPECT_EQ(table.rows[63][2], "783");  // hits at 64 entries (tests/study/mrc_test.cpp checks vs replays)
   // qemu organization is not LRU: a usage error.
-  EXPECT_EQ(run("mrc " + kQemuBin + " --config " + VTDSIM_SOURCE_DIR + "/configs/qemu.yaml --csv " + tmp("m2.csv")),
-            2);
+  EXPECT_EQ(run("mrc " + kQemuBin + " --config " + VTDSIM_SOURCE_DIR + "/configs/qemu.yaml --csv " + tmp("m2.csv")), 2);
 }
 
 TEST(StudiesCli, ShardsMergeToTheFullSweep) {
   const std::string grid = " --grid iotlb.entries=6,16,64 --grid iotlb.ways=1,4,full --grid iotlb.policy=lru,plru";
   ASSERT_EQ(run("sweep " + kSample + grid + " --jobs 2 --csv " + tmp("full.csv")), 0);
   for (int k = 1; k <= 3; ++k)
-    ASSERT_EQ(run("sweep " + kSample + grid + " --shard " + std::to_string(k) + "/3 --csv " + tmp("p" + std::to_string(k))),
-              0);
+    ASSERT_EQ(
+        run("sweep " + kSample + grid + " --shard " + std::to_string(k) + "/3 --csv " + tmp("p" + std::to_string(k))),
+        0);
   ASSERT_EQ(run("merge " + tmp("merged.csv") + " " + tmp("p3") + " " + tmp("p1") + " " + tmp("p2")), 0);
   EXPECT_EQ(slurp(tmp("merged.csv")), slurp(tmp("full.csv")));
   const auto table = vtdsim::study::read_csv(tmp("full.csv"));

@@ -77,8 +77,7 @@ TEST(ConfigLoader, OverridesApplyBeforeValidation) {
   c = resolve_unit_config(load_config_text("", "t", {"iommu.psc.pde.entries=64", "iommu.psc.pde.entries=16"}));
   EXPECT_EQ(c.caches.psc[0].entries, 16u);
   // The same validation applies to overridden values.
-  EXPECT_EQ(error_of("", {"iommu.iotlb.ways=5"}),
-            "iommu.iotlb.ways: must divide iommu.iotlb.entries (64), got 5");
+  EXPECT_EQ(error_of("", {"iommu.iotlb.ways=5"}), "iommu.iotlb.ways: must divide iommu.iotlb.entries (64), got 5");
   EXPECT_TRUE(starts_with(error_of("", {"iommu.iotlb.wayz=4"}), "iommu.iotlb.wayz: unknown key"));
   EXPECT_TRUE(starts_with(error_of("", {"iommu.iotlb"}), "--set expects KEY=VALUE"));
   EXPECT_TRUE(starts_with(error_of("iommu: {iotlb: 3}", {"iommu.iotlb.ways=4"}), "iommu.iotlb: --set"));
@@ -111,7 +110,8 @@ TEST(ConfigLoader, ErrorsNameTheKeyPathAndReason) {
   EXPECT_EQ(error_of("iommu: {context_cache: {entries: 000000000002013385765, ways: full}}"),
             "iommu.context_cache.entries: must be at most 262144 (every entry is allocated up front), got "
             "2013385765");
-  EXPECT_TRUE(starts_with(error_of("iommu: {psc: {pde: {entries: 262145}}}"), "iommu.psc.pde.entries: must be at most"));
+  EXPECT_TRUE(
+      starts_with(error_of("iommu: {psc: {pde: {entries: 262145}}}"), "iommu.psc.pde.entries: must be at most"));
   EXPECT_TRUE(
       starts_with(error_of("iommu: {device_tlb: {entries: 4000000}}"), "iommu.device_tlb.entries: must be at most"));
   EXPECT_TRUE(starts_with(error_of("iommu: {iotlb: {qemu_max_entries: 3000000000}}"),
@@ -123,7 +123,8 @@ TEST(ConfigLoader, ErrorsNameTheKeyPathAndReason) {
   EXPECT_TRUE(starts_with(error_of("iommu: {cap: {nd: 7}}"), "iommu.cap.nd: out of range"));
   EXPECT_TRUE(starts_with(error_of("iommu: {timing: {clock_ghz: 0}}"), "iommu.timing.clock_ghz: must be positive"));
   EXPECT_TRUE(starts_with(error_of("iommu: {timing: {walkers: 0}}"), "iommu.timing.walkers: must be at least 1"));
-  EXPECT_EQ(error_of("iommu: {timing: {walkers: 4000000000}}"), "iommu.timing.walkers: must be at most 4096, got 4000000000");
+  EXPECT_EQ(error_of("iommu: {timing: {walkers: 4000000000}}"),
+            "iommu.timing.walkers: must be at most 4096, got 4000000000");
   EXPECT_TRUE(starts_with(error_of("iomu: {}"), "iomu: unknown key"));
   EXPECT_TRUE(starts_with(error_of("iommu: 3"), "iommu: expected a map"));
   EXPECT_TRUE(starts_with(error_of("iommu: {iotlb: {entries: 4}"), "test.yaml:1:"));  // syntax error

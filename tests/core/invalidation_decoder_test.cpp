@@ -109,8 +109,8 @@ TEST(InvalidationDecoder, DeviceTlbSizeEncoding) {
 TEST(InvalidationDecoder, AtsRangeRoundTripsThroughTheDeviceTlbDecoder) {
   // Decoding a dev_tlb_inv_dsc and re-encoding it names the same range as the device TLB's own
   // ATS decoder.
-  const std::uint64_t addrs[] = {0x1234'5000, 0x1234'4000, 0x1220'0000 | 0xff000, 0x7fff'ffff'ffff'f000ull,
-                                 0x8000'0000'0000'1000ull, 0x3000};
+  const std::uint64_t addrs[] = {
+      0x1234'5000, 0x1234'4000, 0x1220'0000 | 0xff000, 0x7fff'ffff'ffff'f000ull, 0x8000'0000'0000'1000ull, 0x3000};
   for (std::uint64_t a : addrs) {
     for (bool s : {false, true}) {
       auto d = decode(q::make_dev_tlb(1, a, s), false, false);

@@ -103,7 +103,10 @@ class IsolationScenario {
                       << (access == Access::kWrite ? " write" : " read");
         return ok;
       }
-      if (result.ok()) ++ok; else ++faults;
+      if (result.ok())
+        ++ok;
+      else
+        ++faults;
     }
     return ok;
   }
@@ -113,12 +116,14 @@ class IsolationScenario {
   static bool HasNonfatalFailure() { return ::testing::Test::HasNonfatalFailure(); }
 
   bool known(SourceId s) const {
-    for (const auto& d : devices_) if (d.source == s) return true;
+    for (const auto& d : devices_)
+      if (d.source == s) return true;
     return false;
   }
 
   bool bus_has_context_table(unsigned bus) const {
-    for (const auto& d : devices_) if (d.source.bus() == bus && d.kind != ContextKind::kNone) return true;
+    for (const auto& d : devices_)
+      if (d.source.bus() == bus && d.kind != ContextKind::kNone) return true;
     return false;
   }
 
@@ -160,17 +165,14 @@ class IsolationScenario {
     switch (dev.kind) {
       case ContextKind::kNone:
         EXPECT_EQ(r.fault, bus_has_context_table(dev.source.bus()) ? FaultReason::kContextNotPresent
-                                                                    : FaultReason::kRootNotPresent);
+                                                                   : FaultReason::kRootNotPresent);
         return;
-      case ContextKind::kBlocked:
-        EXPECT_EQ(r.fault, FaultReason::kContextNotPresent);
-        return;
+      case ContextKind::kBlocked: EXPECT_EQ(r.fault, FaultReason::kContextNotPresent); return;
       case ContextKind::kPassThrough:
         ASSERT_TRUE(r.ok());
         EXPECT_EQ(r.host.value, iova);
         return;
-      case ContextKind::kTranslated:
-        break;
+      case ContextKind::kTranslated: break;
     }
     const DomainModel& model = domains_.at(dev.domain.value);
     unsigned width = spec::agaw_bits(model.levels);
@@ -204,7 +206,7 @@ config::UnitConfig random_config(std::mt19937_64& rng) {
   config::UnitConfig config;
   config.cap.sagaw = 0b1110;  // 3-, 4- and 5-level tables
   config.cap.mgaw = 57;
-  config.cap.sllps = 0b11;    // 2 MiB and 1 GiB pages
+  config.cap.sllps = 0b11;  // 2 MiB and 1 GiB pages
   config.cap.caching_mode = rng() & 1;
   config.caches.iotlb_organization = static_cast<config::IotlbOrganization>(rng() % 3);
   const std::uint32_t entries[] = {1, 4, 16, 64};

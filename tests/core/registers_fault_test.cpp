@@ -41,7 +41,7 @@ struct Unit {
 TEST(RegistersFault, RecordLayout) {
   Unit u;
   u.fault(0x0218, 0xff00'7654'3210'9abcull, FaultReason::kWriteDenied, Access::kWrite);
-  EXPECT_EQ(u.fsts(), r::fsts::kPpf);  // FRI = 0
+  EXPECT_EQ(u.fsts(), r::fsts::kPpf);            // FRI = 0
   EXPECT_EQ(u.frcd_lo(0), 0x7654'3210'9000ull);  // FI [63:12], bits 63:MGAW (48) read 0
   const std::uint64_t hi = u.frcd_hi(0);
   EXPECT_TRUE(r::frcd::f(hi));
@@ -76,7 +76,7 @@ TEST(RegistersFault, FBitIsRw1cAndPpfFollowsIt) {
   u.clear_f(0);
   EXPECT_FALSE(r::frcd::f(u.frcd_hi(0)));
   EXPECT_EQ(u.fsts() & r::fsts::kPpf, r::fsts::kPpf);  // record 1 still pending
-  EXPECT_EQ(r::fsts::fri(u.fsts()), 0u);                // FRI stays where PPF was set
+  EXPECT_EQ(r::fsts::fri(u.fsts()), 0u);               // FRI stays where PPF was set
   // A quadword write to the upper half clears F as well.
   u.unit.write_register(u.config.cap.fro + 16 + 8, 8, 1ull << 63);
   EXPECT_EQ(u.fsts() & 0xff, 0u);  // FRI is only meaningful while PPF is set
@@ -137,7 +137,7 @@ TEST(RegistersFault, NoNewEventWhileAConditionIsPending) {
   u.clear_f(1);
   u.clear_f(2);
   EXPECT_EQ(u.fsts() & 0xff, 0u);  // all serviced
-  u.fault(4, 0x4000);  // fresh condition: new event
+  u.fault(4, 0x4000);              // fresh condition: new event
   EXPECT_EQ(u.unit.faults().counters().messages, 2u);
   EXPECT_EQ(r::fsts::fri(u.fsts()), 3u);
   EXPECT_EQ(u.unit.faults().counters().events, 2u);

@@ -161,14 +161,25 @@ TEST(RegistersCap, CapFieldsFromConfig) {
 TEST(RegistersCap, EcapFieldsFromConfig) {
   config::UnitConfig uc;
   auto& c = uc.cap;
-  c.qi = true; c.dt = true; c.ir = true; c.eim = false; c.pt = true; c.sc = false;
-  c.iro = 0x100; c.nest = false; c.pss = 19; c.pasid = true; c.smts = true; c.slts = true; c.flts = false;
+  c.qi = true;
+  c.dt = true;
+  c.ir = true;
+  c.eim = false;
+  c.pt = true;
+  c.sc = false;
+  c.iro = 0x100;
+  c.nest = false;
+  c.pss = 19;
+  c.pasid = true;
+  c.smts = true;
+  c.slts = true;
+  c.flts = false;
   Unit u(uc);
   const std::uint64_t e = u.unit.read_register(r::kEcap, 8);
   // QI [1], DT [2], IR [3], PT [6], IRO=0x10 [17:8], MHMV=15 [23:20], PSS=19 [39:35], PASID [40],
   // SMTS [43], SLTS [46].
-  const std::uint64_t expect = (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 6) | (0x10ull << 8) |
-                               (0xfull << 20) | (19ull << 35) | (1ull << 40) | (1ull << 43) | (1ull << 46);
+  const std::uint64_t expect = (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 6) | (0x10ull << 8) | (0xfull << 20) |
+                               (19ull << 35) | (1ull << 40) | (1ull << 43) | (1ull << 46);
   EXPECT_EQ(e, expect);
   EXPECT_EQ(r::ecap::iro(e), 0x100u);
   EXPECT_TRUE(r::ecap::smts(e));

@@ -102,8 +102,8 @@ TEST(RegistersInvalidation, ContextCommandDomainSelective) {
   u.fill_context(0x0110, 1);
   u.unit.write_register(r::kCcmd, 8, ccmd(r::ccmd::kDomain, 1));
   const std::uint64_t v = u.unit.read_register(r::kCcmd, 8);
-  EXPECT_EQ(v & r::ccmd::kIcc, 0u);                    // ICC clears when done
-  EXPECT_EQ(r::ccmd::caig(v), r::ccmd::kDomain);       // actual granularity
+  EXPECT_EQ(v & r::ccmd::kIcc, 0u);               // ICC clears when done
+  EXPECT_EQ(r::ccmd::caig(v), r::ccmd::kDomain);  // actual granularity
   EXPECT_FALSE(u.has_context(0x0100));
   EXPECT_TRUE(u.has_context(0x0108));
   EXPECT_FALSE(u.has_context(0x0110));

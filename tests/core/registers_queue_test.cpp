@@ -218,14 +218,14 @@ TEST(RegistersQueue, ReservedBitsAndGranularityErrors) {
   };
   const std::vector<Case> cases = {
       {q::Descriptor{{q::make_cc(q::cc::kGlobal).qw[0] | r::bit(60), 0, 0, 0}}, r::iqercd::kReservedField},
-      {q::make_cc(0), r::iqercd::kReservedField},                                   // G = 00
-      {q::make_iotlb(0), r::iqercd::kReservedField},                                // G = 00
+      {q::make_cc(0), r::iqercd::kReservedField},     // G = 00
+      {q::make_iotlb(0), r::iqercd::kReservedField},  // G = 00
       {q::Descriptor{{q::make_iotlb(q::iotlb::kGlobal).qw[0], r::bit(8), 0, 0}}, r::iqercd::kReservedField},
       {q::Descriptor{{q::make_wait(false).qw[0], 1, 0, 0}}, r::iqercd::kReservedField},  // status addr [1:0]
       {q::Descriptor{{q::make_wait(false).qw[0] | r::bit(7), 0, 0, 0}}, r::iqercd::kReservedField},  // PD, no PDS
       {q::Descriptor{{0xf, 0, 0, 0}}, r::iqercd::kInvalidType},
       {q::Descriptor{{0x1 | (1ull << 9), 0, 0, 0}}, r::iqercd::kInvalidType},  // Type[6:4] != 0
-      {q::make_iec(), r::iqercd::kInvalidType},                                   // ECAP.IR = 0
+      {q::make_iec(), r::iqercd::kInvalidType},                                // ECAP.IR = 0
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     Unit u;

@@ -21,9 +21,9 @@ TEST(RegistersRobustness, RandomProgrammingKeepsInvariants) {
   mem::SparseMemory memory(1ull << 24);  // 16 MiB: queue bases above it fail to fetch
   core::RemappingUnit unit(c, memory);
   std::mt19937_64 rng(12345);
-  const std::uint32_t offsets[] = {r::kGcmd, r::kRtaddr, r::kRtaddr + 4, r::kCcmd, r::kCcmd + 4, r::kFsts, r::kFectl,
-                                   r::kIqt, r::kIqa, r::kIcs, r::kIectl, r::kIrta, r::kPmen, 0x100, 0x108, 0x10c,
-                                   0x200, 0x20c, 0x21c, 0x23c};
+  const std::uint32_t offsets[] = {r::kGcmd, r::kRtaddr, r::kRtaddr + 4, r::kCcmd,  r::kCcmd + 4, r::kFsts, r::kFectl,
+                                   r::kIqt,  r::kIqa,    r::kIcs,        r::kIectl, r::kIrta,     r::kPmen, 0x100,
+                                   0x108,    0x10c,      0x200,          0x20c,     0x21c,        0x23c};
   for (int step = 0; step < 200000; ++step) {
     const std::uint64_t v = rng();
     switch (v % 6) {
@@ -43,8 +43,8 @@ TEST(RegistersRobustness, RandomProgrammingKeepsInvariants) {
       case 3: {  // a well-formed wait or global IOTLB descriptor, or a descriptor-like value
         // Mostly where the queue head points, so the queue makes progress.
         const auto& regs = unit.registers();
-        const std::uint64_t addr = (v & (1ull << 50)) ? ((v >> 8) % (1u << 22)) & ~15ull
-                                                      : regs.queue_base() + regs.queue_head() * 16;
+        const std::uint64_t addr =
+            (v & (1ull << 50)) ? ((v >> 8) % (1u << 22)) & ~15ull : regs.queue_base() + regs.queue_head() * 16;
         const std::uint64_t w = rng();
         if (w & 1) {
           memory.write64(addr, 0x5 | (w & 0x70) | (w & r::mask(63, 32)));
@@ -65,9 +65,7 @@ TEST(RegistersRobustness, RandomProgrammingKeepsInvariants) {
         unit.faults().record(f);
         break;
       }
-      default:
-        (void)unit.read_register(static_cast<std::uint32_t>((v >> 8) & 0xffc), 4);
-        break;
+      default: (void)unit.read_register(static_cast<std::uint32_t>((v >> 8) & 0xffc), 4); break;
     }
     if (step % 64 == 0) {  // a driver servicing faults now and then
       unit.write_register(r::kFsts, 4, 0xff);

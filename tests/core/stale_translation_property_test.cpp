@@ -19,9 +19,9 @@
 namespace vtdsim {
 namespace {
 
-constexpr std::uint64_t kRegion = 64;         // pages per domain under test (256 KiB of IOVA space)
+constexpr std::uint64_t kRegion = 64;  // pages per domain under test (256 KiB of IOVA space)
 constexpr std::uint64_t kIovaBase = 0x40000000;
-constexpr std::uint64_t kQueueBase = 0x800000; // invalidation queue (one 4 KiB page: 256 descriptors)
+constexpr std::uint64_t kQueueBase = 0x800000;  // invalidation queue (one 4 KiB page: 256 descriptors)
 constexpr std::uint64_t kStatusAddr = 0x900000;
 
 struct PageState {
@@ -34,8 +34,8 @@ struct PageState {
 };
 
 struct Window {
-  std::uint64_t stale_uses = 0;         // DMAs that succeeded through a stale translation
-  std::uint64_t longest = 0;            // operations between the unmap and that use, at most
+  std::uint64_t stale_uses = 0;  // DMAs that succeeded through a stale translation
+  std::uint64_t longest = 0;     // operations between the unmap and that use, at most
 };
 
 class StaleScenario {
@@ -175,9 +175,8 @@ class StaleScenario {
                        : request.granularity == core::InvalidationGranularity::kDomain ? 2
                                                                                        : 3;
     const std::uint64_t lo = 2 | (g << 4) | (1u << 6) | (1u << 7) | (std::uint64_t(request.domain.value) << 16);
-    const std::uint64_t hi = g == 3 ? (request.addr.value | (request.invalidation_hint ? 1u << 6 : 0) |
-                                       request.address_mask)
-                                    : 0;
+    const std::uint64_t hi =
+        g == 3 ? (request.addr.value | (request.invalidation_hint ? 1u << 6 : 0) | request.address_mask) : 0;
     push_descriptor(lo, hi);
     // inv_wait_dsc (6.5.2.8): type 5, SW [5], status data [63:32]; hi: status address.
     const std::uint32_t token = ++wait_token_;

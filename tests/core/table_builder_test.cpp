@@ -139,23 +139,37 @@ TEST(TableBuilder, RefusesBadArguments) {
   TableBuilder t(m, 0x10000, 0x100000);
   t.create_domain(kDom, 3);
   const Perms rw{true, true};
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1001), HostAddr(0x1000), 0x1000, rw); }).find("iova 0x1001"), std::string::npos);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1000), HostAddr(0x1800), 0x1000, rw); }).find("host address 0x1800"), std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1001), HostAddr(0x1000), 0x1000, rw); }).find("iova 0x1001"),
+            std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1000), HostAddr(0x1800), 0x1000, rw); }).find("host address 0x1800"),
+            std::string::npos);
   EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(0), 0x1800, rw); }).find("size"), std::string::npos);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x200000), HostAddr(0x1000), kPageSize2M, rw, kPageSize2M); }).find("host address"), std::string::npos);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(0), 0x1000, rw, 0x4000); }).find("page size"), std::string::npos);
+  EXPECT_NE(
+      thrown([&] { t.map(kDom, Iova(0x200000), HostAddr(0x1000), kPageSize2M, rw, kPageSize2M); }).find("host address"),
+      std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(0), 0x1000, rw, 0x4000); }).find("page size"),
+            std::string::npos);
   EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(0), 0x1000, Perms{}); }).find("permission"), std::string::npos);
   EXPECT_NE(thrown([&] { t.map(kDom, Iova(1ull << 39), HostAddr(0), 0x1000, rw); }).find("39-bit"), std::string::npos);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(1ull << 46), 0x1000, rw); }).find("host address width"), std::string::npos);
-  EXPECT_NE(thrown([&] { t.map(DomainId(99), Iova(0), HostAddr(0), 0x1000, rw); }).find("unknown domain 99"), std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0), HostAddr(1ull << 46), 0x1000, rw); }).find("host address width"),
+            std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(DomainId(99), Iova(0), HostAddr(0), 0x1000, rw); }).find("unknown domain 99"),
+            std::string::npos);
   EXPECT_NE(thrown([&] { t.create_domain(kDom, 4); }).find("already exists"), std::string::npos);
   EXPECT_NE(thrown([&] { t.create_domain(DomainId(3), 6); }).find("levels"), std::string::npos);
   EXPECT_NE(thrown([&] { t.set_scalable_context(kDev); }).find("scalable-format builder"), std::string::npos);
   EXPECT_NE(thrown([&] { t.context_entry_address(kDev); }).find("no context table"), std::string::npos);
   EXPECT_NE(thrown([&] { t.unmap(kDom, Iova(0x10), 0x1000); }).find("4 KiB aligned"), std::string::npos);
-  EXPECT_NE(thrown([] { mem::SparseMemory small(1 << 20); TableBuilder b(small, 0xff000, 0x2000); }).find("not inside host memory"),
+  EXPECT_NE(thrown([] {
+              mem::SparseMemory small(1 << 20);
+              TableBuilder b(small, 0xff000, 0x2000);
+            }).find("not inside host memory"),
             std::string::npos);
-  EXPECT_NE(thrown([] { mem::SparseMemory mm; TableBuilder b(mm, 0x10100, 0x2000); }).find("multiples of 4 KiB"), std::string::npos);
+  EXPECT_NE(thrown([] {
+              mem::SparseMemory mm;
+              TableBuilder b(mm, 0x10100, 0x2000);
+            }).find("multiples of 4 KiB"),
+            std::string::npos);
 }
 
 TEST(TableBuilder, RefusesOverlappingMappingsAndSplittingSuperpages) {
@@ -164,9 +178,11 @@ TEST(TableBuilder, RefusesOverlappingMappingsAndSplittingSuperpages) {
   t.create_domain(kDom, 4);
   const Perms rw{true, true};
   t.map(kDom, Iova(0x1000), HostAddr(0x1000), 0x1000, rw);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1000), HostAddr(0x8000), 0x1000, rw); }).find("already mapped"), std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x1000), HostAddr(0x8000), 0x1000, rw); }).find("already mapped"),
+            std::string::npos);
   t.map(kDom, Iova(0x400000), HostAddr(0x400000), kPageSize2M, rw, kPageSize2M);
-  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x401000), HostAddr(0x8000), 0x1000, rw); }).find("already mapped"), std::string::npos);
+  EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x401000), HostAddr(0x8000), 0x1000, rw); }).find("already mapped"),
+            std::string::npos);
   EXPECT_NE(thrown([&] { t.unmap(kDom, Iova(0x400000), 0x1000); }).find("split"), std::string::npos);
   // A range whose last page collides is refused before its first page is written.
   EXPECT_NE(thrown([&] { t.map(kDom, Iova(0x0), HostAddr(0x8000), 0x2000, rw); }).find("0x1000"), std::string::npos);
@@ -178,7 +194,7 @@ TEST(TableBuilder, RefusesOverlappingMappingsAndSplittingSuperpages) {
 TEST(TableBuilder, RegionExhaustionIsAClearError) {
   mem::SparseMemory m;
   TableBuilder t(m, 0x10000, 0x3000);  // root + 2 pages
-  t.create_domain(kDom, 4);             // PML4
+  t.create_domain(kDom, 4);            // PML4
   const std::string msg = thrown([&] { t.map(kDom, Iova(0), HostAddr(0), 0x1000, Perms{true, true}); });
   EXPECT_NE(msg.find("exhausted"), std::string::npos) << msg;
 }

@@ -15,8 +15,8 @@ using core::FsPasidOptions;
 using core::FsPerms;
 using core::FsSpaceId;
 using core::TranslationStage;
-using fsrig::FsRig;
 using fsrig::fs_read;
+using fsrig::FsRig;
 using fsrig::kDev;
 using fsrig::Req;
 using spec::FaultReason;
@@ -201,7 +201,7 @@ TEST(TranslateFirstStage, FsptptrAboveHawIsReservedPasidEntry) {
 }
 
 TEST(TranslateFirstStage, UserRequestsNeedUserPagesSgn2) {
-  FirstStageRig rig(4, FsPasidOptions{true});  // SRE = 1
+  FirstStageRig rig(4, FsPasidOptions{true});                                         // SRE = 1
   rig.tables->map_fs(kFs, Iova(0x7000), 0xb000, 0x1000, FsPerms{true, false, true});  // U/S = 0
   const core::TranslationResult user = rig.tx(0x7000, kPasid);
   EXPECT_EQ(user.fault, FaultReason::kSmFsUserDenied);
@@ -399,7 +399,7 @@ TEST(TranslateFirstStage, CachedLeavesKeepTheAccessRightsOfTheirPath) {
   o.write_protect = true;
   FirstStageRig rig(4, o);
   rig.tables->map_fs(kFs, Iova(0x7000), 0xb000, 0x1000, FsPerms{false, false, false});  // supervisor, RO, XD
-  ASSERT_TRUE(rig.tx(0x7000, kPasid, Req{Access::kRead, true}).ok());  // fills the IOTLB
+  ASSERT_TRUE(rig.tx(0x7000, kPasid, Req{Access::kRead, true}).ok());                   // fills the IOTLB
   const core::TranslationResult user = rig.tx(0x7000, kPasid);
   EXPECT_TRUE(user.outcome.iotlb_hit);
   EXPECT_EQ(user.fault, FaultReason::kSmFsUserDenied);

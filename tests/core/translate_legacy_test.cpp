@@ -420,8 +420,8 @@ TEST(TranslateLegacy, SlptptrBeyondMemoryIsInvalidContext) {
   Rig rig;
   rig.tables->create_domain(kDom1);
   rig.tables->set_context(kDevA, kDom1);
-  const spec::ContextEntry e = spec::ContextEntry::make(spec::ContextTranslationType::kUntranslated,
-                                                        txrig::kMemoryLimit, 2, 1, false);
+  const spec::ContextEntry e =
+      spec::ContextEntry::make(spec::ContextTranslationType::kUntranslated, txrig::kMemoryLimit, 2, 1, false);
   rig.memory.write64(rig.tables->context_entry_address(kDevA), e.lo);
   rig.enable();
   const TranslationResult r = rig.translate(kDevA, 0x1000);
@@ -461,7 +461,9 @@ TEST(TranslateLegacy, SelfReferencingTableTerminatesAfterOneReadPerLevel) {
   EXPECT_EQ(r.host.value, top + 0x44);
   const std::vector<WalkRead> expected{{t.root_entry_address(0), WalkReadKind::kRootEntry, 0, false},
                                        {t.context_entry_address(kDevA), WalkReadKind::kContextEntry, 0, false},
-                                       paging(top + 8, 4), paging(top + 8, 3), paging(top + 8, 2),
+                                       paging(top + 8, 4),
+                                       paging(top + 8, 3),
+                                       paging(top + 8, 2),
                                        paging(top + 8, 1)};
   EXPECT_EQ(reads_of(r), expected);
 }
@@ -481,7 +483,7 @@ TEST(TranslateLegacy, TranslationRequestBlockedUnlessDeviceTlbEnabled) {
   auto& t = *rig.tables;
   t.create_domain(kDom1);
   t.map(kDom1, Iova(0x5000), HostAddr(0x9000), 0x1000, Perms{true, true});
-  t.set_context(kDevA, kDom1);                                        // TT = 00b
+  t.set_context(kDevA, kDom1);                                           // TT = 00b
   t.set_context(kDevB, kDom1, core::LegacyContextOptions{false, true});  // TT = 01b
   rig.enable();
   EXPECT_EQ(rig.translate(kDevA, 0x5000, Access::kRead, Pasid{}, AddressType::kTranslationRequest).fault,

@@ -15,8 +15,8 @@ using core::FsPerms;
 using core::FsSpaceId;
 using core::TranslationStage;
 using core::WalkRead;
-using fsrig::FsRig;
 using fsrig::fs_read;
+using fsrig::FsRig;
 using fsrig::kDev;
 using fsrig::Req;
 using fsrig::ss_read;
@@ -55,7 +55,8 @@ struct NestedRig : FsRig {
     }
   }
   // Reads of a full nested walk of iova whose output is gpa.
-  std::vector<WalkRead> nested_reads(std::uint64_t iova, std::uint64_t gpa, unsigned fs_levels, unsigned leaf = 1) const {
+  std::vector<WalkRead> nested_reads(std::uint64_t iova, std::uint64_t gpa, unsigned fs_levels,
+                                     unsigned leaf = 1) const {
     std::vector<WalkRead> v = context_reads(kPasid);
     for (unsigned level = fs_levels; level >= leaf; --level) {
       ss_walk(v, tables->fs_entry_table_address(kFs, Iova(iova), level));

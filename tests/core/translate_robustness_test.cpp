@@ -20,9 +20,9 @@ std::uint64_t random_entry(std::mt19937_64& rng) {
   const std::uint64_t kind = rng() % 16;
   std::uint64_t pointer = (rng() % kPages) << 12;
   if (kind == 12) return 0;
-  if (kind == 13) return pointer | (rng() & 0xfff);                   // any low bits
+  if (kind == 13) return pointer | (rng() & 0xfff);                      // any low bits
   if (kind == 14) pointer = txrig::kMemoryLimit + ((rng() % 16) << 12);  // unbacked
-  if (kind == 15) pointer = rng() & ~0xfffull;                        // anywhere, maybe above HAW
+  if (kind == 15) pointer = rng() & ~0xfffull;                           // anywhere, maybe above HAW
   // Clean entries: present / R / W bits, PS now and then.
   return pointer | (rng() & 3) | ((rng() % 8 == 0) ? 0x80 : 0) | 1;
 }

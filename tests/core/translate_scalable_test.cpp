@@ -20,7 +20,7 @@ using PasidMode = core::TableBuilder::PasidMode;
 
 namespace {
 
-const SourceId kDevA = SourceId::from_bdf(0, 3, 0);     // devfn 0x18: lower context table
+const SourceId kDevA = SourceId::from_bdf(0, 3, 0);  // devfn 0x18: lower context table
 const SourceId kDevB = SourceId::from_bdf(0, 4, 0);
 const SourceId kDevUpper = SourceId::from_bdf(0, 17, 2);  // devfn 0x8a: upper context table
 const DomainId kDom1(1), kDom2(2), kDom3(3);

@@ -19,9 +19,9 @@ constexpr std::uint32_t kFsts = 0x34;
 constexpr std::uint32_t kGcmdTe = 1u << 31;
 constexpr std::uint32_t kGcmdSrtp = 1u << 30;
 
-constexpr std::uint64_t kTableRegion = 0x100000;       // tables live at 1 MiB..
-constexpr std::uint64_t kTableRegionSize = 0x400000;   // ..5 MiB
-constexpr std::uint64_t kMemoryLimit = 1ull << 32;     // 4 GiB of host memory; above is unbacked
+constexpr std::uint64_t kTableRegion = 0x100000;      // tables live at 1 MiB..
+constexpr std::uint64_t kTableRegionSize = 0x400000;  // ..5 MiB
+constexpr std::uint64_t kMemoryLimit = 1ull << 32;    // 4 GiB of host memory; above is unbacked
 
 struct Rig {
   config::UnitConfig config;

@@ -36,5 +36,5 @@ TEST(SparseMemory, AccessBeyondLimitFails) {
   EXPECT_FALSE(mem.write64((1ull << 20) - 4, 1));  // misaligned and straddling
   EXPECT_FALSE(mem.write((1ull << 20) - 4, &v, 8));
   EXPECT_TRUE(mem.write((1ull << 20) - 8, &v, 8));
-  EXPECT_FALSE(mem.read64(0x1004, v));             // misaligned 64-bit read
+  EXPECT_FALSE(mem.read64(0x1004, v));  // misaligned 64-bit read
 }

@@ -34,8 +34,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"sysc", {"spec", "mem", "config", "core", "iommu"}},
     {"virtio", {"spec", "sysc"}},
     {"guest", {"spec", "mem", "config", "core", "timing", "trace", "sysc", "virtio"}},
-    {"platform", {"spec", "mem", "cache", "config", "core", "timing", "stats", "iommu", "trace", "sysc",
-                  "virtio", "guest"}},
+    {"platform",
+     {"spec", "mem", "cache", "config", "core", "timing", "stats", "iommu", "trace", "sysc", "virtio", "guest"}},
 };
 
 TEST(Layering, AreasIncludeOnlyTheAreasBelowThem) {
@@ -57,8 +57,8 @@ TEST(Layering, AreasIncludeOnlyTheAreasBelowThem) {
           if (!std::regex_search(line, m, include_re)) continue;
           const std::string to = m[1];
           if (to == area) continue;
-          EXPECT_TRUE(allowed->second.count(to)) << f.path().string() << ": " << line << " (" << area << " -> " << to
-                                                 << " is not allowed)";
+          EXPECT_TRUE(allowed->second.count(to))
+              << f.path().string() << ": " << line << " (" << area << " -> " << to << " is not allowed)";
         }
       }
     }

@@ -15,10 +15,10 @@ TEST(SpecEntries, RootEntryFieldsAndReservedBits) {
   EXPECT_TRUE(e.present());
   EXPECT_EQ(e.context_table(), 0x12'3456'7000ull);
   EXPECT_FALSE(e.has_reserved_bits(46));
-  EXPECT_TRUE((RootEntry{0x1003, 0}.has_reserved_bits(46)));           // bit 1
+  EXPECT_TRUE((RootEntry{0x1003, 0}.has_reserved_bits(46)));            // bit 1
   EXPECT_TRUE((RootEntry{(1ull << 46) | 1, 0}.has_reserved_bits(46)));  // above HAW
   EXPECT_FALSE((RootEntry{(1ull << 46) | 1, 0}.has_reserved_bits(48)));
-  EXPECT_TRUE((RootEntry{0x1001, 1}.has_reserved_bits(46)));            // upper qword
+  EXPECT_TRUE((RootEntry{0x1001, 1}.has_reserved_bits(46)));  // upper qword
   EXPECT_EQ(RootEntry::offset(0x12), 0x120u);
 }
 
@@ -44,8 +44,8 @@ TEST(SpecEntries, LegacyContextEntryFields) {
   EXPECT_EQ(e.domain_id(), 0x1234u);
   EXPECT_FALSE(e.has_reserved_bits(46));
   EXPECT_TRUE((ContextEntry{0x1 | (1u << 4), 0}.has_reserved_bits(46)));
-  EXPECT_TRUE((ContextEntry{0x1, 1ull << 7}.has_reserved_bits(46)));   // bit 71
-  EXPECT_TRUE((ContextEntry{0x1, 1ull << 24}.has_reserved_bits(46)));  // bit 88
+  EXPECT_TRUE((ContextEntry{0x1, 1ull << 7}.has_reserved_bits(46)));     // bit 71
+  EXPECT_TRUE((ContextEntry{0x1, 1ull << 24}.has_reserved_bits(46)));    // bit 88
   EXPECT_FALSE((ContextEntry{0x1, 0xfull << 3}.has_reserved_bits(46)));  // bits 70:67 ignored
   // SLPTPTR above HAW is reserved unless the context is pass-through (pointer ignored).
   EXPECT_TRUE((ContextEntry{(1ull << 50) | 0x1, 0}.has_reserved_bits(46)));
@@ -103,9 +103,9 @@ TEST(SpecEntries, SecondLevelEntryReservedBitsDependOnLevelAndLeaf) {
   EXPECT_FALSE(table.page_size());
   EXPECT_EQ(table.address(), 0x123000u);
   for (unsigned level = 2; level <= 5; ++level) EXPECT_FALSE(table.has_reserved_bits(level, false, o));
-  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 7)}.has_reserved_bits(4, false, o)));   // PS in PML4E
-  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 11)}.has_reserved_bits(3, false, o)));  // bit 11 non-leaf
-  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 47)}.has_reserved_bits(2, false, o)));  // above HAW
+  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 7)}.has_reserved_bits(4, false, o)));    // PS in PML4E
+  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 11)}.has_reserved_bits(3, false, o)));   // bit 11 non-leaf
+  EXPECT_TRUE((SlPagingEntry{table.raw | (1ull << 47)}.has_reserved_bits(2, false, o)));   // above HAW
   EXPECT_FALSE((SlPagingEntry{table.raw | (1ull << 55)}.has_reserved_bits(2, false, o)));  // ignored
   const SlPagingEntry page2m = SlPagingEntry::make_page(0x40200000, 2, true, false);
   EXPECT_TRUE(page2m.page_size());

@@ -52,7 +52,8 @@ TEST(SpecFirstStage, FsEntryEncoding) {
   EXPECT_TRUE(spec::FsPagingEntry{page.raw | (1ull << 13)}.has_reserved_bits(3, true, 46));
   EXPECT_TRUE(spec::FsPagingEntry{page.raw | (1ull << 29)}.has_reserved_bits(3, true, 46));
   EXPECT_FALSE(spec::FsPagingEntry{page.raw | (1ull << 12)}.has_reserved_bits(3, true, 46));  // PAT
-  EXPECT_TRUE(spec::FsPagingEntry{spec::FsPagingEntry::make_table(0x5000).raw | spec::FsPagingEntry::kPageSize}.has_reserved_bits(4, false, 46));
+  EXPECT_TRUE(spec::FsPagingEntry{spec::FsPagingEntry::make_table(0x5000).raw | spec::FsPagingEntry::kPageSize}
+                  .has_reserved_bits(4, false, 46));
   EXPECT_TRUE(spec::fs_canonical(0xffff'8000'0000'0000ull, 4));
   EXPECT_FALSE(spec::fs_canonical(0xfffe'8000'0000'0000ull, 4));
   EXPECT_TRUE(spec::fs_canonical(0x00ff'ffff'ffff'ffffull, 5));

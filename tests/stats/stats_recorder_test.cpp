@@ -44,7 +44,8 @@ TranslationResult cold_walk(std::uint16_t domain, unsigned top, unsigned leaf = 
   r.outcome.walk_start_level = static_cast<std::uint8_t>(top);
   r.walk.push(0x100, WalkReadKind::kRootEntry);
   r.walk.push(0x200, WalkReadKind::kContextEntry);
-  for (unsigned l = top; l >= leaf; --l) r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
+  for (unsigned l = top; l >= leaf; --l)
+    r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
   return r;
 }
 
@@ -56,7 +57,8 @@ TranslationResult psc_walk(std::uint16_t domain, unsigned psc_level) {
   r.outcome.context_cache_hit = true;
   r.outcome.psc_hit_level = static_cast<std::uint8_t>(psc_level);
   r.outcome.walk_start_level = static_cast<std::uint8_t>(psc_level - 1);
-  for (unsigned l = psc_level - 1; l >= 1; --l) r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
+  for (unsigned l = psc_level - 1; l >= 1; --l)
+    r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
   return r;
 }
 
@@ -146,13 +148,13 @@ TEST(StatsRecorder, JsonSumsAgree) {
     for (const auto& [name, v] : j["device"].items()) dev += v[field].get<std::uint64_t>();
     for (const auto& [name, v] : j["domain"].items()) dom += v[field].get<std::uint64_t>();
     const std::string f = field;
-    const std::uint64_t total = f == "translations" ? j["translations"].get<std::uint64_t>()
-                                : f == "faults"     ? j["faults"]["total"].get<std::uint64_t>()
-                                : f == "bytes"      ? j["bytes"].get<std::uint64_t>()
-                                : f == "iotlb_hits" ? j["iotlb"]["hits"].get<std::uint64_t>()
+    const std::uint64_t total = f == "translations"   ? j["translations"].get<std::uint64_t>()
+                                : f == "faults"       ? j["faults"]["total"].get<std::uint64_t>()
+                                : f == "bytes"        ? j["bytes"].get<std::uint64_t>()
+                                : f == "iotlb_hits"   ? j["iotlb"]["hits"].get<std::uint64_t>()
                                 : f == "iotlb_misses" ? j["iotlb"]["misses"].get<std::uint64_t>()
-                                : f == "walks"      ? j["walks"].get<std::uint64_t>()
-                                                    : j["walk"]["reads"]["total"].get<std::uint64_t>();
+                                : f == "walks"        ? j["walks"].get<std::uint64_t>()
+                                                      : j["walk"]["reads"]["total"].get<std::uint64_t>();
     EXPECT_EQ(dev, total) << field;
     EXPECT_EQ(dom, total) << field;
   }

@@ -74,7 +74,10 @@ TEST(TenantMix, EachTenantGetsItsOwnSourcesDomainsAndMemory) {
   for (const auto& e : events) {
     EXPECT_GE(e.time_ns, last);
     last = e.time_ns;
-    (e.kind == EventKind::kMap ? maps : e.kind == EventKind::kContext ? contexts : e.kind == EventKind::kDma ? dmas : invs)
+    (e.kind == EventKind::kMap       ? maps
+     : e.kind == EventKind::kContext ? contexts
+     : e.kind == EventKind::kDma     ? dmas
+                                     : invs)
         .push_back(e);
   }
   ASSERT_EQ(contexts.size(), 4u);
@@ -165,7 +168,8 @@ TEST(TenantMix, CommandLine) {
                             .c_str()),
             0);
   EXPECT_EQ(std::system((bin + " replay " + out + " --quiet 2>/dev/null").c_str()), 0);
-  EXPECT_NE(std::system((bin + " mix " + kSrc + "/traces/sample.trace --tenants 0 -o " + out + " 2>/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((bin + " mix " + kSrc + "/traces/sample.trace --tenants 0 -o " + out + " 2>/dev/null").c_str()),
+            0);
   const int status = std::system((bin + " mix /nonexistent --tenants 2 -o " + out + " 2>/dev/null").c_str());
   EXPECT_EQ(WEXITSTATUS(status), 2);
 }

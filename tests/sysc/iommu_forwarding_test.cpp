@@ -42,8 +42,10 @@ struct RecordingMemory : sc_core::sc_module {
     const unsigned char* be = p.get_byte_enable_ptr();
     for (unsigned k = 0; k < p.get_data_length(); ++k) {
       if (be && be[k % p.get_byte_enable_length()] != TLM_BYTE_ENABLED) continue;
-      if (p.is_write()) bytes.write(p.get_address() + k, p.get_data_ptr() + k, 1);
-      else bytes.read(p.get_address() + k, p.get_data_ptr() + k, 1);
+      if (p.is_write())
+        bytes.write(p.get_address() + k, p.get_data_ptr() + k, 1);
+      else
+        bytes.read(p.get_address() + k, p.get_data_ptr() + k, 1);
     }
     p.set_response_status(tlm::TLM_OK_RESPONSE);
   }

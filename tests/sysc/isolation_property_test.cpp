@@ -72,9 +72,9 @@ struct Prober : sc_core::sc_module {
   std::uint64_t rtaddr = 0;
 
   void run() {
-    write_register(0x20, rtaddr, 8);      // RTADDR (VT-d spec 11.4.5)
-    write_register(0x18, 1u << 30, 4);    // GCMD.SRTP (11.4.4)
-    write_register(0x18, 1u << 31, 4);    // GCMD.TE
+    write_register(0x20, rtaddr, 8);    // RTADDR (VT-d spec 11.4.5)
+    write_register(0x18, 1u << 30, 4);  // GCMD.SRTP (11.4.4)
+    write_register(0x18, 1u << 31, 4);  // GCMD.TE
     for (unsigned i = 0; i < requests && !::testing::Test::HasFailure(); ++i) {
       const auto& [source, kind] = devices[rng() % devices.size()];
       std::uint64_t iova;
@@ -180,9 +180,8 @@ TEST_F(SyscTest, IsolationPropertyThroughTheTlmPath) {
     }
     prober.rtaddr = tables.rtaddr();
     sc_core::sc_start();
-    std::printf("[ cases    ] %u TLM requests: %llu landed where the tables map them, %llu faulted\n",
-                prober.requests, static_cast<unsigned long long>(prober.landed),
-                static_cast<unsigned long long>(prober.faulted));
+    std::printf("[ cases    ] %u TLM requests: %llu landed where the tables map them, %llu faulted\n", prober.requests,
+                static_cast<unsigned long long>(prober.landed), static_cast<unsigned long long>(prober.faulted));
     EXPECT_GT(prober.landed, 1000u);
     EXPECT_GT(prober.faulted, 1000u);
   });

@@ -51,10 +51,10 @@ TEST(LinuxDmaPolicyTest, CachingModeForcesStrictForSecondStageDomains) {
 }
 
 TEST(LinuxDmaPolicyTest, AutoIsTheKernelDefaultLazyOnX86) {
-  EXPECT_EQ(decide(DmaPolicyRequest::kAuto, false), EffectivePolicy::kLazy);   // CONFIG_IOMMU_DEFAULT_DMA_LAZY
+  EXPECT_EQ(decide(DmaPolicyRequest::kAuto, false), EffectivePolicy::kLazy);  // CONFIG_IOMMU_DEFAULT_DMA_LAZY
   EXPECT_EQ(decide(DmaPolicyRequest::kAuto, false, false, false), EffectivePolicy::kStrict);  // ..._STRICT
-  EXPECT_EQ(decide(DmaPolicyRequest::kStrict, false), EffectivePolicy::kStrict);  // iommu.strict=1
-  EXPECT_EQ(decide(DmaPolicyRequest::kLazy, false, false, false), EffectivePolicy::kLazy);  // iommu.strict=0
+  EXPECT_EQ(decide(DmaPolicyRequest::kStrict, false), EffectivePolicy::kStrict);              // iommu.strict=1
+  EXPECT_EQ(decide(DmaPolicyRequest::kLazy, false, false, false), EffectivePolicy::kLazy);    // iommu.strict=0
 }
 
 TEST(LinuxDmaPolicyTest, FirstStageByDefault) {
@@ -87,7 +87,7 @@ TEST(LinuxIovaTest, TreeSearchContinuesBelowTheCachedNode) {
   EXPECT_EQ(a.alloc(64), 0xfffc0u);
   EXPECT_EQ(a.alloc(64), 0xfff80u);
   EXPECT_EQ(a.alloc(64), 0xfff40u);
-  a.free(0xfff80, 64);  // above the cached node (0xfff40): the cached node moves to rb_next = 0xfffc0
+  a.free(0xfff80, 64);               // above the cached node (0xfff40): the cached node moves to rb_next = 0xfffc0
   EXPECT_EQ(a.alloc(64), 0xfff80u);  // the hole is found from there
   EXPECT_EQ(a.alloc(64), 0xfff00u);  // from the cached node 0xfff80 down past 0xfff40
   EXPECT_EQ(a.counters().tree_frees, 1u);
@@ -101,7 +101,7 @@ TEST(LinuxIovaTest, ThirtyTwoBitSpaceFirstThenTheRest) {
   EXPECT_EQ(a.alloc(64, 0xfffff, 0, false), 0xfffc0u);
   EXPECT_EQ(a.alloc(64, 0xfffff, 0, false), 0xfff40u);  // below the reserved window
   EXPECT_EQ(a.alloc(64, 0xfffff, 0, false), 0xfff00u);
-  EXPECT_EQ(a.alloc(64, 0xfffff, 0, false), 0u);         // 32-bit space full
+  EXPECT_EQ(a.alloc(64, 0xfffff, 0, false), 0u);  // 32-bit space full
   EXPECT_EQ(a.alloc(64, (1ull << 36) - 1, 0, true), (1ull << 36) - 64);
 }
 
@@ -162,7 +162,7 @@ TEST(LinuxIovaTest, FailedSearchDrainsTheCachesAndRetries) {
   EXPECT_EQ(p1, 4u);
   EXPECT_EQ(p2, 3u);
   a.free(p1, 1);
-  a.free(p2, 1);              // both in a magazine: still allocated in the tree
+  a.free(p2, 1);  // both in a magazine: still allocated in the tree
   // 2 pages, 2-aligned, inside [1, 4]: only [2, 3], which the cached pfn 3 blocks. The search
   // fails, the magazines are drained into the tree, the second search succeeds.
   EXPECT_EQ(a.alloc(2), 2u);
@@ -186,9 +186,10 @@ TEST(LinuxFlushQueueTest, RingHoldsSlotsMinusOne) {
   fq.flush_finished();
   std::uint64_t first = 0;
   unsigned n = 0;
-  EXPECT_EQ(fq.release_flushed(0, [&](const guest::FlushQueue::Entry& e) {
-              if (n++ == 0) first = e.pfn;
-            }),
+  EXPECT_EQ(fq.release_flushed(0,
+                               [&](const guest::FlushQueue::Entry& e) {
+                                 if (n++ == 0) first = e.pfn;
+                               }),
             255u);
   EXPECT_EQ(first, 0x1000u);  // oldest first
   EXPECT_EQ(fq.pending(), 0u);
@@ -267,8 +268,8 @@ TEST_F(SyscTest, CachingModeFlushesAfterEveryMapAndOnAttach) {
     EXPECT_EQ(g.dma->counters().map_flushes, 65u);
     EXPECT_EQ(v.map_page_invalidations, 65u);
     EXPECT_EQ(v.page_invalidations, 65u + 64u);
-    EXPECT_EQ(v.context_invalidations, 1u);   // attach: device-selective context cache ...
-    EXPECT_EQ(v.domain_invalidations, 1u);    // ... and the domain's IOTLB
+    EXPECT_EQ(v.context_invalidations, 1u);  // attach: device-selective context cache ...
+    EXPECT_EQ(v.domain_invalidations, 1u);   // ... and the domain's IOTLB
   });
   run_isolated([] {  // CM=0: no flush after a map, none on attach
     platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict"}));
@@ -293,7 +294,8 @@ TEST_F(SyscTest, WithoutCachingModeRwbfFlushesTheWriteBufferAfterMapsAndAttach) 
     EXPECT_EQ(p.guest().devices()[0]->stats.data_errors, 0u);
   });
   run_isolated([] {
-    platform::Platform p(load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true", "iommu.cap.caching_mode=true"}));
+    platform::Platform p(
+        load(kOneBlk, {"guest.dma_policy=strict", "iommu.cap.rwbf=true", "iommu.cap.caching_mode=true"}));
     p.run();
     EXPECT_EQ(p.guest().vtd()->counters().write_buffer_flushes, 0u);  // CM=1 flushes the IOTLB instead
   });

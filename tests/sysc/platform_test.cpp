@@ -40,11 +40,11 @@ TEST(IovaAllocatorTest, TopDownSizeAlignedAndReusesFreedRanges) {
   guest::IovaAllocator a(1, 0xfffff);  // below 4 GiB
   EXPECT_EQ(a.alloc(1), 0xfffffu);
   EXPECT_EQ(a.alloc(1), 0xffffeu);
-  EXPECT_EQ(a.alloc(3), 0xffff8u);     // rounded to 4 pages, 4-page aligned, below the previous
+  EXPECT_EQ(a.alloc(3), 0xffff8u);  // rounded to 4 pages, 4-page aligned, below the previous
   a.free(0xffffe, 1);
-  EXPECT_EQ(a.alloc(1), 0xffffeu);     // freed range reused first (rcache)
+  EXPECT_EQ(a.alloc(1), 0xffffeu);  // freed range reused first (rcache)
   EXPECT_EQ(a.counters().cache_hits, 1u);
-  a.free(0x12345, 1);                  // unknown range: ignored, counted
+  a.free(0x12345, 1);  // unknown range: ignored, counted
   EXPECT_EQ(a.unknown_frees(), 1u);
 }
 

@@ -27,8 +27,9 @@ void expect_same_timing(const test::RecordedAndReplayed& r) {
   EXPECT_EQ(replayed.walks, r.recorded_stats.walks);
   EXPECT_EQ(replayed.walk_reads, r.recorded_stats.walk_reads);
   EXPECT_EQ(replayed.latency.count(), r.recorded_stats.latency.count());
-  EXPECT_EQ(replayed.latency.sum(), r.recorded_stats.latency.sum()) << "mean latency "
-      << replayed.latency.mean() << " replayed, " << r.recorded_stats.latency.mean() << " in the run";
+  EXPECT_EQ(replayed.latency.sum(), r.recorded_stats.latency.sum())
+      << "mean latency " << replayed.latency.mean() << " replayed, " << r.recorded_stats.latency.mean()
+      << " in the run";
   EXPECT_EQ(replayed.latency.max(), r.recorded_stats.latency.max());
   std::size_t differing_buckets = 0;
   for (std::size_t i = 0; i < timing::LatencyHistogram::kBuckets; ++i)

@@ -42,7 +42,8 @@ class SyscTest : public ::testing::Test {
     }
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "SystemC child crashed (signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
+    ASSERT_TRUE(WIFEXITED(status)) << "SystemC child crashed (signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                   << ")";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "assertions failed in the SystemC child (see its output above)";
   }
 };

@@ -95,8 +95,8 @@ workload:
     EXPECT_EQ(g.mode, guest::DmaMode::kIdentity);
     EXPECT_EQ(g.stats.tx_packets, 8u);
     const auto* s = p.monitor().device(SourceId::from_bdf(0, 3, 0));
-    EXPECT_EQ(s->translated, s->dmas);   // still through the unit ...
-    EXPECT_EQ(s->iotlb_lookups, 0u);     // ... but pass-through: no IOTLB
+    EXPECT_EQ(s->translated, s->dmas);  // still through the unit ...
+    EXPECT_EQ(s->iotlb_lookups, 0u);    // ... but pass-through: no IOTLB
     EXPECT_EQ(s->faults + s->corruptions, 0u);
     EXPECT_EQ(p.guest().vtd()->counters().page_invalidations, 0u);
   });
@@ -150,8 +150,8 @@ TEST(RunCommandTest, WritesJsonAndATraceThatReplays) {
   summary << out.rdbuf();
   EXPECT_NE(summary.str().find("net0"), std::string::npos);
   // The recorded trace replays (the IOTLB agreement itself is checked in replay_agreement_test).
-  const std::string replay = std::string(VTDSIM_BINARY) + " replay " + dir + ".trace --json " + dir +
-                             ".replay.json > /dev/null 2>&1";
+  const std::string replay =
+      std::string(VTDSIM_BINARY) + " replay " + dir + ".trace --json " + dir + ".replay.json > /dev/null 2>&1";
   ASSERT_EQ(std::system(replay.c_str()), 0) << replay;
   std::ifstream rin(dir + ".replay.json");
   const nlohmann::json r = nlohmann::json::parse(rin);

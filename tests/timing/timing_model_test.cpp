@@ -44,7 +44,8 @@ TranslationResult walk(unsigned start_level, unsigned psc_level = 0, std::uint16
   r.outcome.context_cache_hit = true;
   r.outcome.walk_start_level = static_cast<std::uint8_t>(start_level);
   r.outcome.psc_hit_level = static_cast<std::uint8_t>(psc_level);
-  for (unsigned l = start_level; l >= 1; --l) r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
+  for (unsigned l = start_level; l >= 1; --l)
+    r.walk.push(0x1000 * l, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(l));
   return r;
 }
 

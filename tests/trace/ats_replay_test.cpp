@@ -95,8 +95,8 @@ TEST(AtsReplay, DevtlbContextGoesThroughTheDeviceTlb) {
   EXPECT_EQ(devtlb, (std::vector<bool>{false, true, true, false, false, true, true, false, true}));
   EXPECT_EQ(iotlb, (std::vector<bool>{false, false, false, false, true, false, false, false, false}));
   ASSERT_EQ(r.seen.size(), 9u);
-  EXPECT_EQ(r.seen[5].host, 0x201000u);  // 1040: 0x11000 -> 0x201000
-  EXPECT_EQ(r.seen[6].host, 0x200000u);  // 2020: the stale translation
+  EXPECT_EQ(r.seen[5].host, 0x201000u);                        // 1040: 0x11000 -> 0x201000
+  EXPECT_EQ(r.seen[6].host, 0x200000u);                        // 2020: the stale translation
   EXPECT_EQ(r.seen[7].fault, spec::FaultReason::kReadDenied);  // 2040: re-walked, unmapped
   EXPECT_EQ(r.seen[8].fault, spec::FaultReason::kNone);
   // A device-TLB hit costs only the translated request's context check in the timing model.

@@ -18,9 +18,7 @@
 namespace vtdsim::trace {
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "vtdsim_binary_" + name;
-}
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "vtdsim_binary_" + name; }
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -191,7 +189,7 @@ TEST(BinaryTrace, LittleEndianLayout) {
   EXPECT_EQ(b[56], 0x18);  // source
   EXPECT_EQ(b[57], 0x03);
   EXPECT_EQ(b[64], static_cast<unsigned char>(EventKind::kMap));
-  EXPECT_EQ(b[66], 3);  // perms R|W
+  EXPECT_EQ(b[66], 3);     // perms R|W
   EXPECT_EQ(b[48], 0xff);  // no PASID = 0xffffffff
 }
 

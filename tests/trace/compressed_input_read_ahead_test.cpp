@@ -148,7 +148,8 @@ TEST(CompressedInputReadAhead, ErrorsComeAfterTheDataBeforeThemAndStay) {
   const std::string gz = vtdsim::testutil::gzip_bytes(text);
   const std::string zs = vtdsim::testutil::zstd_bytes(text);
   std::string corrupt_gz = gz;
-  for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) corrupt_gz[i] = static_cast<char>(corrupt_gz[i] ^ 0x5a);
+  for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i)
+    corrupt_gz[i] = static_cast<char>(corrupt_gz[i] ^ 0x5a);
   const std::string cases[] = {gz.substr(0, gz.size() / 2), gz.substr(0, gz.size() - 4), corrupt_gz,
                                zs.substr(0, zs.size() / 2), zs.substr(0, zs.size() - 1)};
   for (const std::string& bytes : cases) {
@@ -167,8 +168,7 @@ TEST(CompressedInputReadAhead, ErrorsComeAfterTheDataBeforeThemAndStay) {
     // The error stays: reading again throws again, never hangs or ends quietly.
     CompressedInput in(f.path(), options(ReadAhead::kAlways, 4096, 2));
     std::string line;
-    EXPECT_THROW(
-        while (in.read_line(line)) {}, TraceError);
+    EXPECT_THROW(while (in.read_line(line)){}, TraceError);
     EXPECT_THROW(in.read_line(line), TraceError);
     char buf[16];
     EXPECT_THROW(in.read(buf, sizeof buf), TraceError);

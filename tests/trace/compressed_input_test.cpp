@@ -7,10 +7,10 @@
 #include "support/trace_test_util.hpp"
 #include "vtdsim/trace/trace_error.hpp"
 
+using vtdsim::testutil::TempFile;
 using vtdsim::trace::CompressedInput;
 using vtdsim::trace::Compression;
 using vtdsim::trace::TraceError;
-using vtdsim::testutil::TempFile;
 
 namespace {
 

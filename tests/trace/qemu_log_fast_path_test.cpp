@@ -41,11 +41,10 @@ Imported import(const std::string& path, const InputOptions& options = InputOpti
 // One line of a log, imported after a context line for 00:03.0 (domain 5): its events, or its error.
 Imported one_line(const std::string& line) {
   TempFile f(".log");
-  f.write(
-      "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x501 low 0x28d9001 gen 0 -> gen 1\n" + line +
-      "\n");
+  f.write("vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x501 low 0x28d9001 gen 0 -> gen 1\n" +
+          line + "\n");
   Imported all = import(f.path());
-  if (!all.events.empty()) all.events.erase(all.events.begin());  // the context event
+  if (!all.events.empty()) all.events.erase(all.events.begin());                                    // the context event
   for (std::string& e : all.events) e = e.substr(e.find(' ') + 1, e.find(" @") - e.find(' ') - 1);  // no time
   if (!all.error.empty()) all.error = all.error.substr(all.error.find(":2: ") + 4);
   return all;
@@ -144,8 +143,8 @@ TEST(QemuLogFastPath, NameTableCountsEveryTracePointOnce) {
     text += "1@1.00000" + std::to_string(i) + ":vtd_reg_read addr 0x8 size 0x8\n";
     text += "vtd_inv_qi_head head 0x1\n";
     text += "vtd_dmar_enable enable 1\n";
-    text += "vtd_reg_read\n";         // a name without arguments
-    text += "vtd_reg_read\tx\n";      // a tab after the name: not a trace line
+    text += "vtd_reg_read\n";     // a name without arguments
+    text += "vtd_reg_read\tx\n";  // a tab after the name: not a trace line
     text += "vtd_inv_desc_cc_domain context invalidate domain 0x5\n";
   }
   f.write(text);
@@ -168,21 +167,20 @@ TEST(QemuLogFastPath, NameTableCountsEveryTracePointOnce) {
 TEST(QemuLogFastPath, TimestampPrefixesUsualAndOdd) {
   TempFile f(".log");
   f.write(
-      "7@1795550995.574221:vtd_inv_desc_iotlb_global \n"   // the first stamp: time 0
-      "7@1795550995.574300:vtd_inv_desc_iotlb_global \n"   // +79 us
-      "7@1795550996.5:vtd_inv_desc_iotlb_global \n"        // ".5" = 500000 us
-      "7@001795550997.000001:vtd_inv_desc_iotlb_global \n" // 12 digits of seconds
-      "7@1795550990.000000:vtd_inv_desc_iotlb_global \n"   // earlier: the time does not go back
-      "7@17955509a8.000000:vtd_inv_desc_iotlb_global \n"   // not a prefix: not a trace line
-      "7@1795550998.0000001:vtd_inv_desc_iotlb_global \n"  // 7 digits of micros: not a trace line
+      "7@1795550995.574221:vtd_inv_desc_iotlb_global \n"    // the first stamp: time 0
+      "7@1795550995.574300:vtd_inv_desc_iotlb_global \n"    // +79 us
+      "7@1795550996.5:vtd_inv_desc_iotlb_global \n"         // ".5" = 500000 us
+      "7@001795550997.000001:vtd_inv_desc_iotlb_global \n"  // 12 digits of seconds
+      "7@1795550990.000000:vtd_inv_desc_iotlb_global \n"    // earlier: the time does not go back
+      "7@17955509a8.000000:vtd_inv_desc_iotlb_global \n"    // not a prefix: not a trace line
+      "7@1795550998.0000001:vtd_inv_desc_iotlb_global \n"   // 7 digits of micros: not a trace line
       "7@1795550999.123456:vtd_inv_desc_iotlb_global \n"
-      "vtd_inv_desc_iotlb_global \n");                     // no prefix: the time stays
+      "vtd_inv_desc_iotlb_global \n");  // no prefix: the time stays
   QemuLogImporter importer(f.path());
   std::vector<std::uint64_t> times;
   TraceEvent e;
   while (importer.next_into(e)) times.push_back(e.time_ns);
-  const std::vector<std::uint64_t> expected = {0,          79000,      925779000, 1425780000,
-                                               1425780000, 3549235000, 3549235000};
+  const std::vector<std::uint64_t> expected = {0, 79000, 925779000, 1425780000, 1425780000, 3549235000, 3549235000};
   EXPECT_EQ(times, expected);
   EXPECT_EQ(importer.stats().not_trace_lines, 2u);
 }

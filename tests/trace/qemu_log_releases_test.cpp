@@ -88,8 +88,8 @@ TEST(QemuLogPrefix, EachReleasesForm) {
   EXPECT_EQ(p.rest, 0u);
   EXPECT_FALSE(parse_qemu_prefix("2025-13-21T18:43:28Z vtd_x", p));  // month 13
   EXPECT_FALSE(parse_qemu_prefix("2025-07-21T18:43:28.Z vtd_x", p));
-  EXPECT_FALSE(parse_qemu_prefix("2025-07-21T18:43:28 vtd_x", p));   // no zone
-  EXPECT_FALSE(parse_qemu_prefix("2025-07-21T18:43:28Zvtd_x", p));   // no space
+  EXPECT_FALSE(parse_qemu_prefix("2025-07-21T18:43:28 vtd_x", p));  // no zone
+  EXPECT_FALSE(parse_qemu_prefix("2025-07-21T18:43:28Zvtd_x", p));  // no space
 }
 
 // Cause 5 of the QEMU-logs issue: QEMU 10.1 with -msg timestamp=on. The same lines with either
@@ -120,8 +120,8 @@ TEST(QemuLogReleases, RawDescriptorsAreDecoded) {
       import("vtd_inv_desc invalidate desc type p-iotlb high 0x0 low 0x60026\n"
              "vtd_inv_desc invalidate desc type p-iotlb high 0xffffb041 low 0x700040036\n"
              "vtd_inv_desc invalidate desc type pasid-cache high 0x0 low 0x40007\n"  // PC (6.5.2.2): G 00b DSI, did 4
-             "vtd_inv_desc invalidate desc type p-iotlb high 0x0 low 0x40006\n"     // G = 00b: reserved
-             "vtd_inv_desc invalidate desc type iotlb high 0x0 low 0x20012\n"       // has its own line
+             "vtd_inv_desc invalidate desc type p-iotlb high 0x0 low 0x40006\n"      // G = 00b: reserved
+             "vtd_inv_desc invalidate desc type iotlb high 0x0 low 0x20012\n"        // has its own line
              "vtd_inv_desc invalidate desc type wait high 0x0 low 0x25\n"
              "vtd_inv_desc invalidate desc type page group response high 0x0 low 0x9\n"
              "vtd_inv_desc invalidate desc type frobnicate high 0x0 low 0x1f\n",
@@ -189,10 +189,10 @@ TEST(QemuLogReleases, ScalableModeInfersDomainsFromVotes) {
       "vtd_dmar_translate dev 00:02.00 iova 0xffffe000 -> gpa 0x2000000 mask 0xfff\n"
       "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x18 high 0x0 low 0x24d7401 gen 0 -> gen 1\n"
       "vtd_dmar_translate dev 00:03.00 iova 0xffffd000 -> gpa 0x3000000 mask 0xfff\n"
-      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"   // 00:02.0: 2
-      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"   // 00:02.0: 4, decided
-      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x5\n"                     // 00:03.0: 1
-      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x9\n",                    // 00:03.0: 1
+      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"  // 00:02.0: 2
+      "vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"  // 00:02.0: 4, decided
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x5\n"                    // 00:03.0: 1
+      "vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x9\n",                   // 00:03.0: 1
       &s);
   const auto contexts = of_kind(events, EventKind::kContext);
   ASSERT_EQ(contexts.size(), 2u);
@@ -203,7 +203,7 @@ TEST(QemuLogReleases, ScalableModeInfersDomainsFromVotes) {
   ASSERT_EQ(invs.size(), 4u);
   EXPECT_EQ(invs[0].invalidation.domain, blk);  // held back, then rewritten
   EXPECT_EQ(invs[1].invalidation.domain, blk);
-  EXPECT_EQ(invs[2].invalidation.domain, net);  // decided at the end: 1 vote against none
+  EXPECT_EQ(invs[2].invalidation.domain, net);          // decided at the end: 1 vote against none
   EXPECT_EQ(invs[3].invalidation.domain, DomainId(9));  // 00:03.0 is taken: nobody left for 0x9
   ASSERT_EQ(s.sm_domains_inferred.size(), 2u);
   EXPECT_EQ(s.sm_domains_inferred[0], "00:02.0 -> 0x4 (line 7)");

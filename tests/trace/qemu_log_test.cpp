@@ -145,15 +145,16 @@ TEST(QemuLogImporter, ReplayAgreesWithQemuOnEveryTranslation) {
   EXPECT_EQ(got.faults, 0u);
   std::size_t agree = 0, first_disagreement = expected.size();
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    if (got.hits[i] == expected[i]) ++agree;
+    if (got.hits[i] == expected[i])
+      ++agree;
     else {
       if (first_disagreement == expected.size()) first_disagreement = i;
       std::cout << "[ info ] disagreement at translation #" << i << ": QEMU " << (expected[i] ? "hit" : "miss") << "\n";
     }
   }
   std::cout << "[ info ] agreement with QEMU: " << agree << " / " << expected.size() << "\n";
-  EXPECT_EQ(agree, expected.size()) << "first disagreement at translation #" << first_disagreement
-                                    << ": QEMU " << (expected[first_disagreement] ? "hit" : "miss");
+  EXPECT_EQ(agree, expected.size()) << "first disagreement at translation #" << first_disagreement << ": QEMU "
+                                    << (expected[first_disagreement] ? "hit" : "miss");
 }
 
 TEST(QemuLogImporter, HardwareLikeIotlbHitsLessOnTheSameTrace) {
@@ -223,7 +224,9 @@ TEST(QemuLogImporter, PrefixlessPlainZstdLogAndUnusedLines) {
 
 TEST(QemuLogImporter, MalformedUsedLineIsAnErrorWithFileAndLine) {
   TempFile f(".log");
-  f.write("1@1.000001:vtd_dmar_enable enable 1\n1@1.000002:vtd_dmar_translate dev 00:03.00 iova zz -> gpa 0x0 mask 0xfff\n");
+  f.write(
+      "1@1.000001:vtd_dmar_enable enable 1\n1@1.000002:vtd_dmar_translate dev 00:03.00 iova zz -> gpa 0x0 mask "
+      "0xfff\n");
   QemuLogImporter importer(f.path());
   try {
     while (importer.next()) {

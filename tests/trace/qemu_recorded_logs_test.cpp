@@ -58,8 +58,8 @@ void write_without_decisions(const std::string& path, const std::string& out_pat
   std::ofstream out(out_path);
   std::string line;
   while (in.read_line(line)) {
-    if (line.find("vtd_iotlb_page_hit ") != std::string::npos || line.find("vtd_iotlb_page_update ") != std::string::npos ||
-        line.find("vtd_translate_pt ") != std::string::npos)
+    if (line.find("vtd_iotlb_page_hit ") != std::string::npos ||
+        line.find("vtd_iotlb_page_update ") != std::string::npos || line.find("vtd_translate_pt ") != std::string::npos)
       continue;
     out << line << '\n';
   }
@@ -173,7 +173,8 @@ TEST(RecordedQemuLogs, ThePresetOfAnotherReleaseDiffersAndIsNamed) {
   const Replayed as10 = replay(kDir + "q72-leg-cm-strict.log.zst", preset("qemu-10.0"));
   EXPECT_FALSE(compare_with_qemu(qemu72, as10.decisions).all_equal());
   EXPECT_TRUE(has_finding(check_qemu_log_fit(as10.stats, preset("qemu-10.0"), as10.faults),
-                          QemuFitFinding::Severity::kWarning, "for a log of QEMU 7.2 to 9.0 use configs/qemu-7.2.yaml"));
+                          QemuFitFinding::Severity::kWarning,
+                          "for a log of QEMU 7.2 to 9.0 use configs/qemu-7.2.yaml"));
 }
 
 // First-stage logs (x-flts=on): QEMU 10.0 invalidates first-stage entries differently. The 10.0
@@ -189,12 +190,14 @@ TEST(RecordedQemuLogs, FirstStageLogsReplayWithTheStageOfTheirEntries) {
   const Replayed wrong = replay(log, second);
   EXPECT_FALSE(compare_with_qemu(qemu, wrong.decisions).all_equal());
   EXPECT_GT(wrong.stats.pasid_iotlb_page, 400u);
-  EXPECT_TRUE(has_finding(check_qemu_log_fit(wrong.stats, second, wrong.faults), QemuFitFinding::Severity::kWarning,
-                          "it uses first-stage tables (QEMU x-flts=on), which QEMU invalidates differently; use "
-                          "configs/qemu-10.0.yaml (iommu.iotlb.qemu_first_stage: auto) or configs/qemu-10.0-flts.yaml"));
+  EXPECT_TRUE(
+      has_finding(check_qemu_log_fit(wrong.stats, second, wrong.faults), QemuFitFinding::Severity::kWarning,
+                  "it uses first-stage tables (QEMU x-flts=on), which QEMU invalidates differently; use "
+                  "configs/qemu-10.0.yaml (iommu.iotlb.qemu_first_stage: auto) or configs/qemu-10.0-flts.yaml"));
   const Replayed first = replay(kDir + "q10-sm-strict.log.zst", preset("qemu-10.0-flts"));
   EXPECT_TRUE(has_finding(check_qemu_log_fit(first.stats, preset("qemu-10.0-flts"), first.faults),
-                          QemuFitFinding::Severity::kWarning, "it uses second-stage tables; use configs/qemu-10.0.yaml"));
+                          QemuFitFinding::Severity::kWarning,
+                          "it uses second-stage tables; use configs/qemu-10.0.yaml"));
 }
 
 // Cause 2: scalable-mode contexts hold no domain-id. With caching mode Linux's attach sequence
@@ -207,8 +210,10 @@ TEST(RecordedQemuLogs, ScalableModeDomainsAreLearntOrInferredAndSaidSo) {
   const Replayed nocm = replay(kDir + "q10-sm-nocm-strict.log.zst", preset("qemu-10.0"));
   EXPECT_EQ(nocm.stats.sm_domains_from_attach, 0u);
   ASSERT_EQ(nocm.stats.sm_domains_inferred.size(), 2u);
-  EXPECT_EQ(nocm.stats.sm_domains_inferred[0].rfind("00:02.0 -> 0x4 (line ", 0), 0u) << nocm.stats.sm_domains_inferred[0];
-  EXPECT_EQ(nocm.stats.sm_domains_inferred[1].rfind("00:03.0 -> 0x5 (line ", 0), 0u) << nocm.stats.sm_domains_inferred[1];
+  EXPECT_EQ(nocm.stats.sm_domains_inferred[0].rfind("00:02.0 -> 0x4 (line ", 0), 0u)
+      << nocm.stats.sm_domains_inferred[0];
+  EXPECT_EQ(nocm.stats.sm_domains_inferred[1].rfind("00:03.0 -> 0x5 (line ", 0), 0u)
+      << nocm.stats.sm_domains_inferred[1];
   EXPECT_TRUE(has_finding(check_qemu_log_fit(nocm.stats, preset("qemu-10.0"), nocm.faults),
                           QemuFitFinding::Severity::kWarning, "00:02.0 -> 0x4"));
 }

@@ -76,15 +76,14 @@ TEST(Replayer, SampleTraceGivesTheKnownDecisions) {
   const auto seen = replay_collect(kSample, config::UnitConfig{}, &r);
   // time, iova, IOTLB hit, fault — see the comments in traces/sample.trace.
   const std::vector<Seen> expected = {
-      {1000, 0x10000, false, spec::FaultReason::kNone},
-      {1050, 0x10040, true, spec::FaultReason::kNone},
-      {1100, 0x12ff0, false, spec::FaultReason::kNone},   // first page of the crossing DMA
-      {1100, 0x13000, false, spec::FaultReason::kNone},   // second page
-      {1200, 0x3ff000, false, spec::FaultReason::kNone},  // 2 MiB page
-      {1300, 0x200000, true, spec::FaultReason::kNone},   // same 2 MiB page
+      {1000, 0x10000, false, spec::FaultReason::kNone},        {1050, 0x10040, true, spec::FaultReason::kNone},
+      {1100, 0x12ff0, false, spec::FaultReason::kNone},         // first page of the crossing DMA
+      {1100, 0x13000, false, spec::FaultReason::kNone},         // second page
+      {1200, 0x3ff000, false, spec::FaultReason::kNone},        // 2 MiB page
+      {1300, 0x200000, true, spec::FaultReason::kNone},         // same 2 MiB page
       {2500, 0x10000, false, spec::FaultReason::kReadDenied},   // unmapped + invalidated: legacy 6h
       {2600, 0x200000, true, spec::FaultReason::kWriteDenied},  // read-only 2 MiB page, cached
-      {3100, 0x200100, false, spec::FaultReason::kNone},  // after the domain invalidation
+      {3100, 0x200100, false, spec::FaultReason::kNone},        // after the domain invalidation
   };
   ASSERT_EQ(seen.size(), expected.size());
   for (std::size_t i = 0; i < seen.size(); ++i) {
@@ -120,9 +119,9 @@ TEST(Replayer, SampleTraceGivesTheKnownDecisions) {
 // integer product where the double one is exact. Both must give the double's number.
 TEST(Replayer, IssueCycleIsTimeTimesClock) {
   for (const double ghz : {1.0, 2.0, 3.0, 2.5, 0.7}) {
-    for (const std::uint64_t t : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, std::uint64_t{1} << 50,
-                                  (std::uint64_t{1} << 53) / 3, (std::uint64_t{1} << 53) / 3 + 1,
-                                  (std::uint64_t{1} << 53) + 1, (std::uint64_t{1} << 62) + 12345}) {
+    for (const std::uint64_t t :
+         {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1000}, std::uint64_t{1} << 50, (std::uint64_t{1} << 53) / 3,
+          (std::uint64_t{1} << 53) / 3 + 1, (std::uint64_t{1} << 53) + 1, (std::uint64_t{1} << 62) + 12345}) {
       config::UnitConfig cfg;
       cfg.timing.clock_ghz = ghz;
       Replayer r(cfg);
@@ -142,11 +141,12 @@ TEST(Replayer, IssueCycleIsTimeTimesClock) {
 
 TEST(Replayer, TableErrorsCarryThePositionAndSkipBadCountsThem) {
   TempFile f(".trace");
-  f.write("0 context 00:02.0 1 translated levels=3\n"
-          "1 map 1 0x1000 0x2000 0x1000 rw\n"
-          "2 map 1 0x1000 0x3000 0x1000 rw\n"        // already mapped
-          "3 context 00:03.0 1 translated levels=4\n" // domain 1 has 3-level tables
-          "4 dma 00:02.0 r 0x1000 4\n");
+  f.write(
+      "0 context 00:02.0 1 translated levels=3\n"
+      "1 map 1 0x1000 0x2000 0x1000 rw\n"
+      "2 map 1 0x1000 0x3000 0x1000 rw\n"          // already mapped
+      "3 context 00:03.0 1 translated levels=4\n"  // domain 1 has 3-level tables
+      "4 dma 00:02.0 r 0x1000 4\n");
   {
     Replayer r(config::UnitConfig{});
     TextTraceReader src(f.path());

@@ -145,19 +145,26 @@ TEST(TextTrace, CompressedTraceReadsTheSame) {
 
 TEST(TextTrace, EveryErrorKindNamesFileAndLine) {
   const std::string h = "# header\n\n4 dma 00:02.0 r 0x1000 4\n";  // bad line is line 4
-  struct Case { const char* line; const char* message; };
+  struct Case {
+    const char* line;
+    const char* message;
+  };
   const Case cases[] = {
       {"5 dma 00:02.0 x 0x1000 4", "FILE:4: bad access 'x' (expected r or w)"},
-      {"5 dma 00:02.0 r 0x1ffffffffffffffff 4", "FILE:4: iova '0x1ffffffffffffffff' is out of range (more than 64 bits)"},
-      {"99999999999999999999 dma 00:02.0 r 0x1000 4", "FILE:4: time '99999999999999999999' is out of range (more than 64 bits)"},
+      {"5 dma 00:02.0 r 0x1ffffffffffffffff 4",
+       "FILE:4: iova '0x1ffffffffffffffff' is out of range (more than 64 bits)"},
+      {"99999999999999999999 dma 00:02.0 r 0x1000 4",
+       "FILE:4: time '99999999999999999999' is out of range (more than 64 bits)"},
       {"5 dma 00:02.0 r 0x1000 4294967296", "FILE:4: size 4294967296 is out of range (maximum 4294967295)"},
       {"5 dma 00:02.0 r 0x1000 0", "FILE:4: DMA size must not be 0"},
       {"5 dma 00:02.0 r 0xfffffffffffffff0 32", "FILE:4: DMA range wraps past 2^64"},
       {"5 dma 00:02.0 pasid=1048576 r 0x1000 4", "FILE:4: pasid 1048576 is out of range (maximum 1048575)"},
       {"5 dma 00:20.0 r 0x1000 4", "FILE:4: source-id '00:20.0' is out of range (device <= 1f, function <= 7)"},
       {"5 dma 0002.0 r 0x1000 4", "FILE:4: bad source-id '0002.0' (expected bb:dd.f in hex, e.g. 00:03.0)"},
-      {"5 dma 00:02.0 r 0x1000", "FILE:4: too few fields; expected: <time> dma <bb:dd.f> [pasid=N] <r|w> <iova> <size>"},
-      {"5 dma 00:02.0 r 0x1000 4 9", "FILE:4: wrong number of fields; expected: <time> dma <bb:dd.f> [pasid=N] <r|w> <iova> <size>"},
+      {"5 dma 00:02.0 r 0x1000",
+       "FILE:4: too few fields; expected: <time> dma <bb:dd.f> [pasid=N] <r|w> <iova> <size>"},
+      {"5 dma 00:02.0 r 0x1000 4 9",
+       "FILE:4: wrong number of fields; expected: <time> dma <bb:dd.f> [pasid=N] <r|w> <iova> <size>"},
       {"5 dma 00:02.0 r 0x10g0 4", "FILE:4: bad iova '0x10g0' (expected a decimal or 0x-hex number)"},
       {"-5 dma 00:02.0 r 0x1000 4", "FILE:4: bad time '-5' (expected a decimal or 0x-hex number)"},
       {"5", "FILE:4: missing event kind after the time (dma, map, unmap, context or inv)"},
@@ -168,14 +175,17 @@ TEST(TextTrace, EveryErrorKindNamesFileAndLine) {
       {"5 map 1 0x1000 0x2000 0x1000 rw page=4m", "FILE:4: bad page size '4m' (expected 4k, 2m or 1g)"},
       {"5 map 1 0x1000 0x200000 0x200000 rw page=2m",
        "FILE:4: iova, host and size of a map must be multiples of the page size (2m)"},
-      {"5 map 1 0x1000 0x2001 0x1000 rw", "FILE:4: iova, host and size of a map must be multiples of the page size (4k)"},
+      {"5 map 1 0x1000 0x2001 0x1000 rw",
+       "FILE:4: iova, host and size of a map must be multiples of the page size (4k)"},
       {"5 map 65536 0x1000 0x2000 0x1000 rw", "FILE:4: domain 65536 is out of range (maximum 65535)"},
       {"5 map 1 0x1000 0x10000000000000 0x1000 rw", "FILE:4: host address beyond 2^52 (VT-d maximum host width)"},
       {"5 map 1 0x1000 0x2000 0 rw", "FILE:4: map size must not be 0"},
       {"5 unmap 1 0x1800 0x1000", "FILE:4: iova and size of an unmap must be multiples of 4 KiB"},
-      {"5 context 00:02.0 1 nested", "FILE:4: bad translation type 'nested' (expected translated, passthrough, blocked or devtlb)"},
+      {"5 context 00:02.0 1 nested",
+       "FILE:4: bad translation type 'nested' (expected translated, passthrough, blocked or devtlb)"},
       {"5 context 00:02.0 1 translated levels=2", "FILE:4: levels must be 3, 4 or 5, got 2"},
-      {"5 inv tlb global", "FILE:4: unknown invalidation target 'tlb' (expected context, iotlb, pasid, piotlb, devtlb or iec)"},
+      {"5 inv tlb global",
+       "FILE:4: unknown invalidation target 'tlb' (expected context, iotlb, pasid, piotlb, devtlb or iec)"},
       {"5 inv iotlb all", "FILE:4: unknown granularity 'all' (expected global, domain, device, page or pasid)"},
       {"5 inv iotlb device sid=00:02.0", "FILE:4: 'inv iotlb device' is not an invalidation the hardware has"},
       {"5 inv iotlb page did=1", "FILE:4: 'inv iotlb page' needs addr="},

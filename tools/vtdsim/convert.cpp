@@ -28,7 +28,8 @@ void run_convert(const ConvertArgs& a) {
   } catch (const UsageError& e) {
     throw UsageError(std::string("convert: ") + e.what());
   }
-  std::cerr << "vtdsim convert: " << events << " events, " << trace::to_string(opened.format) << " -> " << format << "\n";
+  std::cerr << "vtdsim convert: " << events << " events, " << trace::to_string(opened.format) << " -> " << format
+            << "\n";
 }
 
 }  // namespace

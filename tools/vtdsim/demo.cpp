@@ -41,8 +41,10 @@ std::string perms_name(Perms p) { return std::string(p.read ? "R" : "-") + (p.wr
 std::string cache_summary(const core::TranslationResult& r) {
   std::string s;
   if (!r.outcome.translated && r.ok() && r.walk.count == 0 && !r.outcome.context_cache_hit) return "no lookup";
-  if (r.outcome.pasid_cache_hit) s += "pasid cache hit";  // requests with a PASID
-  else s += r.outcome.context_cache_hit ? "ctx hit" : "ctx miss";
+  if (r.outcome.pasid_cache_hit)
+    s += "pasid cache hit";  // requests with a PASID
+  else
+    s += r.outcome.context_cache_hit ? "ctx hit" : "ctx miss";
   if (r.outcome.iotlb_hit) s += ", iotlb hit";
   if (r.outcome.psc_hit_level != 0) s += ", psc L" + std::to_string(r.outcome.psc_hit_level) + " hit";
   if (r.outcome.walk_start_level != 0) s += ", walk from L" + std::to_string(r.outcome.walk_start_level);
@@ -90,7 +92,8 @@ void run_demo() {
   unit.write_register(kGcmd, 4, kGcmdTe);
 
   std::printf("vtdsim demo: legacy-mode tables built by hand, unit programmed through its registers\n\n");
-  std::printf("Tables (%llu pages at 0x%llx)\n", static_cast<unsigned long long>(tables.pages_allocated()), 0x100000ull);
+  std::printf("Tables (%llu pages at 0x%llx)\n", static_cast<unsigned long long>(tables.pages_allocated()),
+              0x100000ull);
   std::printf("  root table      0x%llx  RTADDR=0x%llx  GSTS=0x%08llx\n",
               static_cast<unsigned long long>(tables.root_table()), static_cast<unsigned long long>(tables.rtaddr()),
               static_cast<unsigned long long>(unit.read_register(kGsts, 4)));
@@ -193,9 +196,10 @@ void run_scalable_demo() {
   unit.write_register(kGcmd, 4, kGcmdSrtp);
   unit.write_register(kGcmd, 4, kGcmdTe);
 
-  std::printf("\nScalable mode: device %s, PASID 1 second stage (PGTT 010b), PASID 2 first stage (001b),\n"
-              "PASID 3 nested (011b); each reads IOVA 0x5000 (-> host 0x9000) twice\n",
-              dev.to_string().c_str());
+  std::printf(
+      "\nScalable mode: device %s, PASID 1 second stage (PGTT 010b), PASID 2 first stage (001b),\n"
+      "PASID 3 nested (011b); each reads IOVA 0x5000 (-> host 0x9000) twice\n",
+      dev.to_string().c_str());
   struct Ask {
     const char* stage;
     Pasid pasid;
@@ -214,9 +218,12 @@ void run_scalable_demo() {
       }
       unsigned fs = 0, ss = 0, ctx = 0;
       for (const core::WalkRead& w : r.walk) {
-        if (w.kind != core::WalkReadKind::kPagingEntry) ++ctx;
-        else if (w.first_stage) ++fs;
-        else ++ss;
+        if (w.kind != core::WalkReadKind::kPagingEntry)
+          ++ctx;
+        else if (w.first_stage)
+          ++fs;
+        else
+          ++ss;
       }
       std::printf("-> host 0x%llx [%s] reads: %u context/PASID, %u first-stage, %u second-stage; %u A/D writes\n",
                   static_cast<unsigned long long>(r.host.value), cache_summary(r).c_str(), ctx, fs, ss,

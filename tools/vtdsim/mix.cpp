@@ -60,7 +60,8 @@ void add_mix(CLI::App& app) {
   cmd->add_option("--tenants,-n", args->tenants, "number of tenants")->required()->check(CLI::Range(1, 256));
   cmd->add_option("--interleave", args->interleave, "rr (round robin, default) or random")
       ->check(CLI::IsMember({"rr", "random"}));
-  cmd->add_option("--burst", args->burst, "DMA events a tenant issues in a row (default 1)")->check(CLI::Range(1u, 1u << 30));
+  cmd->add_option("--burst", args->burst, "DMA events a tenant issues in a row (default 1)")
+      ->check(CLI::Range(1u, 1u << 30));
   cmd->add_option("--seed", args->seed, "seed of --interleave random (default 1)");
   cmd->add_option("--out,-o", args->out, "output trace (.bin, .zst: binary; else text; - = stdout)")->required();
   cmd->add_option("--to", args->to, "output format (default: from --out's name)")

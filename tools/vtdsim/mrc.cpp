@@ -57,7 +57,8 @@ void add_mrc(CLI::App& app) {
   auto* cmd = app.add_subcommand("mrc", "One-pass IOTLB miss-ratio curve (fully associative LRU, every size 1..N)");
   cmd->add_option("TRACE", args->trace, "trace: text, binary or QEMU vtd_* log")->required();
   cmd->add_option("--csv", args->csv, "output CSV (- = stdout)")->required();
-  cmd->add_option("--max-entries", args->max_entries, "largest IOTLB size of the curve")->check(CLI::Range(1u, 1u << 24));
+  cmd->add_option("--max-entries", args->max_entries, "largest IOTLB size of the curve")
+      ->check(CLI::Range(1u, 1u << 24));
   cmd->add_option("--config", args->config, "configuration YAML (default: built-in defaults)");
   cmd->add_option("--set", args->sets, "override a configuration key (KEY=VALUE; 'iommu.' may be left out)");
   cmd->callback([args] { run_mrc(*args); });

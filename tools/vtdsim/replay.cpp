@@ -64,9 +64,7 @@ class Progress {
   void finish() {
     if (shown_) std::cerr << "\r" << std::string(70, ' ') << "\r" << std::flush;
   }
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
  private:
   const trace::CompressedInput* input_;
@@ -140,7 +138,8 @@ void run_replay(const ReplayArgs& a) {
         if (a.check_qemu) replayed.push_back(trace::decision_of(o.result));
       });
     } else if (a.check_qemu) {
-      throw UsageError("--check-qemu needs a QEMU log (this trace is " + std::string(trace::to_string(opened.format)) + ")");
+      throw UsageError("--check-qemu needs a QEMU log (this trace is " + std::string(trace::to_string(opened.format)) +
+                       ")");
     }
     progress = Progress(opened.input);
     replayer.run(*opened.source, [&](std::uint64_t events) { progress.update(events); });
@@ -226,12 +225,14 @@ void run_replay(const ReplayArgs& a) {
   std::cout << buf;
   std::snprintf(buf, sizeof buf, "translations  %llu\n", static_cast<unsigned long long>(translations));
   std::cout << buf;
-  std::snprintf(buf, sizeof buf, "IOTLB         %.2f%% hit rate (%llu hits, %llu misses)\n", percent(hits, hits + misses),
-                static_cast<unsigned long long>(hits), static_cast<unsigned long long>(misses));
+  std::snprintf(buf, sizeof buf, "IOTLB         %.2f%% hit rate (%llu hits, %llu misses)\n",
+                percent(hits, hits + misses), static_cast<unsigned long long>(hits),
+                static_cast<unsigned long long>(misses));
   std::cout << buf;
   if (io["device_tlb"].contains("total")) {  // iommu.device_tlb.enabled: devices with ATS
     const auto& t = io["device_tlb"]["total"];
-    std::snprintf(buf, sizeof buf, "device TLB    %llu hits, %llu misses (%llu devices with ATS, %llu entries invalidated)\n",
+    std::snprintf(buf, sizeof buf,
+                  "device TLB    %llu hits, %llu misses (%llu devices with ATS, %llu entries invalidated)\n",
                   static_cast<unsigned long long>(t["hits"].get<std::uint64_t>()),
                   static_cast<unsigned long long>(t["misses"].get<std::uint64_t>()),
                   static_cast<unsigned long long>(io["device_tlb"]["devices_enabled"].get<std::uint64_t>()),
@@ -269,11 +270,11 @@ void add_replay(CLI::App& app) {
   cmd->add_flag("--quiet,-q", args->quiet, "print no summary");
   cmd->add_flag("--skip-bad", args->skip_bad, "count, report and skip bad trace lines instead of stopping");
   cmd->add_flag("--check-qemu", args->check_qemu,
-                 "QEMU log: compare every translation's hit/miss with QEMU's own decision lines in the log "
-                 "(which replay never uses as input); exit 1 on any difference");
+                "QEMU log: compare every translation's hit/miss with QEMU's own decision lines in the log "
+                "(which replay never uses as input); exit 1 on any difference");
   cmd->add_flag("--allow-faults", args->allow_faults,
-                 "QEMU log: replay even when translations fault or descriptors cannot be decoded (QEMU logs only "
-                 "translations that succeeded, so this is an error by default: exit 2)");
+                "QEMU log: replay even when translations fault or descriptors cannot be decoded (QEMU logs only "
+                "translations that succeeded, so this is an error by default: exit 2)");
   cmd->callback([args] { run_replay(*args); });
 }
 

@@ -59,17 +59,18 @@ void print_mismatch(const std::string& name, const nlohmann::json& d, std::uint6
   const auto faults = d["faults"]["count"].get<std::uint64_t>();
   const auto corrupt = d["corruptions"].get<std::uint64_t>();
   if (route == "direct" && mode != "direct" && corrupt > 0) {
-    std::printf("  MISMATCH %s: the guest programs it with IOVAs (DMA API mode '%s') but the platform sends its DMA "
-                "straight to memory: %llu of %llu DMAs reached the wrong host address\n",
-                name.c_str(), mode.c_str(), static_cast<unsigned long long>(corrupt),
-                static_cast<unsigned long long>(count));
+    std::printf(
+        "  MISMATCH %s: the guest programs it with IOVAs (DMA API mode '%s') but the platform sends its DMA "
+        "straight to memory: %llu of %llu DMAs reached the wrong host address\n",
+        name.c_str(), mode.c_str(), static_cast<unsigned long long>(corrupt), static_cast<unsigned long long>(count));
   } else if (route == "iommu" && mode == "direct" && faults > 0) {
-    std::printf("  MISMATCH %s: the guest programs it with physical addresses but the platform translates its "
-                "DMA: %llu DMAs faulted %s\n",
-                name.c_str(), static_cast<unsigned long long>(faults), d["faults"]["by_reason"].dump().c_str());
+    std::printf(
+        "  MISMATCH %s: the guest programs it with physical addresses but the platform translates its "
+        "DMA: %llu DMAs faulted %s\n",
+        name.c_str(), static_cast<unsigned long long>(faults), d["faults"]["by_reason"].dump().c_str());
   } else if (corrupt > 0) {
-    std::printf("  MISMATCH %s: %llu of %llu DMAs reached a host address other than the guest's buffer\n",
-                name.c_str(), static_cast<unsigned long long>(corrupt), static_cast<unsigned long long>(count));
+    std::printf("  MISMATCH %s: %llu of %llu DMAs reached a host address other than the guest's buffer\n", name.c_str(),
+                static_cast<unsigned long long>(corrupt), static_cast<unsigned long long>(count));
   }
 }
 
@@ -92,8 +93,10 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
                 static_cast<unsigned long long>(d["latency_ns"]["p99"].get<std::uint64_t>()),
                 static_cast<unsigned long long>(d["faults"]["count"].get<std::uint64_t>()),
                 static_cast<unsigned long long>(d["corruptions"].get<std::uint64_t>()));
-    if (!d["faults"]["by_reason"].empty()) std::printf("         fault reasons: %s\n", d["faults"]["by_reason"].dump().c_str());
-    if (d.contains("probed") && !d["probed"].get<bool>()) std::printf("         driver did not bind (FEATURES_OK refused)\n");
+    if (!d["faults"]["by_reason"].empty())
+      std::printf("         fault reasons: %s\n", d["faults"]["by_reason"].dump().c_str());
+    if (d.contains("probed") && !d["probed"].get<bool>())
+      std::printf("         driver did not bind (FEATURES_OK refused)\n");
     print_mismatch(it.key(), d, count);
   }
   const nlohmann::json& dt = j["iommu"]["device_tlb"];
@@ -111,13 +114,12 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
   const auto n = [&](const char* key) { return static_cast<unsigned long long>(inv[key].get<std::uint64_t>()); };
   std::printf("guest: DMA policy %s (%s)\n", g["dma_policy_effective"].get<std::string>().c_str(),
               g["dma_policy_reason"].get<std::string>().c_str());
-  std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n",
-              n("page"), n("domain"),
-              static_cast<unsigned long long>(g["wait_descriptors"].get<std::uint64_t>()));
-  std::printf("       page: %llu after map, %llu after unmap; domain: %llu after attach, %llu flush-queue full, "
-              "%llu flush-queue timer\n",
-              n("page_after_map"), n("page_after_unmap"), n("domain_after_attach"), n("domain_fq_full"),
-              n("domain_fq_timer"));
+  std::printf("guest: page invalidations %llu, domain invalidations %llu, wait descriptors %llu\n", n("page"),
+              n("domain"), static_cast<unsigned long long>(g["wait_descriptors"].get<std::uint64_t>()));
+  std::printf(
+      "       page: %llu after map, %llu after unmap; domain: %llu after attach, %llu flush-queue full, "
+      "%llu flush-queue timer\n",
+      n("page_after_map"), n("page_after_unmap"), n("domain_after_attach"), n("domain_fq_full"), n("domain_fq_timer"));
 }
 
 void run_command(const RunOptions& o) {
@@ -163,7 +165,8 @@ void run_command(const RunOptions& o) {
 
 void add_run(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "Run the SystemC platform (virtio devices behind VT-d) from a configuration");
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run the SystemC platform (virtio devices behind VT-d) from a configuration");
   cmd->add_option("config", o->config, "Configuration YAML (sections iommu, platform, guest, workload)")->required();
   cmd->add_option("--set", o->sets, "Override a configuration key: KEY=VALUE (repeatable)");
   cmd->add_option("--json", o->json_out, "Write the stats JSON here");

@@ -55,13 +55,15 @@ void run_sweep_command(const SweepArgs& a) {
   const std::string trace = a.trace;
   const auto rows = study::run_sweep(
       plan, a.jobs,
-      [&trace](const config::UnitConfig& c) { return study::replay_point(c, [&trace] { return trace::open_trace(trace).source; }); },
+      [&trace](const config::UnitConfig& c) {
+        return study::replay_point(c, [&trace] { return trace::open_trace(trace).source; });
+      },
       [&](const study::SweepRow& row) {
         ++done;
         if (row.status != "ok") {
           ++errors;
-          std::cerr << "vtdsim sweep: point " << row.point << " (" << study::csv_line(row.values)
-                    << "): " << row.status << "\n";
+          std::cerr << "vtdsim sweep: point " << row.point << " (" << study::csv_line(row.values) << "): " << row.status
+                    << "\n";
         } else if (!a.quiet) {
           std::cerr << "vtdsim sweep: [" << done << "/" << plan.points.size() << "] point " << row.point << " ("
                     << study::csv_line(row.values) << "): hit rate " << row.stats.hit_rate() << "\n";

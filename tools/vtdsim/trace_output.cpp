@@ -41,7 +41,8 @@ std::uint64_t write_trace(trace::TraceSource& source, const std::string& out_pat
   }
   if (out_path == "-") throw UsageError("binary output needs a file name, not '-'");
   trace::BinaryTraceWriter writer(
-      out_path, format == "binary-zstd" ? trace::BinaryCompression::kZstd : trace::BinaryCompression::kNone, zstd_level);
+      out_path, format == "binary-zstd" ? trace::BinaryCompression::kZstd : trace::BinaryCompression::kNone,
+      zstd_level);
   while (auto e = source.next()) writer.write(*e);
   writer.close();
   return writer.records_written();

@@ -14,11 +14,11 @@ namespace vtdsim::cache {
 // (fault != kNone) until software invalidates it.
 struct ContextCacheEntry {
   SourceId source;
-  Pasid pasid;                        // scalable mode: the PASID the entry was resolved for
+  Pasid pasid;  // scalable mode: the PASID the entry was resolved for
   DomainId domain;
   core::TranslationType type = core::TranslationType::kUntranslated;
-  std::uint8_t levels = 4;            // second-level paging levels (3, 4 or 5)
-  std::uint64_t table_root = 0;       // SLPTPTR (host address of the top-level table)
+  std::uint8_t levels = 4;       // second-level paging levels (3, 4 or 5)
+  std::uint64_t table_root = 0;  // SLPTPTR (host address of the top-level table)
   spec::FaultReason fault = spec::FaultReason::kNone;
   // Added by the translation path: the PASID that tags this context's IOTLB and
   // paging-structure-cache entries (scalable mode: the request's PASID, or the context entry's
@@ -58,10 +58,10 @@ struct IotlbEntry {
   SourceId source;
   DomainId domain;
   Pasid pasid;
-  std::uint64_t iova_base = 0;        // page-aligned IOVA
-  std::uint8_t page_shift = 12;       // 12, 21 or 30
-  std::uint8_t level = 1;             // paging level the leaf came from (1 = PTE, 2 = PDE, 3 = PDPE)
-  std::uint64_t host_base = 0;        // page-aligned host address
+  std::uint64_t iova_base = 0;   // page-aligned IOVA
+  std::uint8_t page_shift = 12;  // 12, 21 or 30
+  std::uint8_t level = 1;        // paging level the leaf came from (1 = PTE, 2 = PDE, 3 = PDPE)
+  std::uint64_t host_base = 0;   // page-aligned host address
   Perms perms;
   spec::FaultReason fault = spec::FaultReason::kNone;
   std::uint8_t fs_flags = 0;
@@ -72,10 +72,10 @@ struct IotlbEntry {
 struct PscEntry {
   DomainId domain;
   Pasid pasid;
-  std::uint8_t level = 2;             // 2 = PDE, 3 = PDPE, 4 = PML4E, 5 = PML5E
-  std::uint64_t iova_prefix = 0;      // iova >> (12 + 9 * (level - 1))
-  std::uint64_t next_table = 0;       // host address of the table at level - 1
-  Perms perms;                        // AND of R/W down to and including this level
+  std::uint8_t level = 2;         // 2 = PDE, 3 = PDPE, 4 = PML4E, 5 = PML5E
+  std::uint64_t iova_prefix = 0;  // iova >> (12 + 9 * (level - 1))
+  std::uint64_t next_table = 0;   // host address of the table at level - 1
+  Perms perms;                    // AND of R/W down to and including this level
 };
 
 }  // namespace vtdsim::cache

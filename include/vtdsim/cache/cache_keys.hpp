@@ -25,7 +25,7 @@ struct PasidKey {
 // Spec 6.2.3: IOTLB entries are tagged by DID, PASID and the page number at the page size.
 // Packed in two words (vpn; PASID | DID << 32 | shift << 48) so a compare is two XORs.
 struct IotlbKey {
-  std::uint64_t vpn = 0;       // iova >> shift
+  std::uint64_t vpn = 0;  // iova >> shift
   std::uint64_t tag = 0;
   IotlbKey() = default;
   IotlbKey(std::uint64_t vpn_, std::uint32_t pasid, std::uint16_t domain, std::uint8_t shift)

@@ -34,9 +34,9 @@ template <class Entry, class Key>
 class SetAssocCache {
  public:
   struct InsertResult {
-    Entry* entry = nullptr;     // the slot now holding the inserted entry
-    bool updated = false;       // the key was present: its entry was overwritten in place
-    bool evicted = false;       // a valid entry with another key was displaced
+    Entry* entry = nullptr;  // the slot now holding the inserted entry
+    bool updated = false;    // the key was present: its entry was overwritten in place
+    bool evicted = false;    // a valid entry with another key was displaced
     Key evicted_key{};
     Entry evicted_entry{};
   };

@@ -10,7 +10,8 @@ class ConfigError : public std::runtime_error {
  public:
   ConfigError(const std::string& key_path, const std::string& reason)
       : std::runtime_error(key_path.empty() ? reason : key_path + ": " + reason),
-        key_path_(key_path), reason_(reason) {}
+        key_path_(key_path),
+        reason_(reason) {}
   const std::string& key_path() const { return key_path_; }
   const std::string& reason() const { return reason_; }
 

@@ -32,13 +32,12 @@ YAML::Node load_config_text(const std::string& text, const std::string& name = "
 // Applies one "a.b.c=VALUE" override to the tree (creating maps as needed).
 void apply_override(YAML::Node& root, const std::string& assignment);
 // Rejects top-level keys not in `allowed` (default kTopLevelSections).
-void check_top_level_keys(const YAML::Node& root,
-                          const std::vector<std::string>& allowed = kTopLevelSections);
+void check_top_level_keys(const YAML::Node& root, const std::vector<std::string>& allowed = kTopLevelSections);
 
 // ---- plain structs: what the file said (nullopt: not given) ----
 struct RawCacheGeometry {
   std::optional<std::uint32_t> entries;
-  std::optional<std::uint32_t> ways;   // "full" is stored as ways_full
+  std::optional<std::uint32_t> ways;  // "full" is stored as ways_full
   bool ways_full = false;
   std::optional<ReplacementPolicy> policy;
   std::optional<bool> enabled;
@@ -54,8 +53,8 @@ struct RawCapabilityConfig {
 
 struct RawTimingConfig {
   std::optional<double> clock_ghz;
-  std::optional<std::uint32_t> iotlb_hit, context_cache_hit, context_cache_miss, memory_read, per_read,
-      psc_hit, invalidation_descriptor, wait_descriptor, walkers;
+  std::optional<std::uint32_t> iotlb_hit, context_cache_hit, context_cache_miss, memory_read, per_read, psc_hit,
+      invalidation_descriptor, wait_descriptor, walkers;
   std::optional<bool> merge_pending_walks;
 };
 

@@ -41,13 +41,13 @@ class RemappingUnit;
 
 // The device's ATS traffic (the device TLB's own counters are in DeviceTlb::stats()).
 struct AtsDeviceCounters {
-  std::uint64_t dma = 0;                   // requests that went through the device's ATS path
-  std::uint64_t translation_requests = 0;  // AT = 01b sent (device-TLB misses and refetches)
-  std::uint64_t translated_requests = 0;   // AT = 10b sent (hits, and DMAs after a translation)
-  std::uint64_t permission_refetches = 0;  // hits whose entry lacked the access's permission
-  std::uint64_t translation_faults = 0;    // translation requests answered with a fault
-  std::uint64_t translated_faults = 0;     // translated requests the unit refused
-  std::uint64_t invalidation_requests = 0; // device-TLB invalidations addressed to this device
+  std::uint64_t dma = 0;                    // requests that went through the device's ATS path
+  std::uint64_t translation_requests = 0;   // AT = 01b sent (device-TLB misses and refetches)
+  std::uint64_t translated_requests = 0;    // AT = 10b sent (hits, and DMAs after a translation)
+  std::uint64_t permission_refetches = 0;   // hits whose entry lacked the access's permission
+  std::uint64_t translation_faults = 0;     // translation requests answered with a fault
+  std::uint64_t translated_faults = 0;      // translated requests the unit refused
+  std::uint64_t invalidation_requests = 0;  // device-TLB invalidations addressed to this device
 };
 
 class AtsEndpoints {
@@ -91,8 +91,7 @@ class AtsEndpoints {
     const std::uint32_t i = index_[source.value];
     return i == 0 ? nullptr : &devices_[i - 1];
   }
-  TranslationResult translated(Device& device, const TranslationRequest& request,
-                               const cache::DeviceTlbEntry& entry);
+  TranslationResult translated(Device& device, const TranslationRequest& request, const cache::DeviceTlbEntry& entry);
   TranslationResult translate_and_fill(Device& device, const TranslationRequest& request);
 
   RemappingUnit& unit_;

@@ -26,8 +26,7 @@ struct ContextResolution {
 
 class ContextResolver {
  public:
-  ContextResolver(const config::CapabilityConfig& cap, const mem::SparseMemory& memory)
-      : cap_(cap), memory_(memory) {}
+  ContextResolver(const config::CapabilityConfig& cap, const mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
 
   // root_table: RTADDR latched by SRTP. `pasid` is the request's PASID (Pasid{} if none).
   ContextResolution resolve(std::uint64_t root_table, bool scalable, SourceId source, Pasid pasid,
@@ -35,8 +34,7 @@ class ContextResolver {
 
  private:
   ContextResolution resolve_legacy(std::uint64_t root_table, SourceId source, WalkReads& walk) const;
-  ContextResolution resolve_scalable(std::uint64_t root_table, SourceId source, Pasid pasid,
-                                     WalkReads& walk) const;
+  ContextResolution resolve_scalable(std::uint64_t root_table, SourceId source, Pasid pasid, WalkReads& walk) const;
 
   const config::CapabilityConfig& cap_;
   const mem::SparseMemory& memory_;

@@ -14,20 +14,20 @@ namespace vtdsim::core {
 struct FaultRecord {
   SourceId source;
   Pasid pasid;
-  std::uint64_t address = 0;     // faulting page address (bits 63:12)
+  std::uint64_t address = 0;  // faulting page address (bits 63:12)
   Access access = Access::kRead;
   spec::FaultReason reason = spec::FaultReason::kNone;
   AddressType address_type = AddressType::kUntranslated;  // FRCD.AT
-  bool privileged = false;       // FRCD.PRIV (PASID requests with privilege)
-  bool execute = false;          // FRCD.EXE
+  bool privileged = false;                                // FRCD.PRIV (PASID requests with privilege)
+  bool execute = false;                                   // FRCD.EXE
 };
 
 struct FaultCounters {
-  std::uint64_t faults = 0;      // record() calls
-  std::uint64_t recorded = 0;    // written to a fault recording register
-  std::uint64_t dropped = 0;     // lost to overflow (PFO set or next record still in use)
-  std::uint64_t events = 0;      // fault event conditions (FECTL.IP set or message sent)
-  std::uint64_t messages = 0;    // fault event interrupt messages sent
+  std::uint64_t faults = 0;    // record() calls
+  std::uint64_t recorded = 0;  // written to a fault recording register
+  std::uint64_t dropped = 0;   // lost to overflow (PFO set or next record still in use)
+  std::uint64_t events = 0;    // fault event conditions (FECTL.IP set or message sent)
+  std::uint64_t messages = 0;  // fault event interrupt messages sent
 };
 
 class FaultRecorder {
@@ -79,10 +79,10 @@ class FaultRecorder {
   std::vector<Slot> slots_;
   std::uint64_t fi_mask_;
   unsigned pending_count_ = 0;
-  unsigned next_ = 0;          // index of the register the next fault goes to
-  std::uint32_t status_ = 0;   // PFO, IQE, ICE, ITE (PPF derived; FRI below)
+  unsigned next_ = 0;         // index of the register the next fault goes to
+  std::uint32_t status_ = 0;  // PFO, IQE, ICE, ITE (PPF derived; FRI below)
   std::uint32_t fri_ = 0;
-  bool im_ = true;             // FECTL.IM resets to 1 (11.4)
+  bool im_ = true;  // FECTL.IM resets to 1 (11.4)
   bool ip_ = false;
   std::uint32_t fedata_ = 0, feaddr_ = 0, feuaddr_ = 0;
   FaultCounters counters_;

@@ -19,13 +19,13 @@ namespace vtdsim::core {
 
 // The first-stage part of a resolved context (spec 9.6) and, when nested, its second stage.
 struct FsWalkContext {
-  std::uint64_t fs_table = 0;   // FSPTPTR
-  std::uint8_t fs_levels = 4;   // 4 or 5 (FSPM)
-  bool wpe = false;             // supervisor writes honour R/W
-  bool eafe = false;            // set EA together with A
+  std::uint64_t fs_table = 0;  // FSPTPTR
+  std::uint8_t fs_levels = 4;  // 4 or 5 (FSPM)
+  bool wpe = false;            // supervisor writes honour R/W
+  bool eafe = false;           // set EA together with A
   bool nested = false;
-  std::uint64_t ss_table = 0;   // nested: SSPTPTR
-  std::uint8_t ss_levels = 4;   // nested: second-stage levels (AW)
+  std::uint64_t ss_table = 0;  // nested: SSPTPTR
+  std::uint8_t ss_levels = 4;  // nested: second-stage levels (AW)
 };
 
 // The request as the first stage sees it (spec 3.6.1): user or supervisor, read/write, execute.
@@ -39,13 +39,13 @@ struct FsWalkRequest {
 struct FsWalkOutcome {
   spec::FaultReason fault = spec::FaultReason::kNone;
   TranslationStage fault_stage = TranslationStage::kNone;  // whose table / permission refused
-  std::uint64_t host_base = 0;   // page base (host address) of the translation
-  std::uint8_t page_shift = 12;  // nested: the smaller of the two stages' pages
-  std::uint8_t leaf_level = 1;   // first-stage level of the leaf
-  Perms perms;                   // what this request's privilege may do on the page (both stages)
-  Perms ss_perms{true, true};    // nested: the second stage's permissions of the output
-  std::uint8_t fs_flags = 0;     // the path's first-stage rights (cache::fs_leaf), for the IOTLB
-  std::uint8_t writes = 0;       // entries written back with new A/D bits
+  std::uint64_t host_base = 0;                             // page base (host address) of the translation
+  std::uint8_t page_shift = 12;                            // nested: the smaller of the two stages' pages
+  std::uint8_t leaf_level = 1;                             // first-stage level of the leaf
+  Perms perms;                 // what this request's privilege may do on the page (both stages)
+  Perms ss_perms{true, true};  // nested: the second stage's permissions of the output
+  std::uint8_t fs_flags = 0;   // the path's first-stage rights (cache::fs_leaf), for the IOTLB
+  std::uint8_t writes = 0;     // entries written back with new A/D bits
   bool ok() const { return fault == spec::FaultReason::kNone; }
 };
 

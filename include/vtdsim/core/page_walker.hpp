@@ -18,7 +18,7 @@ namespace vtdsim::core {
 // the table below the cached entry, with the permissions accumulated above it.
 struct WalkStart {
   std::uint64_t table = 0;
-  std::uint8_t level = 4;       // level of the entries in `table`
+  std::uint8_t level = 4;  // level of the entries in `table`
   Perms perms{true, true};
 };
 
@@ -46,13 +46,11 @@ struct WalkOutcome {
 
 class PageWalker {
  public:
-  PageWalker(const config::CapabilityConfig& cap, const mem::SparseMemory& memory)
-      : cap_(cap), memory_(memory) {}
+  PageWalker(const config::CapabilityConfig& cap, const mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
 
   // top_level: the table's level count (3, 4 or 5); tells which read goes through SLPTPTR.
   // scalable: leaf bit 11 (SNP) is allowed in scalable mode (legacy: only with ECAP.SC).
-  WalkOutcome walk(const WalkStart& start, unsigned top_level, Iova iova, bool scalable,
-                   WalkReads& reads) const;
+  WalkOutcome walk(const WalkStart& start, unsigned top_level, Iova iova, bool scalable, WalkReads& reads) const;
 
  private:
   const config::CapabilityConfig& cap_;

@@ -25,7 +25,7 @@ class RegisterFile {
   bool translation_enabled() const { return (value_[kGsts] >> 31) & 1; }  // GSTS.TES, bit 31 (11.4.4.2)
   std::uint64_t root_table_address() const { return root_latched_; }      // RTADDR latched by SRTP (4K aligned)
   bool scalable_mode() const { return scalable_latched_; }                // RTADDR.TTM == 01b latched by SRTP
-  std::uint64_t root_table_mode() const { return ttm_latched_; }  // raw TTM latched by SRTP
+  std::uint64_t root_table_mode() const { return ttm_latched_; }          // raw TTM latched by SRTP
 
   // Side effects a write asks of the remapping unit (bit mask returned by write32()).
   enum Action : std::uint32_t {
@@ -61,12 +61,12 @@ class RegisterFile {
   void complete_iotlb_invalidation(std::uint64_t iaig);
 
   // Queued invalidation state (11.4).
-  bool queue_enabled() const;                  // GSTS.QIES
-  std::uint64_t queue_base() const;            // IQA.IQA
-  bool queue_256bit() const;                   // IQA.DW (only with ECAP.SMTS)
-  std::uint64_t queue_slots() const;           // queue size in 128-bit slots
-  std::uint64_t queue_head() const;            // IQH.QH (128-bit slots)
-  std::uint64_t queue_tail() const;            // IQT.QT (128-bit slots)
+  bool queue_enabled() const;         // GSTS.QIES
+  std::uint64_t queue_base() const;   // IQA.IQA
+  bool queue_256bit() const;          // IQA.DW (only with ECAP.SMTS)
+  std::uint64_t queue_slots() const;  // queue size in 128-bit slots
+  std::uint64_t queue_head() const;   // IQH.QH (128-bit slots)
+  std::uint64_t queue_tail() const;   // IQT.QT (128-bit slots)
   void set_queue_head(std::uint64_t slot);
   void set_queue_error_info(std::uint64_t iqei);  // IQERCD.IQEI
 
@@ -85,8 +85,30 @@ class RegisterFile {
 
  private:
   enum Reg : unsigned {
-    kVer, kCap, kEcap, kGcmd, kGsts, kRtaddr, kCcmd, kPmen, kPlmbase, kPlmlimit, kPhmbase, kPhmlimit,
-    kIqh, kIqt, kIqa, kIcs, kIectl, kIedata, kIeaddr, kIeuaddr, kIqercd, kIrta, kIva, kIotlb,
+    kVer,
+    kCap,
+    kEcap,
+    kGcmd,
+    kGsts,
+    kRtaddr,
+    kCcmd,
+    kPmen,
+    kPlmbase,
+    kPlmlimit,
+    kPhmbase,
+    kPhmlimit,
+    kIqh,
+    kIqt,
+    kIqa,
+    kIcs,
+    kIectl,
+    kIedata,
+    kIeaddr,
+    kIeuaddr,
+    kIqercd,
+    kIrta,
+    kIva,
+    kIotlb,
     kRegCount
   };
   struct Desc {

@@ -19,16 +19,16 @@ namespace vtdsim::core {
 // What processing software's register writes produced (for the timing model and stats):
 // invalidations applied and queued-invalidation descriptors consumed.
 struct CommandCounters {
-  std::uint64_t invalidations = 0;         // InvalidationRequests applied (any source)
+  std::uint64_t invalidations = 0;  // InvalidationRequests applied (any source)
   std::uint64_t entries_dropped = 0;
-  std::uint64_t descriptors = 0;           // QI descriptors processed
+  std::uint64_t descriptors = 0;  // QI descriptors processed
   std::uint64_t wait_descriptors = 0;
-  std::uint64_t queue_errors = 0;          // IQE raised
-  std::uint64_t register_commands = 0;     // CCMD / IOTLB_REG invalidations performed
-  std::uint64_t rejected_commands = 0;     // register invalidations not performed (reserved
-                                           // granularity, or issued while QI is enabled)
-  std::uint64_t status_writes = 0;         // wait-descriptor status writes to memory
-  std::uint64_t wait_interrupts = 0;       // wait descriptors with IF (ICS.IWC set)
+  std::uint64_t queue_errors = 0;       // IQE raised
+  std::uint64_t register_commands = 0;  // CCMD / IOTLB_REG invalidations performed
+  std::uint64_t rejected_commands = 0;  // register invalidations not performed (reserved
+                                        // granularity, or issued while QI is enabled)
+  std::uint64_t status_writes = 0;      // wait-descriptor status writes to memory
+  std::uint64_t wait_interrupts = 0;    // wait descriptors with IF (ICS.IWC set)
 };
 
 class RemappingUnit {
@@ -80,7 +80,7 @@ class RemappingUnit {
                                                         const cache::IotlbEntry& leaf, bool scalable, bool fpd);
   // Resolves the context from the tables into resolved_context_ (a context-cache miss).
   [[gnu::noinline]] const cache::ContextCacheEntry& resolve_context(const TranslationRequest& request, bool scalable,
-                                                                     TranslationResult& result);
+                                                                    TranslationResult& result);
   [[gnu::noinline]] void walk_and_fill(const TranslationRequest& request, const cache::ContextCacheEntry& context,
                                        bool scalable, TranslationResult& result);
   // PGTT 001b / 011b contexts: the first-stage (nested) walk (model/core/first_stage_walker.cpp).

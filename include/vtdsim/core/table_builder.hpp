@@ -31,7 +31,7 @@ struct ScalableContextOptions {
   bool pasid_enable = true;     // PASIDE: accept requests with PASID
   bool device_tlb = false;      // DTE
   bool fault_processing_disabled = false;
-  bool rid_priv = false;        // RID_PRIV: requests without PASID are supervisor requests
+  bool rid_priv = false;  // RID_PRIV: requests without PASID are supervisor requests
 };
 
 // Identifies one set of first-stage tables built by TableBuilder (an address space a PASID entry
@@ -96,8 +96,7 @@ class TableBuilder {
   // Context translating through the domain's table (TT = 00b / 01b, AW from the domain's levels).
   void set_context(SourceId source, DomainId domain, ContextOptions options = {});
   // Pass-through context (TT = 10b); AW is set to `levels`' encoding.
-  void set_pass_through(SourceId source, DomainId domain, bool fault_processing_disabled = false,
-                        unsigned levels = 4);
+  void set_pass_through(SourceId source, DomainId domain, bool fault_processing_disabled = false, unsigned levels = 4);
 
   // Either format: makes the device's context entry not present (P = 0), blocking its DMA.
   void set_blocked(SourceId source, bool fault_processing_disabled = false);
@@ -158,7 +157,7 @@ class TableBuilder {
   };
 
   struct FsSpace {
-    std::uint64_t table = 0;      // host address of the top table
+    std::uint64_t table = 0;  // host address of the top table
     unsigned levels = 4;
     bool nested = false;
     DomainId second_stage;
@@ -168,11 +167,11 @@ class TableBuilder {
 
   const Domain& domain_or_throw(DomainId domain, const char* what) const;
   const FsSpace& fs_space_or_throw(FsSpaceId space, const char* what) const;
-  std::uint64_t allocate_fs_table(FsSpace& space);               // returns its table address
+  std::uint64_t allocate_fs_table(FsSpace& space);  // returns its table address
   std::uint64_t fs_host(const FsSpace& space, std::uint64_t table_address) const;
   void write_pasid_entry(SourceId source, Pasid pasid, const std::uint64_t* words);
   void require_format(TableFormat format, const char* what) const;
-  std::uint64_t legacy_context_table(unsigned bus);               // allocates on first use
+  std::uint64_t legacy_context_table(unsigned bus);                // allocates on first use
   std::uint64_t scalable_context_table(unsigned bus, bool upper);  // allocates on first use
   std::uint64_t read64(std::uint64_t addr) const;
   void write64(std::uint64_t addr, std::uint64_t value);
@@ -186,7 +185,7 @@ class TableBuilder {
   std::uint64_t next_;
   std::uint64_t root_table_ = 0;
   std::map<std::uint16_t, Domain> domains_;
-  std::map<unsigned, std::uint64_t> context_tables_;     // legacy: bus -> table; scalable: bus*2+upper
+  std::map<unsigned, std::uint64_t> context_tables_;    // legacy: bus -> table; scalable: bus*2+upper
   std::map<std::uint16_t, PasidDirectory> pasid_dirs_;  // scalable: source -> PASID directory
   std::map<std::uint16_t, FsSpace> fs_spaces_;
 };

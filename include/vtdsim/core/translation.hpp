@@ -27,9 +27,7 @@ struct TranslationRequest {
 enum class TranslationStage : std::uint8_t { kNone, kSecond, kFirst, kNested, kPassThrough };
 
 // Which structure a memory read of a walk fetched.
-enum class WalkReadKind : std::uint8_t {
-  kRootEntry, kContextEntry, kPasidDirectory, kPasidTable, kPagingEntry
-};
+enum class WalkReadKind : std::uint8_t { kRootEntry, kContextEntry, kPasidDirectory, kPasidTable, kPagingEntry };
 
 // One memory read made by a table walk. level: paging-structure level 1..5 for kPagingEntry
 // (5 = PML5E, 4 = PML4E, 3 = PDPE, 2 = PDE, 1 = PTE), 0 otherwise. first_stage: a kPagingEntry
@@ -74,7 +72,7 @@ struct WalkReads {
 
 // How the translation was found: which caches hit (for stats and the timing model).
 struct CacheOutcome {
-  bool translated = false;        // false: pass-through or remapping disabled (TE=0)
+  bool translated = false;  // false: pass-through or remapping disabled (TE=0)
   bool context_cache_hit = false;
   bool pasid_cache_hit = false;
   bool iotlb_hit = false;
@@ -87,12 +85,12 @@ enum class TranslationType : std::uint8_t { kUntranslated, kDeviceTlb, kPassThro
 
 struct TranslationResult {
   spec::FaultReason fault = spec::FaultReason::kNone;
-  HostAddr host;                 // translated address of the request's first byte
-  std::uint64_t page_size = 0;   // 4K, 2M or 1G; 0 when faulted
-  Perms perms;                   // effective permissions of the page
+  HostAddr host;                // translated address of the request's first byte
+  std::uint64_t page_size = 0;  // 4K, 2M or 1G; 0 when faulted
+  Perms perms;                  // effective permissions of the page
   DomainId domain;
   CacheOutcome outcome;
-  WalkReads walk;                // memory reads the lookup made, in order
+  WalkReads walk;                                          // memory reads the lookup made, in order
   TranslationStage stage = TranslationStage::kNone;        // the context's translation (kNone:
                                                            // TE = 0, or no context resolved)
   TranslationStage fault_stage = TranslationStage::kNone;  // kFirst / kSecond: the walk or the

@@ -36,7 +36,7 @@ enum class DmaDirection : std::uint8_t { kToDevice, kFromDevice, kBidirectional 
 
 struct DmaApiConfig {
   DmaMode mode = DmaMode::kIommu;
-  UnmapPolicy policy = UnmapPolicy::kStrict;  // the policy in force (dma_policy.hpp decides it)
+  UnmapPolicy policy = UnmapPolicy::kStrict;          // the policy in force (dma_policy.hpp decides it)
   std::uint32_t lazy_batch = FlushQueue::kRingSlots;  // IOVA_FQ_SIZE: slots per CPU ring (255 usable)
   double lazy_timeout_us = 10000.0;                   // IOVA_FQ_TIMEOUT (10 ms)
   unsigned cpus = 1;                                  // guest CPUs (per-CPU magazines and rings)
@@ -59,8 +59,7 @@ class DmaApi {
  public:
   // The MSI window 0xfee00000-0xfeefffff is reserved in the IOVA space (intel_iommu_get_resv_regions,
   // IOMMU_RESV_MSI; iova_reserve_iommu_regions).
-  DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd,
-         DmaIntentSink* monitor);
+  DmaApi(const DmaApiConfig& config, SourceId source, DomainId domain, VtdDriver* vtd, DmaIntentSink* monitor);
 
   // Returns the bus address for [phys, phys + size), or 0 on failure (IOVA space exhausted).
   std::uint64_t map(std::uint64_t phys, std::uint64_t size, DmaDirection dir, tlm_utils::tlm_quantumkeeper& keeper,
@@ -84,8 +83,8 @@ class DmaApi {
  private:
   std::uint64_t alloc_iova(std::uint64_t pages, unsigned cpu);  // iommu_dma_alloc_iova
   void queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, tlm_utils::tlm_quantumkeeper& keeper);
-  void flush_fq(tlm_utils::tlm_quantumkeeper& keeper);          // fq_flush_iotlb
-  void release(unsigned ring, unsigned free_cpu);               // fq_ring_free
+  void flush_fq(tlm_utils::tlm_quantumkeeper& keeper);  // fq_flush_iotlb
+  void release(unsigned ring, unsigned free_cpu);       // fq_ring_free
 
   DmaApiConfig config_;
   SourceId source_;

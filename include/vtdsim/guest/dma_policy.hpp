@@ -24,14 +24,14 @@ const char* to_string(EffectivePolicy p);
 
 struct DmaPolicyInputs {
   DmaPolicyRequest request = DmaPolicyRequest::kAuto;
-  bool default_lazy = true;     // CONFIG_IOMMU_DEFAULT_DMA_LAZY (false: _STRICT)
-  bool caching_mode = false;    // CAP.CM of the IOMMU
-  bool first_stage = false;     // DMA domains use first-stage tables (first_stage_by_default)
+  bool default_lazy = true;   // CONFIG_IOMMU_DEFAULT_DMA_LAZY (false: _STRICT)
+  bool caching_mode = false;  // CAP.CM of the IOMMU
+  bool first_stage = false;   // DMA domains use first-stage tables (first_stage_by_default)
 };
 
 struct DmaPolicyDecision {
   EffectivePolicy policy = EffectivePolicy::kStrict;
-  std::string reason;           // one sentence, for the run's output
+  std::string reason;  // one sentence, for the run's output
 };
 
 bool first_stage_by_default(bool scalable_mode, bool flts, bool slts);

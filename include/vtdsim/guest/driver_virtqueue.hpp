@@ -59,8 +59,8 @@ class DriverVirtqueue {
   std::uint16_t free_head_ = 0;
   unsigned num_free_;
   std::uint16_t avail_idx_ = 0, old_avail_idx_ = 0, last_used_ = 0;
-  std::vector<std::uint16_t> next_;      // free list links
-  std::vector<std::uint16_t> chain_len_; // descriptors per head
+  std::vector<std::uint16_t> next_;       // free list links
+  std::vector<std::uint16_t> chain_len_;  // descriptors per head
   std::vector<std::uint64_t> token_;
   // Indirect tables: one page per head, mapped while in use.
   std::vector<std::uint64_t> indirect_phys_;

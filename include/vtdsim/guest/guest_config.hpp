@@ -14,51 +14,57 @@ namespace vtdsim::guest {
 enum class DeviceType : std::uint8_t { kVirtioNet, kVirtioBlk };
 
 enum class WorkloadKind : std::uint8_t {
-  kNone, kNetTxStream, kNetRxStream, kNetRequestResponse,
-  kBlkReadSeq, kBlkReadRandom, kBlkWriteSeq, kBlkWriteRandom,
+  kNone,
+  kNetTxStream,
+  kNetRxStream,
+  kNetRequestResponse,
+  kBlkReadSeq,
+  kBlkReadRandom,
+  kBlkWriteSeq,
+  kBlkWriteRandom,
 };
 const char* to_string(WorkloadKind kind);
 
 struct WorkloadConfig {
   WorkloadKind kind = WorkloadKind::kNone;
-  std::uint32_t packet_size = 1500;   // net: frame bytes (without virtio_net_hdr)
-  double rate_gbps = 10.0;            // net tx stream: offered rate; 0 = as fast as the ring allows
-  std::uint64_t count = 0;            // packets / transactions / requests; 0 = until the end
-  std::uint32_t response_size = 64;   // net rr
-  std::uint32_t block_size = 4096;    // blk
-  std::uint32_t queue_depth = 8;      // blk: requests in flight
-  double interval_us = 0;             // net rr: pause after each response before the next request (ping -i)
-  std::uint32_t segment_pages = 0;    // blk: data mapped in segments of this many pages (0 = one segment)
+  std::uint32_t packet_size = 1500;  // net: frame bytes (without virtio_net_hdr)
+  double rate_gbps = 10.0;           // net tx stream: offered rate; 0 = as fast as the ring allows
+  std::uint64_t count = 0;           // packets / transactions / requests; 0 = until the end
+  std::uint32_t response_size = 64;  // net rr
+  std::uint32_t block_size = 4096;   // blk
+  std::uint32_t queue_depth = 8;     // blk: requests in flight
+  double interval_us = 0;            // net rr: pause after each response before the next request (ping -i)
+  std::uint32_t segment_pages = 0;   // blk: data mapped in segments of this many pages (0 = one segment)
 };
 
 struct DeviceConfig {
   std::string name;
   DeviceType type = DeviceType::kVirtioNet;
-  sysc::DmaRoute route = sysc::DmaRoute::kIommu;   // what the platform does ("translated:")
-  bool in_dmar_scope = true;                       // what it advertises to the guest
-  bool pass_through_context = false;               // guest programs TT=10b for this device
-  bool refuse_access_platform = false;             // guest driver refuses VIRTIO_F_ACCESS_PLATFORM
-  bool ats = false;                                // PCIe ATS: the device has a device TLB (geometry
-                                                   // iommu.device_tlb); the guest uses it (TT = 01b)
-                                                   // when it gives the device a translated context
-  std::uint64_t bar_base = 0;                      // assigned by the loader
+  sysc::DmaRoute route = sysc::DmaRoute::kIommu;  // what the platform does ("translated:")
+  bool in_dmar_scope = true;                      // what it advertises to the guest
+  bool pass_through_context = false;              // guest programs TT=10b for this device
+  bool refuse_access_platform = false;            // guest driver refuses VIRTIO_F_ACCESS_PLATFORM
+  bool ats = false;                               // PCIe ATS: the device has a device TLB (geometry
+                                                  // iommu.device_tlb); the guest uses it (TT = 01b)
+                                                  // when it gives the device a translated context
+  std::uint64_t bar_base = 0;                     // assigned by the loader
   virtio::VirtioPciConfig pci;
   virtio::NetDeviceConfig net;
   virtio::BlkDeviceConfig blk;
   WorkloadConfig workload;
-  std::vector<WorkloadConfig> later_phases;        // blk: run one after the other after `workload`
+  std::vector<WorkloadConfig> later_phases;  // blk: run one after the other after `workload`
 };
 
 struct GuestConfig {
   // The kernel argument (iommu.strict=1 / iommu.strict=0 / iommu=pt / none); the policy in force
   // is Linux's decision from it and CAP (guest/dma_policy.hpp), made at boot.
   guest::DmaPolicyRequest dma_policy = guest::DmaPolicyRequest::kAuto;
-  bool default_lazy = true;           // kernel_default_dma: CONFIG_IOMMU_DEFAULT_DMA_LAZY (x86, Debian)
-  unsigned cpus = 1;                  // guest CPUs: per-CPU IOVA magazines and flush-queue rings
-  std::uint32_t lazy_batch = 256;     // IOVA_FQ_SIZE: slots per CPU ring (one stays empty)
-  double lazy_timeout_us = 10000.0;   // IOVA_FQ_TIMEOUT
-  bool force_dma_api = false;         // platform quirk (Xen-like)
-  unsigned iova_limit_bits = 48;      // dma_limit: 64-bit DMA mask capped by the 4-level domain aperture
+  bool default_lazy = true;          // kernel_default_dma: CONFIG_IOMMU_DEFAULT_DMA_LAZY (x86, Debian)
+  unsigned cpus = 1;                 // guest CPUs: per-CPU IOVA magazines and flush-queue rings
+  std::uint32_t lazy_batch = 256;    // IOVA_FQ_SIZE: slots per CPU ring (one stays empty)
+  double lazy_timeout_us = 10000.0;  // IOVA_FQ_TIMEOUT
+  bool force_dma_api = false;        // platform quirk (Xen-like)
+  unsigned iova_limit_bits = 48;     // dma_limit: 64-bit DMA mask capped by the 4-level domain aperture
   bool pass_through() const { return dma_policy == guest::DmaPolicyRequest::kPassthrough; }
 };
 

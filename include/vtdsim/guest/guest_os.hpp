@@ -30,17 +30,17 @@ namespace vtdsim::guest {
 
 struct WorkloadStats {
   std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0, rx_bad = 0;
-  std::uint64_t transactions = 0;                       // rr
+  std::uint64_t transactions = 0;                                                      // rr
   std::uint64_t requests = 0, request_bytes = 0, request_errors = 0, data_errors = 0;  // blk
   std::uint64_t ring_full_waits = 0, map_failures = 0;
-  timing::LatencyHistogram completion_ns;               // rr round trip / blk request latency
+  timing::LatencyHistogram completion_ns;  // rr round trip / blk request latency
 };
 
 // Buffers of a device's workload threads. They live here, not on the threads' stacks: SystemC
 // threads still blocked when the simulation ends are never unwound, so locals would leak.
 struct WorkloadBuffers {
   struct BlkSlot {
-    std::uint64_t meta = 0, data = 0;   // meta page: header at 0, status at 64
+    std::uint64_t meta = 0, data = 0;  // meta page: header at 0, status at 64
     std::uint64_t hdr_bus = 0, status_bus = 0;
     std::vector<std::uint64_t> data_bus;  // one bus address per data segment
     std::uint64_t sector = 0;
@@ -60,14 +60,14 @@ struct GuestDevice {
   std::unique_ptr<VirtioDriver> driver;
   std::unique_ptr<DmaApi> dma;
   bool probed = false;
-  bool dma_api = false;        // the virtio driver uses the DMA API
+  bool dma_api = false;  // the virtio driver uses the DMA API
   DmaMode mode = DmaMode::kPhysical;
-  std::string context;         // "translate", "pass-through", "none"
-  unsigned submit_cpu = 0;     // guest CPU of the submitting thread (tx, blk requests): maps
-  unsigned complete_cpu = 0;   // guest CPU of completions (rx, blk interrupts): unmaps
+  std::string context;        // "translate", "pass-through", "none"
+  unsigned submit_cpu = 0;    // guest CPU of the submitting thread (tx, blk requests): maps
+  unsigned complete_cpu = 0;  // guest CPU of completions (rx, blk interrupts): unmaps
   WorkloadStats stats;
   WorkloadBuffers buffers;
-  sc_core::sc_event rx_done;   // rr: a response arrived
+  sc_core::sc_event rx_done;  // rr: a response arrived
 };
 
 class GuestOs : public sc_core::sc_module {
@@ -100,7 +100,9 @@ class GuestOs : public sc_core::sc_module {
   void blk(GuestDevice* d);  // the device's phases, one after the other
   // One blk phase; false when the device stopped (DEVICE_NEEDS_RESET).
   bool blk_phase(GuestDevice* d, const WorkloadConfig& wl);
-  sc_core::sc_time now(const tlm_utils::tlm_quantumkeeper& k) const { return sc_core::sc_time_stamp() + k.get_local_time(); }
+  sc_core::sc_time now(const tlm_utils::tlm_quantumkeeper& k) const {
+    return sc_core::sc_time_stamp() + k.get_local_time();
+  }
 
   GuestConfig config_;
   std::uint64_t seed_;

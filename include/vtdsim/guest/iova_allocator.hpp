@@ -38,9 +38,9 @@ struct IovaCounters {
 
 class IovaAllocator {
  public:
-  static constexpr unsigned kRangeCacheOrders = 6;      // IOVA_RANGE_CACHE_MAX_SIZE
-  static constexpr std::size_t kMagazineSize = 127;     // IOVA_MAG_SIZE (6.1)
-  static constexpr std::size_t kDepotMagazines = 32;    // MAX_GLOBAL_MAGS (6.1)
+  static constexpr unsigned kRangeCacheOrders = 6;        // IOVA_RANGE_CACHE_MAX_SIZE
+  static constexpr std::size_t kMagazineSize = 127;       // IOVA_MAG_SIZE (6.1)
+  static constexpr std::size_t kDepotMagazines = 32;      // MAX_GLOBAL_MAGS (6.1)
   static constexpr std::uint64_t kDma32Pfn = 1ull << 20;  // dma_32bit_pfn with 4 KiB pages
 
   // Page frames [start_pfn, limit_pfn] may be handed out (limit inclusive), magazines for `cpus`
@@ -66,7 +66,7 @@ class IovaAllocator {
   static unsigned order_of(std::uint64_t pages);
 
   std::uint64_t allocated_ranges() const { return tree_.size() - 1 - reserved_; }  // without the anchor
-  std::uint64_t cached_ranges() const;          // pfns held in magazines (all CPUs and the depot)
+  std::uint64_t cached_ranges() const;  // pfns held in magazines (all CPUs and the depot)
   std::size_t depot_size(unsigned order) const { return caches_[order].depot_size; }
   std::size_t loaded_size(unsigned order, unsigned cpu) const { return mags_[caches_[order].cpus[cpu].loaded].size; }
   std::size_t prev_size(unsigned order, unsigned cpu) const { return mags_[caches_[order].cpus[cpu].prev].size; }
@@ -93,15 +93,15 @@ class IovaAllocator {
   void tree_free(Tree::iterator it);
   std::uint64_t cache_get(unsigned order, std::uint64_t max_pfn, unsigned cpu);
   bool cache_insert(unsigned order, std::uint64_t pfn, unsigned cpu);
-  void drain(std::uint32_t mag);   // iova_magazine_free_pfns
-  void flush_caches();             // every CPU's magazines and the depot into the tree
+  void drain(std::uint32_t mag);  // iova_magazine_free_pfns
+  void flush_caches();            // every CPU's magazines and the depot into the tree
   std::uint32_t take_magazine();
   void give_magazine(std::uint32_t mag) { spare_.push_back(mag); }
 
   std::uint64_t start_pfn_, limit_pfn_;
   unsigned cpus_;
-  Tree tree_;                       // with the anchor node [~0, ~0] above everything
-  std::uint64_t cached32_, cached_; // pfn_lo of the cached nodes (anchor at first)
+  Tree tree_;                        // with the anchor node [~0, ~0] above everything
+  std::uint64_t cached32_, cached_;  // pfn_lo of the cached nodes (anchor at first)
   std::uint64_t max32_alloc_size_ = kDma32Pfn;
   std::uint64_t reserved_ = 0;
   std::vector<Magazine> mags_;

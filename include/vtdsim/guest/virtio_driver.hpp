@@ -15,9 +15,9 @@
 namespace vtdsim::guest {
 
 struct VirtioDriverOptions {
-  bool refuse_access_platform = false;    // driver does not accept VIRTIO_F_ACCESS_PLATFORM
-  bool force_dma_api = false;             // platform quirk: DMA API even without ACCESS_PLATFORM
-  bool accept_iommu_passthrough = true;   // accept the proposed VIRTIO_F_IOMMU_PASSTHROUGH if offered
+  bool refuse_access_platform = false;   // driver does not accept VIRTIO_F_ACCESS_PLATFORM
+  bool force_dma_api = false;            // platform quirk: DMA API even without ACCESS_PLATFORM
+  bool accept_iommu_passthrough = true;  // accept the proposed VIRTIO_F_IOMMU_PASSTHROUGH if offered
   unsigned iommu_passthrough_bit = 42;
   bool event_idx = true;
   bool indirect = true;

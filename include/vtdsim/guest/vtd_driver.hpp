@@ -27,13 +27,13 @@ struct VtdDriverCounters {
   std::uint64_t global_invalidations = 0;   // global IOTLB / context-cache descriptors
   std::uint64_t context_invalidations = 0;  // device-selective context-cache descriptors
   std::uint64_t wait_descriptors = 0;
-  std::uint64_t submissions = 0;            // IQT writes
-  std::uint64_t wait_timeouts = 0;          // wait status never written
-  std::uint64_t queue_errors = 0;           // FSTS.IQE seen
-  std::uint64_t device_tlb_invalidations = 0;  // dev_tlb_inv_dsc descriptors (ATS devices)
-  std::uint64_t map_page_invalidations = 0;    // of page_invalidations: after a map (CAP.CM=1)
+  std::uint64_t submissions = 0;                  // IQT writes
+  std::uint64_t wait_timeouts = 0;                // wait status never written
+  std::uint64_t queue_errors = 0;                 // FSTS.IQE seen
+  std::uint64_t device_tlb_invalidations = 0;     // dev_tlb_inv_dsc descriptors (ATS devices)
+  std::uint64_t map_page_invalidations = 0;       // of page_invalidations: after a map (CAP.CM=1)
   std::uint64_t attach_domain_invalidations = 0;  // of domain_invalidations: after a context entry (CAP.CM=1)
-  std::uint64_t write_buffer_flushes = 0;      // GCMD.WBF (CAP.RWBF, CAP.CM=0)
+  std::uint64_t write_buffer_flushes = 0;         // GCMD.WBF (CAP.RWBF, CAP.CM=0)
 };
 
 class VtdDriver {
@@ -101,7 +101,7 @@ class VtdDriver {
   EventSink* log_;
   std::unique_ptr<core::TableBuilder> tables_;
   std::uint64_t queue_base_ = 0, status_addr_ = 0;
-  std::uint64_t tail_ = 0;              // next free slot (128-bit units)
+  std::uint64_t tail_ = 0;  // next free slot (128-bit units)
   std::uint64_t slots_ = 256;
   std::uint32_t wait_seq_ = 0;
   std::uint64_t cap_ = 0, ecap_ = 0;

@@ -56,8 +56,8 @@ struct DmaCompletion {
 
 // Requests as a whole and register accesses (translations are counted by the recorder).
 struct IommuCounters {
-  std::uint64_t requests = 0;         // DMA requests (before splitting)
-  std::uint64_t faulted_requests = 0; // requests with at least one faulting piece
+  std::uint64_t requests = 0;          // DMA requests (before splitting)
+  std::uint64_t faulted_requests = 0;  // requests with at least one faulting piece
   std::uint64_t mmio_reads = 0, mmio_writes = 0;
 };
 

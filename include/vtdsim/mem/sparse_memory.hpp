@@ -19,9 +19,7 @@ class SparseMemory {
   explicit SparseMemory(std::uint64_t limit = 1ull << 52) : limit_(limit) {}
 
   std::uint64_t limit() const { return limit_; }
-  bool contains(std::uint64_t addr, std::uint64_t size) const {
-    return size <= limit_ && addr <= limit_ - size;
-  }
+  bool contains(std::uint64_t addr, std::uint64_t size) const { return size <= limit_ && addr <= limit_ - size; }
 
   // Aligned 64-bit little-endian access (addr must be 8-byte aligned). Return false when unbacked.
   bool read64(std::uint64_t addr, std::uint64_t& out) const;

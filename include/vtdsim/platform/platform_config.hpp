@@ -22,9 +22,9 @@ namespace vtdsim::platform {
 using guest::DeviceConfig;
 using guest::DeviceType;
 using guest::GuestConfig;
+using guest::to_string;
 using guest::WorkloadConfig;
 using guest::WorkloadKind;
-using guest::to_string;
 
 struct PlatformConfig {
   config::UnitConfig unit;

@@ -12,9 +12,7 @@ namespace vtdsim::spec {
 //   01b untranslated, translation and translated requests processed (device-TLB, needs ECAP.DT)
 //   10b untranslated requests pass through (needs ECAP.PT); SLPTPTR ignored; others blocked
 //   11b reserved
-enum class ContextTranslationType : std::uint8_t {
-  kUntranslated = 0, kDeviceTlb = 1, kPassThrough = 2, kReserved = 3
-};
+enum class ContextTranslationType : std::uint8_t { kUntranslated = 0, kDeviceTlb = 1, kPassThrough = 2, kReserved = 3 };
 
 // AW, adjusted guest address width (spec 9.3, same encoding as CAP.SAGAW bit positions):
 //   001b 39-bit (3-level), 010b 48-bit (4-level), 011b 57-bit (5-level); others reserved

@@ -61,9 +61,7 @@ struct FsPagingEntry {
   constexpr bool execute_disabled() const { return (raw & kExecuteDisable) != 0; }
   // Next-table address (non-leaf) or page base (leaf at `level`); PAT (bit 12) of a superpage
   // is not part of the address.
-  constexpr std::uint64_t address(unsigned level = 1) const {
-    return raw & bits_mask(51, 12) & ~(coverage(level) - 1);
-  }
+  constexpr std::uint64_t address(unsigned level = 1) const { return raw & bits_mask(51, 12) & ~(coverage(level) - 1); }
 
   // True if a present entry at `level` has a reserved bit set. `leaf` says whether the entry maps
   // a page (level 1, or PS = 1 at level 2 / 3). PS = 1 where no such page size is supported is
@@ -83,8 +81,8 @@ struct FsPagingEntry {
     return FsPagingEntry{(next_table & bits_mask(51, 12)) | flag_bits(f)};
   }
   static constexpr FsPagingEntry make_page(std::uint64_t page, unsigned level, const FsEntryFlags& f = FsEntryFlags{}) {
-    return FsPagingEntry{(page & bits_mask(51, 12) & ~(coverage(level) - 1)) | flag_bits(f) |
-                         (f.dirty ? kDirty : 0) | (level >= 2 ? kPageSize : 0)};
+    return FsPagingEntry{(page & bits_mask(51, 12) & ~(coverage(level) - 1)) | flag_bits(f) | (f.dirty ? kDirty : 0) |
+                         (level >= 2 ? kPageSize : 0)};
   }
 };
 

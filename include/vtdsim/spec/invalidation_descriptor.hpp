@@ -21,19 +21,17 @@ struct Descriptor {
 };
 
 // Type = bits 11:9 (Type[6:4]) concatenated with bits 3:0 (Type[3:0]) (6.5.2).
-constexpr unsigned type(std::uint64_t lo) {
-  return static_cast<unsigned>((lo & 0xf) | (((lo >> 9) & 7) << 4));
-}
+constexpr unsigned type(std::uint64_t lo) { return static_cast<unsigned>((lo & 0xf) | (((lo >> 9) & 7) << 4)); }
 enum class Type : std::uint8_t {
-  kContextCache = 0x1,     // cc_inv_dsc        6.5.2.1
-  kIotlb = 0x2,            // iotlb_inv_dsc     6.5.2.3
-  kDeviceTlb = 0x3,        // dev_tlb_inv_dsc   6.5.2.5
-  kInterruptEntry = 0x4,   // iec_inv_dsc       6.5.2.7
-  kWait = 0x5,             // inv_wait_dsc      6.5.2.8
-  kPasidIotlb = 0x6,       // p_iotlb_inv_dsc   6.5.2.4
-  kPasidCache = 0x7,       // pc_inv_dsc        6.5.2.2
-  kPasidDeviceTlb = 0x8,   // p_dev_tlb_inv_dsc 6.5.2.6
-  kPageGroupResponse = 0x9 // page_grp_resp_dsc 7.6.1 (needs ECAP.PRS)
+  kContextCache = 0x1,      // cc_inv_dsc        6.5.2.1
+  kIotlb = 0x2,             // iotlb_inv_dsc     6.5.2.3
+  kDeviceTlb = 0x3,         // dev_tlb_inv_dsc   6.5.2.5
+  kInterruptEntry = 0x4,    // iec_inv_dsc       6.5.2.7
+  kWait = 0x5,              // inv_wait_dsc      6.5.2.8
+  kPasidIotlb = 0x6,        // p_iotlb_inv_dsc   6.5.2.4
+  kPasidCache = 0x7,        // pc_inv_dsc        6.5.2.2
+  kPasidDeviceTlb = 0x8,    // p_dev_tlb_inv_dsc 6.5.2.6
+  kPageGroupResponse = 0x9  // page_grp_resp_dsc 7.6.1 (needs ECAP.PRS)
 };
 // Table 23: types 1..5 are valid in legacy mode; 1..9 in scalable mode.
 constexpr unsigned kLastLegacyType = 0x5;
@@ -145,20 +143,18 @@ constexpr Descriptor make_cc(unsigned g, std::uint16_t did = 0, std::uint16_t si
 }
 constexpr Descriptor make_iotlb(unsigned g, std::uint16_t did = 0, std::uint64_t addr = 0, std::uint8_t am = 0,
                                 bool ih = false, bool dr = false, bool dw = false) {
-  return Descriptor{{type_bits(Type::kIotlb) | reg::put(g, 5, 4) | (dw ? bit(6) : 0) | (dr ? bit(7) : 0) |
-                         reg::put(did, 31, 16),
-                     (addr & mask(63, 12)) | (ih ? bit(6) : 0) | reg::put(am, 5, 0), 0, 0}};
+  return Descriptor{
+      {type_bits(Type::kIotlb) | reg::put(g, 5, 4) | (dw ? bit(6) : 0) | (dr ? bit(7) : 0) | reg::put(did, 31, 16),
+       (addr & mask(63, 12)) | (ih ? bit(6) : 0) | reg::put(am, 5, 0), 0, 0}};
 }
 constexpr Descriptor make_piotlb(unsigned g, std::uint16_t did, std::uint32_t pasid, std::uint64_t addr = 0,
                                  std::uint8_t am = 0, bool ih = false) {
-  return Descriptor{{type_bits(Type::kPasidIotlb) | reg::put(g, 5, 4) | reg::put(did, 31, 16) |
-                         reg::put(pasid, 51, 32),
+  return Descriptor{{type_bits(Type::kPasidIotlb) | reg::put(g, 5, 4) | reg::put(did, 31, 16) | reg::put(pasid, 51, 32),
                      (addr & mask(63, 12)) | (ih ? bit(6) : 0) | reg::put(am, 5, 0), 0, 0}};
 }
 constexpr Descriptor make_pc(unsigned g, std::uint16_t did = 0, std::uint32_t pasid = 0) {
-  return Descriptor{{type_bits(Type::kPasidCache) | reg::put(g, 5, 4) | reg::put(did, 31, 16) |
-                         reg::put(pasid, 51, 32),
-                     0, 0, 0}};
+  return Descriptor{
+      {type_bits(Type::kPasidCache) | reg::put(g, 5, 4) | reg::put(did, 31, 16) | reg::put(pasid, 51, 32), 0, 0, 0}};
 }
 constexpr Descriptor make_dev_tlb(std::uint16_t sid, std::uint64_t addr, bool size_bit, unsigned mip = 0) {
   return Descriptor{{type_bits(Type::kDeviceTlb) | reg::put(mip, 20, 16) | reg::put(sid, 47, 32),

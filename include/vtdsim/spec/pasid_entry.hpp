@@ -27,9 +27,7 @@ struct PasidDirEntry {
   constexpr bool present() const { return (raw & bit(0)) != 0; }
   constexpr bool fault_processing_disabled() const { return (raw & bit(1)) != 0; }
   constexpr std::uint64_t pasid_table() const { return raw & bits_mask(63, 12); }
-  constexpr bool has_reserved_bits(unsigned haw) const {
-    return (raw & (bits_mask(11, 2) | above_haw_mask(haw))) != 0;
-  }
+  constexpr bool has_reserved_bits(unsigned haw) const { return (raw & (bits_mask(11, 2) | above_haw_mask(haw))) != 0; }
 
   static constexpr PasidDirEntry make(std::uint64_t pasid_table, bool fpd = false, bool present = true) {
     return PasidDirEntry{(pasid_table & bits_mask(63, 12)) | (fpd ? bit(1) : 0) | (present ? bit(0) : 0)};

@@ -57,7 +57,7 @@ constexpr std::uint32_t kVersionValue = 0x10;  // architecture version 1.0, as Q
 
 // ---- CAP_REG (11.4.2) -------------------------------------------------------------------------
 namespace cap {
-constexpr std::uint64_t nd(std::uint64_t c) { return field(c, 2, 0); }        // domains 2^(4+2*ND)
+constexpr std::uint64_t nd(std::uint64_t c) { return field(c, 2, 0); }  // domains 2^(4+2*ND)
 constexpr bool afl(std::uint64_t c) { return c & bit(3); }
 constexpr bool rwbf(std::uint64_t c) { return c & bit(4); }
 constexpr bool plmr(std::uint64_t c) { return c & bit(5); }
@@ -69,7 +69,7 @@ constexpr bool zlr(std::uint64_t c) { return c & bit(22); }
 constexpr std::uint64_t fro(std::uint64_t c) { return field(c, 33, 24) * 16; }  // bytes
 constexpr std::uint64_t sllps(std::uint64_t c) { return field(c, 37, 34); }
 constexpr bool psi(std::uint64_t c) { return c & bit(39); }
-constexpr std::uint64_t nfr(std::uint64_t c) { return field(c, 47, 40) + 1; }   // field holds NFR-1
+constexpr std::uint64_t nfr(std::uint64_t c) { return field(c, 47, 40) + 1; }  // field holds NFR-1
 constexpr std::uint64_t mamv(std::uint64_t c) { return field(c, 53, 48); }
 constexpr bool dwd(std::uint64_t c) { return c & bit(54); }
 constexpr bool drd(std::uint64_t c) { return c & bit(55); }
@@ -82,13 +82,13 @@ constexpr bool esrtps(std::uint64_t c) { return c & bit(63); }
 
 // ---- ECAP_REG (11.4.3) ------------------------------------------------------------------------
 namespace ecap {
-constexpr bool c(std::uint64_t e) { return e & bit(0); }      // page-walk coherency
-constexpr bool qi(std::uint64_t e) { return e & bit(1); }     // queued invalidation
-constexpr bool dt(std::uint64_t e) { return e & bit(2); }     // device-TLB
-constexpr bool ir(std::uint64_t e) { return e & bit(3); }     // interrupt remapping
-constexpr bool eim(std::uint64_t e) { return e & bit(4); }    // extended interrupt mode
-constexpr bool pt(std::uint64_t e) { return e & bit(6); }     // pass-through
-constexpr bool sc(std::uint64_t e) { return e & bit(7); }     // snoop control
+constexpr bool c(std::uint64_t e) { return e & bit(0); }                       // page-walk coherency
+constexpr bool qi(std::uint64_t e) { return e & bit(1); }                      // queued invalidation
+constexpr bool dt(std::uint64_t e) { return e & bit(2); }                      // device-TLB
+constexpr bool ir(std::uint64_t e) { return e & bit(3); }                      // interrupt remapping
+constexpr bool eim(std::uint64_t e) { return e & bit(4); }                     // extended interrupt mode
+constexpr bool pt(std::uint64_t e) { return e & bit(6); }                      // pass-through
+constexpr bool sc(std::uint64_t e) { return e & bit(7); }                      // snoop control
 constexpr std::uint64_t iro(std::uint64_t e) { return field(e, 17, 8) * 16; }  // bytes
 constexpr std::uint64_t mhmv(std::uint64_t e) { return field(e, 23, 20); }
 constexpr bool mts(std::uint64_t e) { return e & bit(25); }
@@ -230,14 +230,14 @@ constexpr std::uint32_t kIwc = 1u << 0;  // invalidation wait descriptor complet
 namespace iqercd {
 constexpr std::uint64_t iqei(std::uint64_t v) { return field(v, 3, 0); }
 // Invalidation queue error info encodings (11.4, IQEI; valid while FSTS.IQE is set).
-constexpr std::uint64_t kNoInfo = 0;             // info not available
-constexpr std::uint64_t kInvalidTail = 1;        // invalid tail pointer (IQT beyond the queue)
-constexpr std::uint64_t kFetchError = 2;         // fetching a descriptor resulted in an error
-constexpr std::uint64_t kInvalidType = 3;        // invalid descriptor type (Table 23, 6.5.2.10)
-constexpr std::uint64_t kReservedField = 4;      // reserved field violation in a valid type
-constexpr std::uint64_t kInvalidWidth = 5;       // DW=0 in scalable mode (or DW=1 without SMTS/ADMS)
-constexpr std::uint64_t kTailMisaligned = 6;     // DW=1 and IQT bit 4 set
-constexpr std::uint64_t kInvalidTtm = 7;         // invalid RTADDR_REG.TTM value
+constexpr std::uint64_t kNoInfo = 0;          // info not available
+constexpr std::uint64_t kInvalidTail = 1;     // invalid tail pointer (IQT beyond the queue)
+constexpr std::uint64_t kFetchError = 2;      // fetching a descriptor resulted in an error
+constexpr std::uint64_t kInvalidType = 3;     // invalid descriptor type (Table 23, 6.5.2.10)
+constexpr std::uint64_t kReservedField = 4;   // reserved field violation in a valid type
+constexpr std::uint64_t kInvalidWidth = 5;    // DW=0 in scalable mode (or DW=1 without SMTS/ADMS)
+constexpr std::uint64_t kTailMisaligned = 6;  // DW=1 and IQT bit 4 set
+constexpr std::uint64_t kInvalidTtm = 7;      // invalid RTADDR_REG.TTM value
 }  // namespace iqercd
 // IRTA_REG (11.4): IRTA [63:12], EIME [11], S [3:0].
 namespace irta {

@@ -55,9 +55,7 @@ struct ScalableRootEntry {
   constexpr std::uint64_t upper_context_table() const { return hi & bits_mask(63, 12); }
 
   // The half that serves `devfn`.
-  constexpr bool present_for(unsigned devfn) const {
-    return upper_half(devfn) ? upper_present() : lower_present();
-  }
+  constexpr bool present_for(unsigned devfn) const { return upper_half(devfn) ? upper_present() : lower_present(); }
   constexpr std::uint64_t context_table_for(unsigned devfn) const {
     return upper_half(devfn) ? upper_context_table() : lower_context_table();
   }
@@ -67,8 +65,8 @@ struct ScalableRootEntry {
     return (half & (bits_mask(11, 1) | above_haw_mask(haw))) != 0;
   }
 
-  static constexpr ScalableRootEntry make(std::uint64_t lower_table, bool lower_present,
-                                          std::uint64_t upper_table, bool upper_present) {
+  static constexpr ScalableRootEntry make(std::uint64_t lower_table, bool lower_present, std::uint64_t upper_table,
+                                          bool upper_present) {
     return ScalableRootEntry{(lower_table & bits_mask(63, 12)) | (lower_present ? bit(0) : 0),
                              (upper_table & bits_mask(63, 12)) | (upper_present ? bit(0) : 0)};
   }

@@ -43,8 +43,8 @@ struct ScalableContextEntry {
   constexpr bool rid_priv() const { return (q[1] & bit(20)) != 0; }
 
   constexpr bool has_reserved_bits(unsigned haw) const {
-    return (q[0] & (bits_mask(8, 5) | above_haw_mask(haw))) != 0 ||
-           (q[1] & bits_mask(63, 21)) != 0 || q[2] != 0 || q[3] != 0;
+    return (q[0] & (bits_mask(8, 5) | above_haw_mask(haw))) != 0 || (q[1] & bits_mask(63, 21)) != 0 || q[2] != 0 ||
+           q[3] != 0;
   }
 
   struct Fields {
@@ -56,8 +56,8 @@ struct ScalableContextEntry {
   };
   static constexpr ScalableContextEntry make(const Fields& f) {
     ScalableContextEntry e;
-    e.q[0] = (f.present ? bit(0) : 0) | (f.fpd ? bit(1) : 0) | (f.dte ? bit(2) : 0) |
-             (f.paside ? bit(3) : 0) | (f.pre ? bit(4) : 0);
+    e.q[0] = (f.present ? bit(0) : 0) | (f.fpd ? bit(1) : 0) | (f.dte ? bit(2) : 0) | (f.paside ? bit(3) : 0) |
+             (f.pre ? bit(4) : 0);
     e.q[0] = with_field(e.q[0], 11, 9, f.pdts);
     e.q[0] |= f.pasid_dir & bits_mask(63, 12);
     e.q[1] = with_field(0, 19, 0, f.rid_pasid) | (f.rid_priv ? bit(20) : 0);

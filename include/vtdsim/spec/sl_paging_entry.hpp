@@ -10,8 +10,8 @@ namespace vtdsim::spec {
 
 // Options that change which bits are reserved (spec 9.8 footnotes).
 struct SlReservedOptions {
-  unsigned haw = 46;           // host address width: address bits 51:HAW are reserved
-  bool snoop_allowed = false;  // leaf bit 11 (SNP): scalable mode, or ECAP.SC in legacy mode
+  unsigned haw = 46;               // host address width: address bits 51:HAW are reserved
+  bool snoop_allowed = false;      // leaf bit 11 (SNP): scalable mode, or ECAP.SC in legacy mode
   bool transient_allowed = false;  // leaf bit 62 (TM): ECAP.DT
 };
 
@@ -50,9 +50,7 @@ struct SlPagingEntry {
   constexpr bool present() const { return (raw & (bit(0) | bit(1))) != 0; }
   constexpr bool page_size() const { return (raw & bit(7)) != 0; }
   // Next-table address (non-leaf) or page base (leaf at `level`).
-  constexpr std::uint64_t address(unsigned level = 1) const {
-    return raw & bits_mask(51, 12) & ~(coverage(level) - 1);
-  }
+  constexpr std::uint64_t address(unsigned level = 1) const { return raw & bits_mask(51, 12) & ~(coverage(level) - 1); }
 
   // True if a present entry at `level` has a reserved bit set. `leaf` says whether the entry
   // maps a page (level 1, or PS=1 at level 2/3); PS=1 where no superpage is allowed is not

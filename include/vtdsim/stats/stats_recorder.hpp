@@ -54,16 +54,15 @@
 namespace vtdsim::stats {
 
 struct FlowCounters {  // per device and per domain
-  std::uint64_t translations = 0, faults = 0, bytes = 0, iotlb_hits = 0, iotlb_misses = 0, walks = 0,
-                walk_reads = 0;
+  std::uint64_t translations = 0, faults = 0, bytes = 0, iotlb_hits = 0, iotlb_misses = 0, walks = 0, walk_reads = 0;
 };
 
 struct CountDropped {
   std::uint64_t count = 0, dropped = 0;
 };
 
-constexpr std::size_t kInvalidationTargets = 6;       // core::InvalidationTarget
-constexpr std::size_t kInvalidationGranularities = 5; // core::InvalidationGranularity
+constexpr std::size_t kInvalidationTargets = 6;        // core::InvalidationTarget
+constexpr std::size_t kInvalidationGranularities = 5;  // core::InvalidationGranularity
 
 // Everything the recorder counts; copyable (snapshots), subtractable (difference()).
 struct TranslationStats {
@@ -71,7 +70,7 @@ struct TranslationStats {
   std::uint64_t faults = 0;
   std::array<std::uint64_t, 256> faults_by_reason{};
   std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
-  std::array<std::uint64_t, 4> iotlb_hits_by_size{};    // 4K, 2M, 1G, none
+  std::array<std::uint64_t, 4> iotlb_hits_by_size{};  // 4K, 2M, 1G, none
   std::array<std::uint64_t, 4> iotlb_misses_by_size{};
   std::uint64_t device_tlb_hits = 0;
   std::uint64_t context_hits = 0, context_misses = 0;

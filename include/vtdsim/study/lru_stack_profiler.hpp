@@ -33,7 +33,7 @@ struct IotlbPageKey {
   std::uint64_t iova_base = 0;  // page-aligned IOVA
   std::uint32_t pasid = 0xffffffffu;
   std::uint16_t domain = 0;
-  std::uint8_t shift = 12;      // 12, 21 or 30
+  std::uint8_t shift = 12;  // 12, 21 or 30
   friend bool operator==(const IotlbPageKey& a, const IotlbPageKey& b) {
     return a.iova_base == b.iova_base && a.pasid == b.pasid && a.domain == b.domain && a.shift == b.shift;
   }
@@ -97,11 +97,11 @@ class LruStackProfiler {
   // live key -> time stamp of its last access; ordered for range invalidations.
   std::map<IotlbPageKey, std::uint64_t> index_;
   std::unordered_map<IotlbPageKey, std::map<IotlbPageKey, std::uint64_t>::iterator, IotlbPageKeyHash> lookup_;
-  std::set<std::uint64_t> holes_;        // stamps of holes (invalidated slots)
-  std::vector<std::int32_t> tree_;       // Fenwick tree over occupied stamps (keys and holes)
+  std::set<std::uint64_t> holes_;   // stamps of holes (invalidated slots)
+  std::vector<std::int32_t> tree_;  // Fenwick tree over occupied stamps (keys and holes)
   // owner_[ts] = the live key stamped ts (end(): a hole or unused); index 0 unused.
   std::vector<std::map<IotlbPageKey, std::uint64_t>::iterator> owner_;
-  std::uint64_t now_ = 0;                // last stamp handed out
+  std::uint64_t now_ = 0;  // last stamp handed out
 };
 
 }  // namespace vtdsim::study

@@ -31,7 +31,7 @@ struct PointStats {
   std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
   std::uint64_t walks = 0, walk_reads = 0;
   std::uint64_t faults = 0;
-  double mean_latency = 0;      // cycles
+  double mean_latency = 0;        // cycles
   std::uint64_t p99_latency = 0;  // cycles
   double hit_rate() const {
     const std::uint64_t n = iotlb_hits + iotlb_misses;
@@ -40,10 +40,10 @@ struct PointStats {
 };
 
 struct SweepRow {
-  std::uint64_t point = 0;            // index in the full grid
-  std::vector<std::string> values;    // one per axis
-  std::string status;                 // "ok" or "error: ..."
-  PointStats stats;                   // meaningful when status == "ok"
+  std::uint64_t point = 0;          // index in the full grid
+  std::vector<std::string> values;  // one per axis
+  std::string status;               // "ok" or "error: ..."
+  PointStats stats;                 // meaningful when status == "ok"
 };
 
 // Replays the trace with one configuration. May throw (the row then has status "error: ...").
@@ -51,9 +51,9 @@ using PointRunner = std::function<PointStats(const config::UnitConfig&)>;
 
 struct SweepPlan {
   std::vector<GridAxis> axes;
-  std::vector<std::uint64_t> points;                     // grid indices to run (a shard)
+  std::vector<std::uint64_t> points;                       // grid indices to run (a shard)
   std::vector<std::optional<config::UnitConfig>> configs;  // per point; nullopt: invalid
-  std::vector<std::string> errors;                       // per point; the configuration error
+  std::vector<std::string> errors;                         // per point; the configuration error
 };
 
 // Resolves every point of the shard against the base tree (a deep copy per point).

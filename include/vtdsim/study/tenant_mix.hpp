@@ -45,7 +45,7 @@ struct MixInput {
   std::vector<std::uint16_t> domains;  // distinct domain-ids, in order of first appearance
   std::vector<std::uint16_t> sources;  // distinct source-ids
   std::uint8_t max_bus = 0;
-  std::uint64_t host_end = 0;          // one past the highest mapped host byte
+  std::uint64_t host_end = 0;  // one past the highest mapped host byte
 };
 
 // Reads `source` to its end (TraceError from the source as it comes).
@@ -66,8 +66,8 @@ class TenantMix final : public trace::TraceSource {
   struct Tenant {
     std::uint32_t index = 0;
     const MixInput* input = nullptr;
-    std::uint32_t domain_base = 1;    // the mix's domain-id of the input's first domain
-    std::size_t next = 0;             // next event of the input
+    std::uint32_t domain_base = 1;            // the mix's domain-id of the input's first domain
+    std::size_t next = 0;                     // next event of the input
     std::vector<trace::TraceEvent> expanded;  // a global invalidation's per-domain replacements
     std::size_t expanded_next = 0;
     bool done() const { return next == input->events.size() && expanded_next == expanded.size(); }
@@ -80,7 +80,7 @@ class TenantMix final : public trace::TraceSource {
   TenantMixOptions options_;
   std::vector<Tenant> tenants_;
   std::uint64_t host_stride_ = 0;
-  std::size_t current_ = 0;      // tenant emitting now
+  std::size_t current_ = 0;         // tenant emitting now
   std::uint32_t emitted_dmas_ = 0;  // DMAs of the current burst
   bool have_current_ = false;
   std::uint32_t unfinished_ = 0;

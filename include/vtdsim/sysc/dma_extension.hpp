@@ -15,7 +15,7 @@ class DmaExtension : public tlm::tlm_extension<DmaExtension> {
  public:
   // Request side (set by the device).
   SourceId source;
-  Pasid pasid;                                        // Pasid{} = no PASID prefix
+  Pasid pasid;  // Pasid{} = no PASID prefix
   AddressType address_type = AddressType::kUntranslated;
   // The device uses platform DMA (virtio: VIRTIO_F_ACCESS_PLATFORM negotiated; other devices:
   // always). The root complex routes "auto" devices on this (QEMU's virtio behaviour: without
@@ -23,11 +23,11 @@ class DmaExtension : public tlm::tlm_extension<DmaExtension> {
   bool access_platform = true;
 
   // Response side (set by the root complex / IOMMU; reset by the device before each request).
-  bool translated = false;                            // went through the remapping unit
-  HostAddr host;                                      // host address of the first byte
+  bool translated = false;  // went through the remapping unit
+  HostAddr host;            // host address of the first byte
   spec::FaultReason fault = spec::FaultReason::kNone;
   core::CacheOutcome outcome;
-  std::uint64_t issue_ns = 0;                         // when the unit saw it (whole ns; translated only)
+  std::uint64_t issue_ns = 0;  // when the unit saw it (whole ns; translated only)
 
   void reset_response() {
     translated = false;
@@ -38,9 +38,7 @@ class DmaExtension : public tlm::tlm_extension<DmaExtension> {
   }
 
   tlm::tlm_extension_base* clone() const override { return new DmaExtension(*this); }
-  void copy_from(const tlm::tlm_extension_base& other) override {
-    *this = static_cast<const DmaExtension&>(other);
-  }
+  void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const DmaExtension&>(other); }
 };
 
 }  // namespace vtdsim::sysc

@@ -19,8 +19,8 @@ struct DmaPortCounters {
 
 class DmaPort {
  public:
-  DmaPort(tlm::tlm_initiator_socket<>& socket, tlm_utils::tlm_quantumkeeper& keeper,
-          SourceId source, std::uint32_t max_payload = 4096);
+  DmaPort(tlm::tlm_initiator_socket<>& socket, tlm_utils::tlm_quantumkeeper& keeper, SourceId source,
+          std::uint32_t max_payload = 4096);
   DmaPort(const DmaPort&) = delete;
   DmaPort& operator=(const DmaPort&) = delete;
 

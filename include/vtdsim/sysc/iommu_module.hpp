@@ -37,9 +37,9 @@ namespace vtdsim::sysc {
 
 // What the TLM shell refused before the IOMMU saw a request (the IOMMU counts the rest).
 struct IommuModuleCounters {
-  std::uint64_t malformed = 0;   // no DmaExtension, zero length, neither read nor write, a streaming
-                                 // burst, or byte enables of length 0
-  std::uint64_t too_large = 0;   // more than kMaxPagesPerRequest pages
+  std::uint64_t malformed = 0;  // no DmaExtension, zero length, neither read nor write, a streaming
+                                // burst, or byte enables of length 0
+  std::uint64_t too_large = 0;  // more than kMaxPagesPerRequest pages
 };
 
 class IommuModule : public sc_core::sc_module {
@@ -50,7 +50,7 @@ class IommuModule : public sc_core::sc_module {
   tlm_utils::simple_target_socket<IommuModule> mmio;
   tlm_utils::simple_initiator_socket<IommuModule> mem_out;
   sc_core::sc_signal<bool> fault_irq;
-  sc_core::sc_event fault_event;      // notified when fault_irq rises
+  sc_core::sc_event fault_event;  // notified when fault_irq rises
 
   SC_HAS_PROCESS(IommuModule);
   IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu);

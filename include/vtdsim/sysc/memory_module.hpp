@@ -11,7 +11,6 @@
 
 namespace vtdsim::sysc {
 
-
 struct MemoryCounters {
   std::uint64_t reads = 0, writes = 0, read_bytes = 0, write_bytes = 0, errors = 0;
 };

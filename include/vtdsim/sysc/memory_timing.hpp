@@ -4,9 +4,9 @@
 namespace vtdsim::sysc {
 
 struct MemoryTiming {
-  double latency_ns = 60.0;        // fixed access latency
-  double bandwidth_gbps = 25.6;    // GB/s; 0 = unlimited. Adds size / bandwidth per access.
-  bool allow_dmi = false;          // grant DMI (used only for untranslated traffic paths)
+  double latency_ns = 60.0;      // fixed access latency
+  double bandwidth_gbps = 25.6;  // GB/s; 0 = unlimited. Adds size / bandwidth per access.
+  bool allow_dmi = false;        // grant DMI (used only for untranslated traffic paths)
 };
 
 }  // namespace vtdsim::sysc

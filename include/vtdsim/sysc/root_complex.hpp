@@ -18,22 +18,21 @@
 
 namespace vtdsim::sysc {
 
-
 // One completed DMA as the root complex saw it.
 struct DmaRecord {
   SourceId source;
   Pasid pasid;
-  std::uint64_t bus_addr = 0;      // address the device issued
+  std::uint64_t bus_addr = 0;  // address the device issued
   std::uint32_t size = 0;
   Access access = Access::kRead;
-  bool translated = false;         // went through the IOMMU
-  bool ok = false;                 // TLM_OK_RESPONSE
-  HostAddr host;                   // host address of the first byte (bus_addr when direct)
+  bool translated = false;  // went through the IOMMU
+  bool ok = false;          // TLM_OK_RESPONSE
+  HostAddr host;            // host address of the first byte (bus_addr when direct)
   spec::FaultReason fault = spec::FaultReason::kNone;
   core::CacheOutcome outcome;
-  sc_core::sc_time start;          // local time of the initiator when issued
-  sc_core::sc_time latency;        // annotated delay added by the path (IOMMU + memory + hop)
-  std::uint64_t issue_ns = 0;      // translated: the nanosecond the IOMMU issued it at
+  sc_core::sc_time start;      // local time of the initiator when issued
+  sc_core::sc_time latency;    // annotated delay added by the path (IOMMU + memory + hop)
+  std::uint64_t issue_ns = 0;  // translated: the nanosecond the IOMMU issued it at
 };
 
 class DmaObserver {
@@ -44,10 +43,10 @@ class DmaObserver {
 
 class RootComplex : public sc_core::sc_module {
  public:
-  tlm_utils::multi_passthrough_target_socket<RootComplex> dma_in;   // device DMA initiators
+  tlm_utils::multi_passthrough_target_socket<RootComplex> dma_in;  // device DMA initiators
   tlm_utils::simple_initiator_socket<RootComplex> to_iommu;
   tlm_utils::simple_initiator_socket<RootComplex> to_memory;
-  tlm_utils::simple_target_socket<RootComplex> cpu_in;              // CPU MMIO
+  tlm_utils::simple_target_socket<RootComplex> cpu_in;                  // CPU MMIO
   tlm_utils::multi_passthrough_initiator_socket<RootComplex> mmio_out;  // BARs, IOMMU registers
 
   RootComplex(sc_core::sc_module_name name, double hop_latency_ns);
@@ -71,7 +70,7 @@ class RootComplex : public sc_core::sc_module {
   void cpu_b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
 
   sc_core::sc_time hop_;
-  std::vector<DmaRoute> routes_;       // indexed by source-id (65536 entries)
+  std::vector<DmaRoute> routes_;  // indexed by source-id (65536 entries)
   std::vector<Window> windows_;
   std::vector<DmaObserver*> observers_;
   std::uint64_t mmio_errors_ = 0;

@@ -3,9 +3,9 @@
 // Buckets: values 0..31 have one bucket each (exact); above, each power of two [2^e, 2^(e+1)) is
 // split into 16 equal sub-buckets, so a bucket is at most 1/16 (6.25 %) of its value wide.
 // 976 buckets cover the whole uint64 range; each keeps its sample count, the wide ones also their
-// sum (an exact bucket's sum is its count times its value). min, max, count and sum are exact; a percentile returns the mean of the samples in the bucket holding the
-// nearest-rank sample (exact whenever that bucket holds one distinct value, as is usual for a
-// cycle model with few distinct latencies; otherwise within the bucket's 1/16 relative width).
+// sum (an exact bucket's sum is its count times its value). min, max, count and sum are exact; a percentile returns the
+// mean of the samples in the bucket holding the nearest-rank sample (exact whenever that bucket holds one distinct
+// value, as is usual for a cycle model with few distinct latencies; otherwise within the bucket's 1/16 relative width).
 #pragma once
 #include <array>
 #include <cstddef>

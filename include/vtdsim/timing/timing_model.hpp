@@ -47,11 +47,11 @@ namespace vtdsim::timing {
 // Plain counters of the timing model (gathered into JSON by stats/).
 struct TimingStats {
   std::uint64_t translations = 0;
-  std::uint64_t walks = 0;               // requests that occupied a walker
-  std::uint64_t walk_reads = 0;          // memory reads made by those walks
-  std::uint64_t merged = 0;              // requests that joined a pending walk
-  std::uint64_t queued = 0;              // walks that waited for a free walker
-  std::uint64_t queue_cycles = 0;        // total cycles walks waited for a walker
+  std::uint64_t walks = 0;         // requests that occupied a walker
+  std::uint64_t walk_reads = 0;    // memory reads made by those walks
+  std::uint64_t merged = 0;        // requests that joined a pending walk
+  std::uint64_t queued = 0;        // walks that waited for a free walker
+  std::uint64_t queue_cycles = 0;  // total cycles walks waited for a walker
   std::uint64_t max_queue_cycles = 0;
   std::uint64_t walker_busy_cycles = 0;  // sum over walks of their walker occupancy
   std::uint64_t first_issue = 0;         // earliest issue cycle seen

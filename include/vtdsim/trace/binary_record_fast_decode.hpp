@@ -69,18 +69,16 @@ static_assert(kLaneChecked == (kLaneTop * 0x0101'0101'0101'0101ull & ~lane(4, 0x
 // 1 + 2^7 + 2^14 + ... adds copies of the value shifted by 0, 7, 14, ... bits, so bit i of copy i
 // lands on bit 8i; for a value below 2^n (n <= 7) the copies do not overlap, so nothing carries,
 // and masking with 0x..010101 keeps exactly those bits.
-inline constexpr unsigned kSpread2 = 1u | 1u << 7;               // perms: read, write
-inline constexpr unsigned kSpread3 = 1u | 1u << 7 | 1u << 14;    // inv_flags: hint, drain reads, drain writes
+inline constexpr unsigned kSpread2 = 1u | 1u << 7;             // perms: read, write
+inline constexpr unsigned kSpread3 = 1u | 1u << 7 | 1u << 14;  // inv_flags: hint, drain reads, drain writes
 static_assert(sizeof(Perms) == 2 && offsetof(Perms, read) == 0 && offsetof(Perms, write) == 1,
               "Perms is the bytes read, write");
-static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
-                      offsetof(core::InvalidationRequest, address_mask) + 1 &&
-                  offsetof(core::InvalidationRequest, drain_reads) ==
-                      offsetof(core::InvalidationRequest, address_mask) + 2 &&
-                  offsetof(core::InvalidationRequest, drain_writes) ==
-                      offsetof(core::InvalidationRequest, address_mask) + 3 &&
-                  sizeof(bool) == 1,
-              "address_mask, invalidation_hint, drain_reads, drain_writes are four neighbouring bytes");
+static_assert(
+    offsetof(core::InvalidationRequest, invalidation_hint) == offsetof(core::InvalidationRequest, address_mask) + 1 &&
+        offsetof(core::InvalidationRequest, drain_reads) == offsetof(core::InvalidationRequest, address_mask) + 2 &&
+        offsetof(core::InvalidationRequest, drain_writes) == offsetof(core::InvalidationRequest, address_mask) + 3 &&
+        sizeof(bool) == 1,
+    "address_mask, invalidation_hint, drain_reads, drain_writes are four neighbouring bytes");
 
 // Fields of a valid record (at p) into the event: the fast path (next). p and e do not overlap;
 // saying so (restrict) lets the compiler keep loaded bytes in registers and merge neighbours.
@@ -103,8 +101,8 @@ static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
   e.access = static_cast<Access>(p[offsetof(BinaryRecord, access)]);
   e.host = HostAddr(VTDSIM_FIELD(std::uint64_t, host));
   // perms <= 3 (record_valid): bits 0/1 to the bools read/write with one multiply (see kSpread2).
-  const std::uint16_t perms = little_endian(
-      static_cast<std::uint16_t>(p[offsetof(BinaryRecord, perms)] * kSpread2 & 0x0101u));
+  const std::uint16_t perms =
+      little_endian(static_cast<std::uint16_t>(p[offsetof(BinaryRecord, perms)] * kSpread2 & 0x0101u));
   std::memcpy(reinterpret_cast<unsigned char*>(&e.perms), &perms, sizeof(perms));
   e.page_size = VTDSIM_FIELD(std::uint64_t, page_size);
   e.translation_type = static_cast<core::TranslationType>(p[offsetof(BinaryRecord, translation_type)]);
@@ -118,9 +116,9 @@ static_assert(offsetof(core::InvalidationRequest, invalidation_hint) ==
   inv.pasid = Pasid(VTDSIM_FIELD(std::uint32_t, inv_pasid));
   inv.addr = Iova(VTDSIM_FIELD(std::uint64_t, inv_addr));
   // address_mask and the three flag bools (inv_flags <= 7) are four neighbouring bytes: one store.
-  const std::uint32_t tail = little_endian(
-      p[offsetof(BinaryRecord, inv_address_mask)] |
-      (p[offsetof(BinaryRecord, inv_flags)] * (kSpread3 << 8) & 0x0101'0100u));  // bools in bytes 1..3
+  const std::uint32_t tail =
+      little_endian(p[offsetof(BinaryRecord, inv_address_mask)] |
+                    (p[offsetof(BinaryRecord, inv_flags)] * (kSpread3 << 8) & 0x0101'0100u));  // bools in bytes 1..3
   std::memcpy(reinterpret_cast<unsigned char*>(&inv) + offsetof(core::InvalidationRequest, address_mask), &tail,
               sizeof(tail));
 }

@@ -27,38 +27,38 @@ inline constexpr std::uint16_t kBinaryVersion = 1;
 
 #pragma pack(push, 1)
 struct BinaryHeader {
-  char magic[8];                // kBinaryMagic
-  std::uint16_t version;        // kBinaryVersion
-  std::uint16_t header_size;    // sizeof(BinaryHeader): records start here
-  std::uint16_t record_size;    // sizeof(BinaryRecord)
-  std::uint16_t flags;          // 0 (reserved)
+  char magic[8];              // kBinaryMagic
+  std::uint16_t version;      // kBinaryVersion
+  std::uint16_t header_size;  // sizeof(BinaryHeader): records start here
+  std::uint16_t record_size;  // sizeof(BinaryRecord)
+  std::uint16_t flags;        // 0 (reserved)
 };
 
 // One event. Fields are ordered by size so every field is naturally aligned within the record.
 struct BinaryRecord {
-  std::uint64_t time_ns;        // 0
-  std::uint64_t iova;           // 8
-  std::uint64_t size;           // 16
-  std::uint64_t host;           // 24  kMap
-  std::uint64_t page_size;      // 32  kMap
-  std::uint64_t inv_addr;       // 40  kInvalidate: InvalidationRequest::addr
-  std::uint32_t pasid;          // 48  0xffffffff = no PASID
-  std::uint32_t inv_pasid;      // 52
-  std::uint16_t source;         // 56  requester id
-  std::uint16_t domain;         // 58
-  std::uint16_t inv_domain;     // 60
-  std::uint16_t inv_source;     // 62
-  std::uint8_t kind;            // 64  EventKind
-  std::uint8_t access;          // 65  Access (1 read, 2 write)
-  std::uint8_t perms;           // 66  bit0 read, bit1 write
-  std::uint8_t translation_type;  // 67  core::TranslationType
-  std::uint8_t levels;          // 68
-  std::uint8_t inv_target;      // 69  core::InvalidationTarget
-  std::uint8_t inv_granularity; // 70  core::InvalidationGranularity
-  std::uint8_t inv_flags;       // 71  bit0 invalidation_hint, bit1 drain_reads, bit2 drain_writes
+  std::uint64_t time_ns;           // 0
+  std::uint64_t iova;              // 8
+  std::uint64_t size;              // 16
+  std::uint64_t host;              // 24  kMap
+  std::uint64_t page_size;         // 32  kMap
+  std::uint64_t inv_addr;          // 40  kInvalidate: InvalidationRequest::addr
+  std::uint32_t pasid;             // 48  0xffffffff = no PASID
+  std::uint32_t inv_pasid;         // 52
+  std::uint16_t source;            // 56  requester id
+  std::uint16_t domain;            // 58
+  std::uint16_t inv_domain;        // 60
+  std::uint16_t inv_source;        // 62
+  std::uint8_t kind;               // 64  EventKind
+  std::uint8_t access;             // 65  Access (1 read, 2 write)
+  std::uint8_t perms;              // 66  bit0 read, bit1 write
+  std::uint8_t translation_type;   // 67  core::TranslationType
+  std::uint8_t levels;             // 68
+  std::uint8_t inv_target;         // 69  core::InvalidationTarget
+  std::uint8_t inv_granularity;    // 70  core::InvalidationGranularity
+  std::uint8_t inv_flags;          // 71  bit0 invalidation_hint, bit1 drain_reads, bit2 drain_writes
   std::uint8_t inv_function_mask;  // 72
   std::uint8_t inv_address_mask;   // 73
-  std::uint8_t reserved[6];     // 74  zero
+  std::uint8_t reserved[6];        // 74  zero
 };
 #pragma pack(pop)
 
@@ -124,15 +124,15 @@ class BinaryTraceReader final : public TraceSource {
   std::size_t unread() const { return static_cast<std::size_t>(end_ - cur_); }
 
   std::string path_;
-  std::unique_ptr<Mapping> map_;           // a plain file, mapped; else input_
+  std::unique_ptr<Mapping> map_;  // a plain file, mapped; else input_
   std::unique_ptr<CompressedInput> input_;
-  std::vector<unsigned char> buffer_;      // decompressed bytes (input_ only)
-  const unsigned char* data_ = nullptr;    // the mapping, or buffer_.data()
-  const unsigned char* cur_ = nullptr;     // unread bytes: [cur_, end_), within data_
+  std::vector<unsigned char> buffer_;    // decompressed bytes (input_ only)
+  const unsigned char* data_ = nullptr;  // the mapping, or buffer_.data()
+  const unsigned char* cur_ = nullptr;   // unread bytes: [cur_, end_), within data_
   const unsigned char* end_ = nullptr;
-  std::uint64_t dropped_ = 0;              // stream bytes before data_[0] (moved out of buffer_)
+  std::uint64_t dropped_ = 0;  // stream bytes before data_[0] (moved out of buffer_)
   std::uint64_t header_size_ = sizeof(BinaryHeader);
-  bool input_failed_ = false;              // decompression or I/O failed: reported once, then the end
+  bool input_failed_ = false;  // decompression or I/O failed: reported once, then the end
 };
 
 // ---- Writer ---------------------------------------------------------------------------------
@@ -140,8 +140,7 @@ class BinaryTraceReader final : public TraceSource {
 class BinaryTraceWriter {
  public:
   // Creates (truncates) path. Throws TraceError if it cannot be opened.
-  explicit BinaryTraceWriter(const std::string& path,
-                             BinaryCompression compression = BinaryCompression::kNone,
+  explicit BinaryTraceWriter(const std::string& path, BinaryCompression compression = BinaryCompression::kNone,
                              int zstd_level = 3);
   ~BinaryTraceWriter();  // closes; errors at this point are swallowed (call close() to see them)
   BinaryTraceWriter(const BinaryTraceWriter&) = delete;

@@ -84,9 +84,9 @@ class CompressedInput {
   static constexpr std::size_t kMaxLineBytes = 1u << 20;
 
  private:
-  struct Source;  // file, raw buffer and decoder (shared with the read-ahead thread)
-  struct Ring;    // read-ahead chunks and their hand-over
-  bool next_chunk();   // makes the next decompressed bytes current; false at end of input
+  struct Source;      // file, raw buffer and decoder (shared with the read-ahead thread)
+  struct Ring;        // read-ahead chunks and their hand-over
+  bool next_chunk();  // makes the next decompressed bytes current; false at end of input
   bool start_read_ahead();
 
   std::string path_;
@@ -101,7 +101,7 @@ class CompressedInput {
   const unsigned char* cur_ = nullptr;  // current decompressed bytes: out_ or a ring slot
   std::size_t cur_pos_ = 0, cur_len_ = 0;
   bool eof_ = false;
-  std::string carry_;                   // a line that spans chunks
+  std::string carry_;  // a line that spans chunks
   std::uint64_t line_number_ = 0;
 };
 

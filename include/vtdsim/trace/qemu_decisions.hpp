@@ -37,7 +37,7 @@ QemuDecisionLog read_qemu_decisions(const std::string& path);
 struct QemuAgreement {
   std::uint64_t total = 0;  // translations compared
   std::uint64_t equal = 0;
-  bool same_count = true;   // the replay made as many translations as QEMU logged
+  bool same_count = true;              // the replay made as many translations as QEMU logged
   std::uint64_t first_difference = 0;  // index of the first translation that differs (if any)
   bool all_equal() const { return same_count && equal == total; }
 };

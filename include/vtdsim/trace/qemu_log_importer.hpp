@@ -66,25 +66,25 @@ namespace vtdsim::trace {
 
 struct QemuImportStats {
   std::uint64_t lines = 0;
-  std::map<std::string, std::uint64_t> used;     // trace-point name -> lines that produced events/state
-  std::map<std::string, std::uint64_t> skipped;  // trace-point name -> lines not used
-  std::uint64_t not_trace_lines = 0;             // lines that are not "[PID@S.US:]name args"
-  std::uint64_t events[5] = {0, 0, 0, 0, 0};     // emitted, by EventKind
-  std::uint64_t translations_while_disabled = 0; // vtd_dmar_translate while TE = 0
-  std::uint64_t unknown_domain_translations = 0; // translations of a source no context line named
-  std::uint64_t remaps = 0;                      // a page seen mapped to a new address (unmap + map)
+  std::map<std::string, std::uint64_t> used;      // trace-point name -> lines that produced events/state
+  std::map<std::string, std::uint64_t> skipped;   // trace-point name -> lines not used
+  std::uint64_t not_trace_lines = 0;              // lines that are not "[PID@S.US:]name args"
+  std::uint64_t events[5] = {0, 0, 0, 0, 0};      // emitted, by EventKind
+  std::uint64_t translations_while_disabled = 0;  // vtd_dmar_translate while TE = 0
+  std::uint64_t unknown_domain_translations = 0;  // translations of a source no context line named
+  std::uint64_t remaps = 0;                       // a page seen mapped to a new address (unmap + map)
   // What the log says about the QEMU that wrote it (the replay checks it against the preset).
-  std::uint64_t iso_prefix_lines = 0;            // lines with the QEMU 10.1+ ISO-8601 time
-  bool scalable_mode = false;                    // the last vtd_reg_dmar_root said scalable 1
-  std::uint8_t legacy_context_levels = 0;        // bit L: a legacy context entry with L levels
-  std::uint64_t pasid_iotlb_pasid = 0, pasid_iotlb_page = 0;  // decoded P_IOTLB descriptors
+  std::uint64_t iso_prefix_lines = 0;                          // lines with the QEMU 10.1+ ISO-8601 time
+  bool scalable_mode = false;                                  // the last vtd_reg_dmar_root said scalable 1
+  std::uint8_t legacy_context_levels = 0;                      // bit L: a legacy context entry with L levels
+  std::uint64_t pasid_iotlb_pasid = 0, pasid_iotlb_page = 0;   // decoded P_IOTLB descriptors
   std::uint64_t pasid_cache = 0, device_tlb = 0;               // decoded PC / device-TLB descriptors
-  std::uint64_t rejected_descriptors = 0;        // raw descriptors that are not valid (no effect)
+  std::uint64_t rejected_descriptors = 0;                      // raw descriptors that are not valid (no effect)
   std::map<std::string, std::uint64_t> undecoded_descriptors;  // vtd_inv_desc types not understood
-  std::uint64_t sm_domains_from_attach = 0;      // scalable mode: source -> domain from attach
-  std::vector<std::string> sm_domains_inferred;  // "00:02.0 -> 0x4 (line N)": learnt by guess
-  std::uint64_t invalidations_of_unknown_domains = 0;  // scalable mode: no source known for the DID
-  std::uint64_t nonzero_rid_pasid = 0;           // scalable contexts with RID_PASID != 0
+  std::uint64_t sm_domains_from_attach = 0;                    // scalable mode: source -> domain from attach
+  std::vector<std::string> sm_domains_inferred;                // "00:02.0 -> 0x4 (line N)": learnt by guess
+  std::uint64_t invalidations_of_unknown_domains = 0;          // scalable mode: no source known for the DID
+  std::uint64_t nonzero_rid_pasid = 0;                         // scalable contexts with RID_PASID != 0
   std::uint64_t events_of(EventKind kind) const { return events[static_cast<int>(kind)]; }
 };
 
@@ -115,9 +115,19 @@ class QemuLogImporter final : public TraceSource {
   };
   // What a trace point's lines become (see the table above).
   enum class LineKind : std::uint8_t {
-    kSkip, kTranslate, kContextCache, kInvIotlbPages, kInvIotlbDomain, kInvIotlbGlobal,
-    kInvContextGlobal, kInvContextDevices, kContextCacheReset, kInvIec, kDmarEnable,
-    kDmarRoot, kInvDesc,
+    kSkip,
+    kTranslate,
+    kContextCache,
+    kInvIotlbPages,
+    kInvIotlbDomain,
+    kInvIotlbGlobal,
+    kInvContextGlobal,
+    kInvContextDevices,
+    kContextCacheReset,
+    kInvIec,
+    kDmarEnable,
+    kDmarRoot,
+    kInvDesc,
   };
   struct NameEntry {
     LineKind kind = LineKind::kSkip;
@@ -145,7 +155,7 @@ class QemuLogImporter final : public TraceSource {
   [[noreturn]] void fail(const std::string& what) const;
 
   std::unique_ptr<CompressedInput> input_;
-  bool input_failed_ = false;  // decompression or I/O failed: reported once, then the end
+  bool input_failed_ = false;             // decompression or I/O failed: reported once, then the end
   std::vector<std::string_view> tokens_;  // the fields of the current line: [0, token_count_)
   std::size_t token_count_ = 0;
   struct Pending {
@@ -167,9 +177,9 @@ class QemuLogImporter final : public TraceSource {
   std::uint64_t time_ns_ = 0;
   bool have_first_time_ = false;
   std::uint64_t first_time_us_ = 0;
-  bool translation_enabled_ = true;  // until a vtd_dmar_enable line says otherwise
-  std::unordered_map<std::uint16_t, Binding> learned_;   // from context-cache lines
-  std::unordered_map<std::uint16_t, Binding> emitted_;   // last context event per source
+  bool translation_enabled_ = true;                     // until a vtd_dmar_enable line says otherwise
+  std::unordered_map<std::uint16_t, Binding> learned_;  // from context-cache lines
+  std::unordered_map<std::uint16_t, Binding> emitted_;  // last context event per source
   // What the emitted map events left in the tables: (domain, iova base) -> size, host base.
   // Non-overlapping ranges; grows with the distinct pages the log touches, not its length.
   std::map<std::pair<std::uint16_t, std::uint64_t>, Mapping> mappings_;

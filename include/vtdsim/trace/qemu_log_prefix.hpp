@@ -15,8 +15,8 @@ enum class QemuPrefix : std::uint8_t { kNone, kPidTime, kIsoTime };
 
 struct QemuLinePrefix {
   QemuPrefix kind = QemuPrefix::kNone;
-  std::size_t rest = 0;        // where the trace-point name starts
-  std::uint64_t micros = 0;    // the time (kPidTime: as logged; kIsoTime: since 1970-01-01 UTC)
+  std::size_t rest = 0;      // where the trace-point name starts
+  std::uint64_t micros = 0;  // the time (kPidTime: as logged; kIsoTime: since 1970-01-01 UTC)
   bool has_time() const { return kind != QemuPrefix::kNone; }
 };
 

@@ -1,7 +1,7 @@
 // Trace replay without SystemC (DESIGN.md "The replay shell"): streams a TraceSource through one
 // iommu::Iommu (the remapping unit, timing model and stats that the SystemC shell drives too) and a
-// TableBuilder for the software events (map, unmap, context). Memory is constant in the trace length (only the page tables grow, with
-// the pages the trace maps).
+// TableBuilder for the software events (map, unmap, context). Memory is constant in the trace length (only the page
+// tables grow, with the pages the trace maps).
 //
 //   config::UnitConfig cfg = config::load_unit_config("configs/qemu.yaml");
 //   trace::Replayer replayer(cfg);
@@ -62,7 +62,7 @@ struct ReplayOptions {
 };
 
 struct ReplayCounters {
-  std::uint64_t events = 0;        // events applied
+  std::uint64_t events = 0;  // events applied
   std::uint64_t dma = 0, maps = 0, unmaps = 0, contexts = 0, invalidations = 0;
   std::uint64_t translations = 0;  // page-sized translations made for DMA events
   std::uint64_t bad_events = 0;    // skipped (skip_bad)

@@ -35,9 +35,9 @@ namespace vtdsim::trace {
 class ScalableDomains {
  public:
   // The attach sequences.
-  void context_invalidated(SourceId source);  // device-selective, function mask 0
-  void context_reset();                       // global context invalidation, reset, SRTP
-  void domain_flushed(std::uint16_t did);     // domain-selective IOTLB invalidation
+  void context_invalidated(SourceId source);                   // device-selective, function mask 0
+  void context_reset();                                        // global context invalidation, reset, SRTP
+  void domain_flushed(std::uint16_t did);                      // domain-selective IOTLB invalidation
   void pasid_flushed(std::uint16_t did, std::uint32_t pasid);  // PASID-selective P_IOTLB
 
   // The domain `source`'s translations use: learnt, decided, or its own (std::length_error past
@@ -65,10 +65,10 @@ class ScalableDomains {
   std::uint64_t unknown_invalidations() const { return unknown_; }
 
  private:
-  struct Open {                 // a domain-id not decided yet
-    std::unordered_map<std::uint16_t, std::uint32_t> votes;  // source -> votes
+  struct Open {                                                  // a domain-id not decided yet
+    std::unordered_map<std::uint16_t, std::uint32_t> votes;      // source -> votes
     std::deque<std::pair<std::uint64_t, std::uint64_t>> ranges;  // recent [first, end) pages
-    std::uint64_t held = 0;     // invalidations of it waiting for the decision
+    std::uint64_t held = 0;                                      // invalidations of it waiting for the decision
   };
   void learn(SourceId source, std::uint16_t did);
   bool known_did(std::uint16_t did) const;
@@ -76,17 +76,17 @@ class ScalableDomains {
   void decide(std::uint16_t did, std::uint16_t source, std::uint64_t line);
   bool candidate(std::uint16_t source) const;
 
-  std::vector<SourceId> attach_pending_;        // cc invalidations since the last domain flush
-  std::deque<SourceId> awaiting_pasid_;         // flushed with DID 0: the PASID set-up names it
+  std::vector<SourceId> attach_pending_;                     // cc invalidations since the last domain flush
+  std::deque<SourceId> awaiting_pasid_;                      // flushed with DID 0: the PASID set-up names it
   std::unordered_map<std::uint16_t, std::uint16_t> learnt_;  // source -> DID
   std::unordered_map<std::uint16_t, std::uint16_t> own_;     // source -> own domain
   std::unordered_map<std::uint16_t, std::uint16_t> alias_;   // decided DID -> own domain
-  std::map<std::uint16_t, Open> open_;  // undecided DIDs, in order (decide_all is deterministic)
+  std::map<std::uint16_t, Open> open_;                       // undecided DIDs, in order (decide_all is deterministic)
   // Recent translations of undecided own-domain sources: page -> (source, sequence number).
   std::unordered_map<std::uint64_t, std::pair<std::uint16_t, std::uint64_t>> recent_;
   std::uint64_t sequence_ = 0;
   bool have_last_ = false;
-  std::uint16_t last_ = 0;                      // the last undecided own-domain source to translate
+  std::uint16_t last_ = 0;  // the last undecided own-domain source to translate
   std::uint16_t next_own_ = 0xfffe;
   std::vector<std::pair<std::uint16_t, std::uint16_t>> decisions_;
   std::uint64_t from_attach_ = 0, unknown_ = 0;

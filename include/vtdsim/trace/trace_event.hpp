@@ -11,27 +11,27 @@
 namespace vtdsim::trace {
 
 enum class EventKind : std::uint8_t {
-  kDma,          // a DMA request: source, pasid, iova, size, access
-  kMap,          // domain: [iova, iova+size) -> host, perms, page_size
-  kUnmap,        // domain: [iova, iova+size)
-  kContext,      // source -> domain, translation type (and levels)
-  kInvalidate,   // an InvalidationRequest
+  kDma,         // a DMA request: source, pasid, iova, size, access
+  kMap,         // domain: [iova, iova+size) -> host, perms, page_size
+  kUnmap,       // domain: [iova, iova+size)
+  kContext,     // source -> domain, translation type (and levels)
+  kInvalidate,  // an InvalidationRequest
 };
 
 struct TraceEvent {
   EventKind kind = EventKind::kDma;
-  std::uint64_t time_ns = 0;       // event time; non-decreasing within a trace
+  std::uint64_t time_ns = 0;  // event time; non-decreasing within a trace
   SourceId source;
   Pasid pasid;
   DomainId domain;
   Iova iova;
-  std::uint64_t size = 0;          // bytes (DMA, map, unmap)
-  Access access = Access::kRead;   // kDma
-  HostAddr host;                   // kMap
-  Perms perms;                     // kMap
-  std::uint64_t page_size = kPageSize4K;  // kMap: 4K, 2M or 1G
+  std::uint64_t size = 0;                                                         // bytes (DMA, map, unmap)
+  Access access = Access::kRead;                                                  // kDma
+  HostAddr host;                                                                  // kMap
+  Perms perms;                                                                    // kMap
+  std::uint64_t page_size = kPageSize4K;                                          // kMap: 4K, 2M or 1G
   core::TranslationType translation_type = core::TranslationType::kUntranslated;  // kContext
-  std::uint8_t levels = 4;         // kContext: second-level paging levels
+  std::uint8_t levels = 4;                 // kContext: second-level paging levels
   core::InvalidationRequest invalidation;  // kInvalidate
 };
 static_assert(std::is_trivially_copyable_v<TraceEvent>, "trace events are copied as bytes");

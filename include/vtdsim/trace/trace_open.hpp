@@ -18,7 +18,7 @@ TraceFormat parse_trace_format(const std::string& name);
 
 struct OpenedTrace {
   std::unique_ptr<TraceSource> source;
-  TraceFormat format = TraceFormat::kAuto;        // the format actually used
+  TraceFormat format = TraceFormat::kAuto;  // the format actually used
   Compression compression = Compression::kNone;
   // The input under text and QEMU readers (progress: raw_bytes_read() / raw_size()); null for
   // binary traces.

@@ -31,15 +31,15 @@ struct DescChain {
 enum class PopResult : std::uint8_t { kChain, kEmpty, kDmaError, kMalformed };
 
 struct VirtqueueCounters {
-  std::uint64_t chains = 0, descriptors = 0, indirect_tables = 0, notifications_sent = 0,
-                notifications_suppressed = 0, dma_errors = 0, malformed = 0;
+  std::uint64_t chains = 0, descriptors = 0, indirect_tables = 0, notifications_sent = 0, notifications_suppressed = 0,
+                dma_errors = 0, malformed = 0;
 };
 
 class SplitVirtqueue {
  public:
   // queue_size: power of two <= 32768 (2.7 "Queue Size"); addresses as the driver wrote them.
-  void configure(std::uint16_t queue_size, std::uint64_t desc, std::uint64_t driver,
-                 std::uint64_t device, bool event_idx);
+  void configure(std::uint16_t queue_size, std::uint64_t desc, std::uint64_t driver, std::uint64_t device,
+                 bool event_idx);
   void reset();
   bool ready() const { return size_ != 0; }
   std::uint16_t size() const { return size_; }
@@ -72,7 +72,7 @@ class SplitVirtqueue {
   std::uint16_t last_avail_ = 0;
   std::uint16_t shadow_avail_ = 0;
   std::uint16_t used_idx_ = 0;
-  std::uint16_t signalled_used_ = 0;   // used idx at the last interrupt decision
+  std::uint16_t signalled_used_ = 0;  // used idx at the last interrupt decision
   std::array<unsigned char, DescChain::kMaxBuffers * 16> indirect_{};
   VirtqueueCounters counters_;
 };

@@ -19,7 +19,7 @@ struct VirtioPciConfig {
   bool offer_event_idx = true;
   bool offer_indirect = true;
   std::uint16_t max_queue_size = 256;
-  std::uint32_t max_payload = 4096;      // bytes per DMA request (PCIe MPS / MRRS)
+  std::uint32_t max_payload = 4096;  // bytes per DMA request (PCIe MPS / MRRS)
 };
 
 enum class NetPeerMode : std::uint8_t { kNone, kStream, kRequestResponse };
@@ -28,11 +28,11 @@ struct NetDeviceConfig {
   double line_rate_gbps = 10.0;
   std::uint16_t mtu = 1500;
   NetPeerMode peer = NetPeerMode::kNone;
-  std::uint32_t rx_packet_size = 1500;   // stream: bytes per received packet (without virtio hdr)
-  double rx_rate_gbps = 0.0;             // stream: 0 = line rate
-  std::uint64_t rx_packets = 0;          // stream: 0 = unbounded
-  std::uint32_t response_size = 64;      // request-response: bytes per response
-  double peer_latency_ns = 5000.0;       // request-response: wire + peer processing
+  std::uint32_t rx_packet_size = 1500;  // stream: bytes per received packet (without virtio hdr)
+  double rx_rate_gbps = 0.0;            // stream: 0 = line rate
+  std::uint64_t rx_packets = 0;         // stream: 0 = unbounded
+  std::uint32_t response_size = 64;     // request-response: bytes per response
+  double peer_latency_ns = 5000.0;      // request-response: wire + peer processing
 };
 
 struct BlkDeviceConfig {

@@ -1,10 +1,10 @@
 // virtio-net (virtio 1.2 section 5.1): receiveq1 (0) and transmitq1 (1). The transmit thread takes
 // each chain (virtio_net_hdr + packet), reads it by DMA and puts it on a wire of the configured
 // line rate; a chain is completed once its frame is fetched, and fetching overlaps the wire time
-// of the previous frame (one-frame transmit FIFO). The receive side is fed by a traffic source on the far end of the wire: a stream
-// (packet size, rate) or the peer of a request-response exchange (one response per transmitted
-// request after a peer latency). Received packets are written into the driver's buffers by DMA
-// with a header whose num_buffers = 1; payload byte i of packet n is (n + i) & 0xff.
+// of the previous frame (one-frame transmit FIFO). The receive side is fed by a traffic source on the far end of the
+// wire: a stream (packet size, rate) or the peer of a request-response exchange (one response per transmitted request
+// after a peer latency). Received packets are written into the driver's buffers by DMA with a header whose num_buffers
+// = 1; payload byte i of packet n is (n + i) & 0xff.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,8 +13,6 @@
 #include "vtdsim/virtio/virtio_pci_device.hpp"
 
 namespace vtdsim::virtio {
-
-
 
 struct NetDeviceCounters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, tx_errors = 0;

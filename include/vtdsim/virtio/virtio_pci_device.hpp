@@ -22,13 +22,12 @@
 
 namespace vtdsim::virtio {
 
-
 struct VirtioDeviceCounters {
-  std::uint64_t notifications = 0;       // driver -> device (notify writes)
-  std::uint64_t interrupts = 0;          // device -> driver
+  std::uint64_t notifications = 0;  // driver -> device (notify writes)
+  std::uint64_t interrupts = 0;     // device -> driver
   std::uint64_t resets = 0;
-  std::uint64_t features_rejected = 0;   // FEATURES_OK refused
-  std::uint64_t needs_reset = 0;         // DEVICE_NEEDS_RESET raised after a DMA error
+  std::uint64_t features_rejected = 0;  // FEATURES_OK refused
+  std::uint64_t needs_reset = 0;        // DEVICE_NEEDS_RESET raised after a DMA error
 };
 
 class VirtioPciDevice : public sc_core::sc_module {

@@ -51,9 +51,9 @@ inline constexpr std::uint32_t kSize = 0x38;
 // on this fixed layout, which is the layout QEMU uses for its modern BAR.
 namespace bar {
 inline constexpr std::uint64_t kCommonCfg = 0x0000;
-inline constexpr std::uint64_t kIsr = 0x1000;           // 4.1.4.5 ISR status capability
-inline constexpr std::uint64_t kDeviceCfg = 0x2000;     // 4.1.4.6 device-specific configuration
-inline constexpr std::uint64_t kNotify = 0x3000;        // 4.1.4.4 notification structure
+inline constexpr std::uint64_t kIsr = 0x1000;        // 4.1.4.5 ISR status capability
+inline constexpr std::uint64_t kDeviceCfg = 0x2000;  // 4.1.4.6 device-specific configuration
+inline constexpr std::uint64_t kNotify = 0x3000;     // 4.1.4.4 notification structure
 inline constexpr std::uint32_t kNotifyOffMultiplier = 4;
 inline constexpr std::uint64_t kSize = 0x4000;
 }  // namespace bar
@@ -85,11 +85,11 @@ constexpr bool vring_need_event(std::uint16_t event_idx, std::uint16_t new_idx, 
 
 // 5.1 Network device.
 namespace net {
-inline constexpr std::uint16_t kDeviceId = 1;              // 5 Device Types: network card
-inline constexpr unsigned kFMac = 5;                       // VIRTIO_NET_F_MAC
-inline constexpr unsigned kFMtu = 3;                       // VIRTIO_NET_F_MTU
-inline constexpr unsigned kRxQueue = 0;                    // 5.1.2 receiveq1
-inline constexpr unsigned kTxQueue = 1;                    // 5.1.2 transmitq1
+inline constexpr std::uint16_t kDeviceId = 1;  // 5 Device Types: network card
+inline constexpr unsigned kFMac = 5;           // VIRTIO_NET_F_MAC
+inline constexpr unsigned kFMtu = 3;           // VIRTIO_NET_F_MTU
+inline constexpr unsigned kRxQueue = 0;        // 5.1.2 receiveq1
+inline constexpr unsigned kTxQueue = 1;        // 5.1.2 transmitq1
 // 5.1.6 struct virtio_net_hdr (with VERSION_1 num_buffers is always present): 12 bytes.
 inline constexpr std::uint32_t kHdrSize = 12;
 inline constexpr std::uint32_t kHdrNumBuffersOffset = 10;
@@ -98,8 +98,8 @@ inline constexpr std::uint32_t kHdrNumBuffersOffset = 10;
 // 5.2 Block device.
 namespace blk {
 inline constexpr std::uint16_t kDeviceId = 2;
-inline constexpr unsigned kFBlkSize = 6;                   // VIRTIO_BLK_F_BLK_SIZE
-inline constexpr std::uint32_t kSectorSize = 512;          // 5.2.6: sectors are 512 bytes
+inline constexpr unsigned kFBlkSize = 6;           // VIRTIO_BLK_F_BLK_SIZE
+inline constexpr std::uint32_t kSectorSize = 512;  // 5.2.6: sectors are 512 bytes
 // 5.2.6 struct virtio_blk_req header: le32 type; le32 reserved; le64 sector.
 inline constexpr std::uint32_t kHeaderSize = 16;
 inline constexpr std::uint32_t kTypeIn = 0;
