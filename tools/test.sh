@@ -12,6 +12,8 @@ echo "== build (RelWithDebInfo)"
 "$here/tools/build.sh" "$here/build"
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir "$here/build" --output-on-failure -j "$jobs"
+echo "== clang-tidy (.clang-tidy) on model/ and tools/"
+"$here/tools/check-tidy.sh" "$here/build"
 echo "== examples/ out of tree (installed package, and add_subdirectory)"
 "$here/tools/check-examples.sh" "$here/build"
 

@@ -182,12 +182,9 @@ const char* const kPscNames[4] = {"pde", "pdpe", "pml4e", "pml5e"};
 
 void resolve_geometry(const RawCacheGeometry& raw, CacheGeometry& g, const std::string& path) {
   if (raw.entries) g.entries = *raw.entries;
-  if (raw.ways_full)
-    g.ways = g.entries;
-  else if (raw.ways)
-    g.ways = *raw.ways;
-  else if (raw.entries && g.ways > g.entries)
-    g.ways = g.entries;  // default ways, smaller cache
+  if (raw.ways) g.ways = *raw.ways;
+  // ways: full, or default ways of a cache made smaller than them.
+  if (raw.ways_full || (!raw.ways && raw.entries && g.ways > g.entries)) g.ways = g.entries;
   if (raw.policy) g.policy = *raw.policy;
   if (raw.enabled) g.enabled = *raw.enabled;
   if (raw.hit_latency) g.hit_latency = *raw.hit_latency;

@@ -1,5 +1,7 @@
 #include "vtdsim/platform/dma_monitor.hpp"
 
+#include <cmath>
+
 #include "vtdsim/spec/fault_reason.hpp"
 
 namespace vtdsim::platform {
@@ -58,7 +60,7 @@ void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
   } else {
     ++s.bypassed;
   }
-  s.latency_ns.record(static_cast<std::uint64_t>(r.latency.to_seconds() * 1e9 + 0.5));
+  s.latency_ns.record(static_cast<std::uint64_t>(std::llround(r.latency.to_seconds() * 1e9)));
   if (!r.ok) {
     ++s.faults;
     ++s.faults_by_reason[static_cast<std::uint8_t>(r.fault)];

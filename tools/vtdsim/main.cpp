@@ -12,6 +12,7 @@ int& exit_code() {
 }
 }  // namespace vtdsim::tools
 
+// NOLINTNEXTLINE(bugprone-exception-escape): only std::bad_alloc can leave main, and should end it.
 int main(int argc, char** argv) {
   using namespace vtdsim::tools;
   CLI::App app{"vtdsim: a cycle-approximate Intel VT-d IOMMU model with virtio-pci devices"};

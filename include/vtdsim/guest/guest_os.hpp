@@ -108,7 +108,6 @@ class GuestOs : public sc_core::sc_module {
   std::uint64_t seed_;
   GuestMemory& memory_;
   DmaIntentSink* monitor_;
-  EventSink* log_;
   MmioPort mmio_;
   std::unique_ptr<VtdDriver> vtd_;
   std::vector<std::unique_ptr<GuestDevice>> devices_;
