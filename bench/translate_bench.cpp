@@ -250,6 +250,21 @@ struct Unit {
 };
 
 // expect_reads: paging reads each translation must make (checked once, outside the timed loop).
+// The timed part of every translate case: requests over the kPages warmed pages in turn, and the
+// allocations they made per request (must stay 0).
+void time_translations(benchmark::State& state, core::RemappingUnit& unit, core::TranslationRequest req) {
+  std::uint64_t i = 0;
+  const std::uint64_t allocs_before = g_allocations.load();
+  for (auto _ : state) {
+    req.iova = Iova(kIovaBase + 0x1000ull * (i++ % kPages) + 0x10);
+    core::TranslationResult r = unit.translate(req);
+    benchmark::DoNotOptimize(r);
+  }
+  const std::uint64_t allocs = g_allocations.load() - allocs_before;
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+}
+
 void run_translate(benchmark::State& state, const config::UnitConfig& cfg, unsigned expect_reads, bool expect_iotlb_hit,
                    std::uint8_t expect_psc_level) {
   Unit u(cfg);
@@ -266,16 +281,7 @@ void run_translate(benchmark::State& state, const config::UnitConfig& cfg, unsig
     state.SkipWithError("translation did not take the expected path");
     return;
   }
-  std::uint64_t i = 0;
-  const std::uint64_t allocs_before = g_allocations.load();
-  for (auto _ : state) {
-    req.iova = Iova(kIovaBase + 0x1000ull * (i++ % kPages) + 0x10);
-    core::TranslationResult r = u.unit->translate(req);
-    benchmark::DoNotOptimize(r);
-  }
-  const std::uint64_t allocs = g_allocations.load() - allocs_before;
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+  time_translations(state, *u.unit, req);
 }
 
 void BM_TranslateIotlbHit(benchmark::State& state) { run_translate(state, config::UnitConfig{}, 0, true, 0); }
@@ -364,16 +370,7 @@ void run_scalable_translate(benchmark::State& state, const config::UnitConfig& c
     state.SkipWithError("translation did not take the expected path");
     return;
   }
-  std::uint64_t i = 0;
-  const std::uint64_t allocs_before = g_allocations.load();
-  for (auto _ : state) {
-    req.iova = Iova(kIovaBase + 0x1000ull * (i++ % kPages) + 0x10);
-    core::TranslationResult r = u.unit->translate(req);
-    benchmark::DoNotOptimize(r);
-  }
-  const std::uint64_t allocs = g_allocations.load() - allocs_before;
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(allocs) / static_cast<double>(state.iterations() ? state.iterations() : 1));
+  time_translations(state, *u.unit, req);
 }
 
 config::UnitConfig no_walk_caches(config::UnitConfig cfg) {

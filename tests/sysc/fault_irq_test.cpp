@@ -9,6 +9,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "sysc/mmio_access.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/iommu/iommu.hpp"
@@ -41,14 +42,8 @@ struct Rig : sc_core::sc_module {
   void watch() { irq.emplace_back(sc_core::sc_time_stamp().to_seconds() * 1e9, iommu.fault_irq.read()); }
 
   std::uint64_t access(bool write, std::uint32_t offset, unsigned size, std::uint64_t value) {
-    tlm::tlm_generic_payload p;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    p.set_address(offset);
-    p.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    p.set_data_length(size);
-    p.set_streaming_width(size);
-    mmio->b_transport(p, delay);
+    value = test::mmio_access(mmio, write, offset, size, value, delay);
     wait(delay);
     return value;
   }

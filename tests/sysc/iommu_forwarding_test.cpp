@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
+#include "sysc/mmio_access.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/iommu/iommu.hpp"
@@ -59,14 +60,8 @@ struct Initiator : sc_core::sc_module {
   SC_HAS_PROCESS(Initiator);
   Initiator(sc_core::sc_module_name n, core::TableBuilder& t) : sc_module(n), tables(t) { SC_THREAD(run); }
   void reg(std::uint32_t offset, unsigned size, std::uint64_t value) {
-    tlm::tlm_generic_payload p;
     sc_core::sc_time delay;
-    p.set_command(tlm::TLM_WRITE_COMMAND);
-    p.set_address(offset);
-    p.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    p.set_data_length(size);
-    p.set_streaming_width(size);
-    mmio->b_transport(p, delay);
+    test::mmio_access(mmio, true, offset, size, value, delay);
   }
   void run() {
     tables.create_domain(DomainId(1), 4);

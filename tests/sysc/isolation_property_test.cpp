@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/property_seed.hpp"
+#include "sysc/mmio_access.hpp"
 #include "sysc_fixture.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/iommu/iommu.hpp"
@@ -57,16 +58,10 @@ struct Prober : sc_core::sc_module {
 
   // A register write through the IOMMU's MMIO socket, as a driver does it.
   void write_register(std::uint32_t offset, std::uint64_t value, unsigned size) {
-    tlm::tlm_generic_payload payload;
-    payload.set_command(tlm::TLM_WRITE_COMMAND);
-    payload.set_address(offset);
-    payload.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    payload.set_data_length(size);
-    payload.set_streaming_width(size);
-    payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    mmio->b_transport(payload, delay);
-    ASSERT_EQ(payload.get_response_status(), tlm::TLM_OK_RESPONSE) << "MMIO write 0x" << std::hex << offset;
+    tlm::tlm_response_status status = tlm::TLM_INCOMPLETE_RESPONSE;
+    test::mmio_access(mmio, true, offset, size, value, delay, &status);
+    ASSERT_EQ(status, tlm::TLM_OK_RESPONSE) << "MMIO write 0x" << std::hex << offset;
   }
 
   std::uint64_t rtaddr = 0;
