@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config clang libclang-rt-14-dev clang-format clang-tidy
           libsystemc-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-          libboost-container-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
           libzstd-dev zlib1g-dev python3 python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do

@@ -67,6 +67,11 @@ struct IotlbEntry {
   std::uint8_t fs_flags = 0;
 };
 
+// Index of an IOTLB page size: 0 = 4K, 1 = 2M, 2 = 1G (the only sizes, spec 3.7); -1 otherwise.
+constexpr int page_size_index(unsigned page_shift) {
+  return page_shift == 12 ? 0 : page_shift == 21 ? 1 : page_shift == 30 ? 2 : -1;
+}
+
 // One paging-structure cache entry (spec 6.2.4): the non-leaf entry at `level` that covers
 // `iova`, i.e. the host address of the next-lower table and the permissions accumulated so far.
 struct PscEntry {

@@ -1,13 +1,17 @@
-// All translation caches of one remapping unit behind one small interface: the remapping unit
-// asks and fills, invalidations go through invalidate(). Geometry from config::CachesConfig.
+// All translation caches of one remapping unit (VT-d spec 6.2) behind the verbs the remapping
+// unit uses: it asks and fills, invalidations go through invalidate(). Each structure is its own
+// class: the context and PASID caches (context_caches.hpp), the IOTLB in its configured
+// organization (iotlb.hpp) and the paging-structure caches (paging_structure_caches.hpp); which
+// entries an invalidation reaches is decided once, in invalidation_scope.hpp. Geometry from
+// config::CachesConfig.
 #pragma once
 #include <cstdint>
-#include <memory>
 
 #include "vtdsim/cache/cache_entries.hpp"
-#include "vtdsim/cache/cache_keys.hpp"
 #include "vtdsim/cache/cache_stats.hpp"
-#include "vtdsim/cache/set_assoc_cache.hpp"
+#include "vtdsim/cache/context_caches.hpp"
+#include "vtdsim/cache/iotlb.hpp"
+#include "vtdsim/cache/paging_structure_caches.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/invalidation.hpp"
 
@@ -16,52 +20,33 @@ namespace vtdsim::cache {
 class TranslationCaches {
  public:
   explicit TranslationCaches(const config::CachesConfig& config);
-  ~TranslationCaches();
+  // The IOTLB's arrays are referred to by address inside it.
   TranslationCaches(const TranslationCaches&) = delete;
   TranslationCaches& operator=(const TranslationCaches&) = delete;
 
-  // Lookups count a lookup and a hit or miss; a returned pointer is valid until the next call.
-  // Inline: every translation makes this probe (requests with a PASID go to the PASID cache).
-  const ContextCacheEntry* find_context(SourceId source, Pasid pasid) {
-    if (pasid.present()) return find_pasid_context(source, pasid);
-    if (hot_.context == nullptr) return nullptr;
-    const ContextCacheEntry* e = hot_.context->lookup(ContextKey{source.value});
-    ++(e ? hot_.context_counters->hits : hot_.context_counters->misses);
-    return e;
-  }
-  void fill_context(const ContextCacheEntry& entry);
+  // Lookups count a hit or a miss; a returned pointer is valid until the next fill or invalidation.
+  const ContextCacheEntry* find_context(SourceId source, Pasid pasid) { return contexts_.find(source, pasid); }
+  void fill_context(const ContextCacheEntry& entry) { contexts_.fill(entry); }
 
-  // Finds the entry of any page size that covers iova. Inline: the common 4K hit is a leaf call
-  // (no registers to save); larger pages, the QEMU organization and misses are in find_iotlb_rest.
+  // The IOTLB entry of any page size that covers iova.
   const IotlbEntry* find_iotlb(SourceId source, DomainId domain, Pasid pasid, Iova iova) {
-    if (const IotlbEntry* e = find_iotlb_4k(domain, pasid, iova)) return e;
-    return find_iotlb_rest(source, domain, pasid, iova);
+    return iotlb_.find(source, domain, pasid, iova);
   }
-  void fill_iotlb(const IotlbEntry& entry);
+  void fill_iotlb(const IotlbEntry& entry) { iotlb_.fill(entry); }
 
   // Deepest paging-structure cache entry (lowest level >= 2, up to top_level) covering iova.
-  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out);
-  void fill_psc(const PscEntry& entry);
-
-  // The two halves of find_iotlb: the 4K probe of a set-associative organization (nullptr when
-  // it does not hit), then every other probe (larger pages, the QEMU table) and the miss count.
-  const IotlbEntry* find_iotlb_4k(DomainId domain, Pasid pasid, Iova iova) {
-    if (__builtin_expect(hot_.iotlb_4k != nullptr && *hot_.held_4k != 0, 1)) {
-      if (const IotlbEntry* e = hot_.iotlb_4k->lookup(IotlbKey{iova.value >> 12, pasid.value, domain.value, 12})) {
-        ++hot_.iotlb_4k_counters->hits;
-        return e;
-      }
-      ++hot_.iotlb_4k_counters->misses;
-    }
-    return nullptr;
+  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out) {
+    return psc_.find_walk_start(domain, pasid, iova, top_level, out);
   }
-  const IotlbEntry* find_iotlb_rest(SourceId source, DomainId domain, Pasid pasid, Iova iova);
+  void fill_psc(const PscEntry& entry) { psc_.fill(entry); }
 
-  // Applies one invalidation; returns the number of entries dropped.
+  // Applies one invalidation; returns the number of entries dropped. Device-TLB and
+  // interrupt-entry invalidations do not touch these caches (the device TLB is per device).
   std::uint64_t invalidate(const core::InvalidationRequest& request);
 
-  const CacheStats& stats() const;
-  const config::CachesConfig& config() const;
+  // Every structure's counters, with the derived ones (lookups = hits + misses) filled in.
+  CacheStats stats() const;
+  const config::CachesConfig& config() const { return config_; }
 
   // Valid entries held now, per structure (tests, occupancy stats). iotlb_by_size: 4K, 2M, 1G.
   struct Occupancy {
@@ -72,22 +57,10 @@ class TranslationCaches {
   Occupancy occupancy() const;
 
  private:
-  const ContextCacheEntry* find_pasid_context(SourceId source, Pasid pasid);
-
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  // What the inline probes above use, pointing into *impl_ (set once by the constructor; the
-  // caches are neither copied nor moved): the context cache (nullptr when disabled) and the array
-  // that holds 4K IOTLB entries (nullptr in the QEMU organization or when disabled), with the
-  // number of 4K entries it holds (the probe is skipped when none) and their counters.
-  struct HotPath {
-    SetAssocCache<ContextCacheEntry, ContextKey>* context = nullptr;
-    CacheCounters* context_counters = nullptr;
-    SetAssocCache<IotlbEntry, IotlbKey>* iotlb_4k = nullptr;
-    const std::uint64_t* held_4k = nullptr;
-    CacheCounters* iotlb_4k_counters = nullptr;
-  };
-  HotPath hot_;
+  config::CachesConfig config_;
+  ContextCaches contexts_;
+  Iotlb iotlb_;
+  PagingStructureCaches psc_;
 };
 
 }  // namespace vtdsim::cache

@@ -63,9 +63,9 @@ class LruStackProfiler {
   // whose translation faulted fills nothing).
   std::uint64_t access(const IotlbPageKey& key, bool fill_on_miss = true);
 
-  // Removes every live key matching the IOTLB invalidation (same scope rules as TranslationCaches
-  // for the shared and per-size organizations, spec 6.5.1.2 / 6.5.2.3 / 6.5.2.4). Returns the
-  // number of keys removed.
+  // Removes every live key that the IOTLB invalidation reaches (cache/invalidation_scope.hpp, the
+  // scopes of the shared and per-size organizations, spec 6.5.1.2 / 6.5.2.3 / 6.5.2.4). Returns
+  // the number of keys removed.
   std::uint64_t invalidate(const core::InvalidationRequest& request);
   // Removes every live key for which pred(key) is true.
   std::uint64_t invalidate_if(const std::function<bool(const IotlbPageKey&)>& pred);
