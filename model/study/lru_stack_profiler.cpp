@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "vtdsim/study/iotlb_invalidation_scope.hpp"
+
 namespace vtdsim::study {
 
 namespace {
@@ -145,47 +147,27 @@ void LruStackProfiler::invalidate_all() {
   owner_.assign(kMinCapacity + 1, index_.end());
 }
 
-// Mirrors TranslationCaches::Impl::invalidate_iotlb for the set-associative organizations:
-//   global: everything; domain: every key of the domain (all PASIDs); page: keys of the domain
-//   whose page overlaps [addr, addr + 2^AM * 4K) with addr aligned down to the range; PASID
-//   (PASID-based only): keys of (domain, PASID). PASID-based page invalidations compare the PASID.
-// Context-cache, PASID-cache, device-TLB and interrupt-entry invalidations leave the IOTLB alone.
+// The keys IotlbInvalidationScope names; the ordered index limits a page- or domain-selective
+// invalidation to the domain's keys near the range.
 std::uint64_t LruStackProfiler::invalidate(const core::InvalidationRequest& r) {
-  using G = core::InvalidationGranularity;
-  using T = core::InvalidationTarget;
-  if (r.target != T::kIotlb && r.target != T::kPasidIotlb) return 0;
-  const bool pasid_based = r.target == T::kPasidIotlb;
-  G g = r.granularity;
-  if (g == G::kDevice) g = G::kDomain;
-  if (g == G::kPasid && !pasid_based) g = G::kDomain;
-  if (g == G::kGlobal) {
+  const IotlbInvalidationScope scope(r);
+  if (!scope.applies) return 0;
+  if (scope.global) {
     const std::uint64_t n = index_.size();
     invalidate_all();
     return n;
   }
-  const bool compare_pasid = pasid_based && (g == G::kPasid || g == G::kPage);
-  const std::uint16_t did = r.domain.value;
   std::uint64_t lo = 0, hi = ~0ull;  // iova_base range of candidate keys (inclusive)
-  std::uint64_t base = 0, len = 0;
-  if (g == G::kPage) {
-    const unsigned am = r.address_mask > 52 ? 52 : r.address_mask;
-    len = 1ull << (12 + am);
-    base = r.addr.value & ~(len - 1);
+  if (scope.page) {
     // A page of up to 1 GiB starting before base may still cover it.
-    lo = base >= (1ull << 30) ? base - (1ull << 30) + 1 : 0;
-    hi = base + (len - 1);
+    lo = scope.base >= (1ull << 30) ? scope.base - (1ull << 30) + 1 : 0;
+    hi = scope.base + (scope.len - 1);
   }
   std::uint64_t n = 0;
-  auto it = index_.lower_bound(IotlbPageKey{lo, 0, did, 0});
-  while (it != index_.end() && it->first.domain == did && it->first.iova_base <= hi) {
+  auto it = index_.lower_bound(IotlbPageKey{lo, 0, scope.domain, 0});
+  while (it != index_.end() && it->first.domain == scope.domain && it->first.iova_base <= hi) {
     auto cur = it++;
-    const IotlbPageKey& k = cur->first;
-    if (compare_pasid && k.pasid != r.pasid.value) continue;
-    if (g == G::kPage) {
-      const std::uint64_t size = 1ull << k.shift;
-      const bool overlaps = k.iova_base <= base + (len - 1) && base <= k.iova_base + (size - 1);
-      if (!overlaps) continue;
-    }
+    if (!scope.matches(cur->first)) continue;
     remove(cur);
     ++n;
   }
