@@ -80,6 +80,40 @@ TEST(SlurmSweepCli, DefaultsAndFewerPointsThanTasks) {
   EXPECT_NE(array.find(" --jobs 3 "), std::string::npos);
 }
 
+// --submit with a stand-in sbatch on PATH that records its arguments and answers as
+// `sbatch --parsable` does ("ID" or "ID;cluster").
+TEST(SlurmSweepCli, SubmitChainsTheMergeAfterTheArray) {
+  const std::string bin = tmp("fakebin");
+  ASSERT_EQ(sh("rm -rf " + bin + " && mkdir -p " + bin), 0);
+  {
+    std::ofstream fake(bin + "/sbatch");
+    fake << "#!/bin/bash\n"
+            "echo \"$@\" >> "
+         << bin
+         << "/args\n"
+            "n=$(wc -l < "
+         << bin
+         << "/args)\n"
+            "if [ \"$n\" = 1 ]; then echo '41;clusterA'; else echo $((n + 40)); fi\n";
+  }
+  ASSERT_EQ(sh("chmod +x " + bin + "/sbatch"), 0);
+  const std::string dir = tmp("submitted");
+  ASSERT_EQ(sh("PATH=" + bin + ":$PATH " + kBin + " sweep " + kQemuBin + " --grid iotlb.entries=16,64 --slurm " + dir +
+               " --submit --csv " + tmp("s.csv") + " > " + tmp("ids") + " 2>/dev/null"),
+            0);
+  EXPECT_EQ(slurp(tmp("ids")), "array_job=41 merge_job=42\n");
+  EXPECT_EQ(slurp(bin + "/args"),
+            "--parsable " + dir + "/array.sbatch\n--parsable --dependency=afterok:41 " + dir + "/merge.sbatch\n");
+  // sbatch failing: an error (exit 1), not a usage error.
+  {
+    std::ofstream fake(bin + "/sbatch", std::ios::trunc);
+    fake << "#!/bin/bash\necho 'sbatch: error: invalid partition' >&2\nexit 1\n";
+  }
+  EXPECT_EQ(sh("PATH=" + bin + ":$PATH " + kBin + " sweep " + kQemuBin + " --grid iotlb.entries=16,64 --slurm " + dir +
+               " --submit --csv " + tmp("s.csv") + " >/dev/null 2>&1"),
+            1);
+}
+
 TEST(SlurmSweepCli, BadOptionsAreUsageErrors) {
   const std::string base = "sweep " + kQemuBin + " --grid iotlb.entries=16,64 ";
   EXPECT_EQ(run(base + "--slurm " + tmp("e") + " --shard 1/2 --csv " + tmp("e.csv")), 2);

@@ -127,7 +127,14 @@ void write_slurm_job(const SweepArgs& a, const std::vector<study::GridAxis>& axe
     return;
   }
   const std::string array = sbatch({job.dir + "/array.sbatch"});
-  const std::string merge = sbatch({"--dependency=afterok:" + array, job.dir + "/merge.sbatch"});
+  std::string merge;
+  try {
+    merge = sbatch({"--dependency=afterok:" + array, job.dir + "/merge.sbatch"});
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) + "; array job " + array +
+                             " is submitted: submit the merge with sbatch --dependency=afterok:" + array + " " +
+                             job.dir + "/merge.sbatch, or scancel " + array);
+  }
   std::cerr << "vtdsim sweep: submitted array job " << array << " (" << job.tasks << " tasks) and merge job " << merge
             << " (afterok:" << array << "); the merged CSV: " << job.csv << "\n";
   std::cout << "array_job=" << array << " merge_job=" << merge << "\n";
