@@ -2,6 +2,8 @@
 // 16, 32, ..., 256 entries) on the same in-memory events: the real QEMU log and a larger
 // synthetic trace. Counter "speedup" = time of the 16 replays / time of the one-pass curve
 // (target >= 10). Events are decoded once up front so both sides measure replay work only.
+// BM_SetMrcVs16Replays_*: the same for `mrc --sets S` (S sets, LRU, ways 1..16 in one pass)
+// against 16 replays with iotlb.entries = S x W, iotlb.ways = W.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -132,6 +134,53 @@ void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent
   state.counters["mismatches"] = static_cast<double>(mismatches);
   state.counters["events"] = static_cast<double>(events.size());
 }
+
+// One pass over S sets x 1..16 ways against the 16 replays it stands for.
+void run_set_comparison(benchmark::State& state, const std::vector<trace::TraceEvent>& events, std::uint32_t sets) {
+  const config::UnitConfig base = base_config();
+  double mrc_s = 0, replays_s = 0;
+  std::uint64_t checksum = 0, mismatches = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    trace::VectorTraceSource source(events);
+    const study::IotlbMissRatioCurve curve = study::compute_iotlb_mrc(base, source, 16, sets);
+    mrc_s += seconds_since(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    for (std::uint32_t w = 1; w <= 16; ++w) {
+      config::UnitConfig cfg = base;
+      cfg.caches.iotlb.entries = sets * w;
+      cfg.caches.iotlb.ways = w;
+      cfg.caches.iotlb.policy = config::ReplacementPolicy::kLru;
+      trace::Replayer replayer(cfg);
+      trace::VectorTraceSource s(events);
+      replayer.run(s);
+      const std::uint64_t hits = replayer.unit().caches().stats().iotlb.hits;
+      checksum += hits;
+      if (hits != curve.hits_at(w)) ++mismatches;
+    }
+    replays_s += seconds_since(t0);
+  }
+  benchmark::DoNotOptimize(checksum);
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["mrc_ms"] = mrc_s / iters * 1e3;
+  state.counters["16_replays_ms"] = replays_s / iters * 1e3;
+  state.counters["speedup"] = replays_s / mrc_s;
+  state.counters["mismatches"] = static_cast<double>(mismatches);
+  state.counters["sets"] = sets;
+}
+
+void BM_SetMrcVs16Replays_QemuLog(benchmark::State& state) {
+  static const std::vector<trace::TraceEvent> events = qemu_events();
+  run_set_comparison(state, events, static_cast<std::uint32_t>(state.range(0)));
+}
+BENCHMARK(BM_SetMrcVs16Replays_QemuLog)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+void BM_SetMrcVs16Replays_Synthetic(benchmark::State& state) {
+  static const std::vector<trace::TraceEvent> events = synthetic_events();
+  run_set_comparison(state, events, static_cast<std::uint32_t>(state.range(0)));
+}
+BENCHMARK(BM_SetMrcVs16Replays_Synthetic)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond)->Iterations(2);
 
 void BM_MrcVs16Replays_QemuLog(benchmark::State& state) {
   static const std::vector<trace::TraceEvent> events = qemu_events();

@@ -4,7 +4,8 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config clang libclang-rt-14-dev clang-format clang-tidy
           libsystemc-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
           libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-          libzstd-dev zlib1g-dev python3 python3-matplotlib)
+          libzstd-dev zlib1g-dev python3 python3-matplotlib
+          slurm-wlm munge)  # tests/slurm/run-slurm-test.sh: a one-node Slurm cluster
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,13 +8,16 @@
 namespace vtdsim::study {
 
 std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  // Line breaks become spaces first, so a field read back and written again is the same bytes
+  // (merged shards equal the sweep that wrote them).
+  std::string flat = text;
+  for (char& c : flat)
+    if (c == '\n' || c == '\r') c = ' ';
+  if (flat.find_first_of(",\"") == std::string::npos) return flat;
   std::string out = "\"";
-  for (char c : text) {
+  for (char c : flat) {
     if (c == '"')
       out += "\"\"";
-    else if (c == '\n' || c == '\r')
-      out += ' ';
     else
       out += c;
   }

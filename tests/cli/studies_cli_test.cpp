@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "vtdsim/study/csv_table.hpp"
 
 namespace {
@@ -52,6 +54,42 @@ TEST(StudiesCli, MrcWritesOneRowPerSize) {
   EXPECT_EQ(table.rows[63][2], "783");  // hits at 64 entries (tests/study/mrc_test.cpp checks vs replays)
   // qemu organization is not LRU: a usage error.
   EXPECT_EQ(run("mrc " + kQemuBin + " --config " + VTDSIM_SOURCE_DIR + "/configs/qemu.yaml --csv " + tmp("m2.csv")), 2);
+}
+
+// `mrc --sets S`: every row equals what `vtdsim replay` counts with iotlb.entries = S x W,
+// iotlb.ways = W, LRU (IOTLB hits of all page sizes in the replay's JSON).
+TEST(StudiesCli, SetAssociativeMrcEqualsReplays) {
+  const std::string cfg = " --config " + std::string(VTDSIM_SOURCE_DIR) + "/configs/qemu.yaml";
+  ASSERT_EQ(
+      run("mrc " + kQemuBin + cfg + " --set iotlb.organization=shared --sets 16 --max-ways 4 --csv " + tmp("ms.csv")),
+      0);
+  const auto table = vtdsim::study::read_csv(tmp("ms.csv"));
+  ASSERT_EQ(table.header, (std::vector<std::string>{"sets", "ways", "entries", "lookups", "hits", "misses", "hit_rate",
+                                                    "miss_ratio"}));
+  ASSERT_EQ(table.rows.size(), 4u);
+  for (int w = 1; w <= 4; ++w) {
+    const auto& row = table.rows[w - 1];
+    EXPECT_EQ(row[0], "16");
+    EXPECT_EQ(row[1], std::to_string(w));
+    EXPECT_EQ(row[2], std::to_string(16 * w));
+    ASSERT_EQ(
+        run("replay " + kQemuBin + cfg +
+            " --set iommu.iotlb.organization=shared --set iommu.iotlb.policy=lru --set iommu.iotlb.entries=" +
+            std::to_string(16 * w) + " --set iommu.iotlb.ways=" + std::to_string(w) + " -q --json " + tmp("r.json")),
+        0);
+    std::ifstream in(tmp("r.json"));
+    const auto json = nlohmann::json::parse(in);
+    const auto& iotlb = json["iommu"]["caches"]["iotlb"];
+    const std::uint64_t hits = iotlb["4k"]["hits"].get<std::uint64_t>() + iotlb["2m"]["hits"].get<std::uint64_t>() +
+                               iotlb["1g"]["hits"].get<std::uint64_t>();
+    EXPECT_EQ(row[4], std::to_string(hits)) << "16 sets x " << w << " ways";
+  }
+  EXPECT_EQ(table.rows[2][4], "783");  // 16 x 3, as `replay` counts it (checked by hand)
+  // --max-entries is the fully associative curve, --max-ways needs --sets: usage errors.
+  EXPECT_EQ(
+      run("mrc " + kQemuBin + cfg + " --set iotlb.organization=shared --sets 16 --max-entries 8 --csv " + tmp("x.csv")),
+      2);
+  EXPECT_EQ(run("mrc " + kQemuBin + cfg + " --set iotlb.organization=shared --max-ways 8 --csv " + tmp("x.csv")), 2);
 }
 
 TEST(StudiesCli, ShardsMergeToTheFullSweep) {

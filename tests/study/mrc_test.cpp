@@ -204,6 +204,91 @@ TEST(IotlbMrc, SharedQemuLogMatchesSeparateReplays) {
   expect_curve_matches_replays(cfg, make, {1, 2, 4, 8, 16, 32, 64, 128, 256}, 256);
 }
 
+// --sets S: the per-set curve against replays with iotlb.entries = S x W, iotlb.ways = W, LRU.
+config::UnitConfig with_set_lru_iotlb(config::UnitConfig cfg, std::uint32_t sets, std::uint32_t ways) {
+  cfg.caches.iotlb.entries = sets * ways;
+  cfg.caches.iotlb.ways = ways;
+  cfg.caches.iotlb.policy = config::ReplacementPolicy::kLru;
+  cfg.caches.iotlb.enabled = true;
+  return cfg;
+}
+
+template <class MakeSource>
+void expect_set_curve_matches_replays(const config::UnitConfig& base, MakeSource make_source, std::uint32_t sets,
+                                      const std::vector<std::uint32_t>& ways, std::uint32_t max_ways) {
+  auto source = make_source();
+  // compute_iotlb_mrc replays with its own IOTLB geometry (half the largest point's capacity).
+  const IotlbMissRatioCurve curve = compute_iotlb_mrc(base, *source, max_ways, sets);
+  ASSERT_GT(curve.lookups(), 0u);
+  const auto points = curve.curve();
+  ASSERT_EQ(points.size(), max_ways);
+  for (std::uint32_t w : ways) {
+    const ReplayHits full = full_replay(with_set_lru_iotlb(base, sets, w), make_source);
+    EXPECT_EQ(curve.lookups(), full.lookups) << sets << " sets x " << w << " ways";
+    EXPECT_EQ(curve.hits_at(w), full.hits) << sets << " sets x " << w << " ways";
+    EXPECT_EQ(points[w - 1].hits, full.hits) << sets << " sets x " << w << " ways";
+    EXPECT_EQ(points[w - 1].entries, sets * w);
+    EXPECT_EQ(points[w - 1].sets, sets);
+    EXPECT_EQ(points[w - 1].ways, w);
+  }
+}
+
+TEST(IotlbSetMrc, OneSetIsTheFullyAssociativeCurve) {
+  const auto events = synthetic_trace();
+  trace::VectorTraceSource a(events), b(events);
+  const IotlbMissRatioCurve full = compute_iotlb_mrc(config::UnitConfig{}, a, 64);
+  const IotlbMissRatioCurve one_set = compute_iotlb_mrc(config::UnitConfig{}, b, 64, 1);
+  for (std::uint32_t n = 1; n <= 64; ++n) EXPECT_EQ(one_set.hits_at(n), full.hits_at(n)) << n;
+}
+
+TEST(IotlbSetMrc, SyntheticTraceMatchesSeparateReplays) {
+  // 4 KiB pages (set = page number mod S) and 2 MiB pages (2 MiB page number mod S) in one
+  // shared array, page/domain/global invalidations, faults.
+  const auto events = synthetic_trace();
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
+  config::UnitConfig cfg;
+  expect_set_curve_matches_replays(cfg, make, 4, {1, 2, 3, 8, 16}, 16);
+  expect_set_curve_matches_replays(cfg, make, 16, {1, 4, 7, 12}, 12);
+  expect_set_curve_matches_replays(cfg, make, 6, {1, 5, 10}, 10);  // not a power of two
+}
+
+TEST(IotlbSetMrc, SyntheticTraceWithCachedFaults) {
+  const auto events = synthetic_trace();
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
+  config::UnitConfig cfg;
+  cfg.cap.caching_mode = true;
+  expect_set_curve_matches_replays(cfg, make, 8, {1, 2, 6, 16}, 16);
+}
+
+TEST(IotlbSetMrc, PerSizeOrganizationSizesThe4KArray) {
+  const auto events = synthetic_trace();
+  auto make = [&events] { return std::make_unique<trace::VectorTraceSource>(events); };
+  config::UnitConfig cfg;
+  cfg.caches.iotlb_organization = config::IotlbOrganization::kPerSize;
+  expect_set_curve_matches_replays(cfg, make, 8, {1, 3, 8}, 8);
+}
+
+TEST(IotlbSetMrc, SharedQemuLogMatchesSeparateReplays) {
+  const std::string log = std::string(VTDSIM_SOURCE_DIR) + "/traces/qemu-linux-strict.log.gz";
+  ASSERT_TRUE(std::ifstream(log).good()) << log << " is missing";
+  auto make = [&log] { return std::make_unique<trace::QemuLogImporter>(log); };
+  config::UnitConfig cfg;
+  cfg.cap.caching_mode = true;
+  cfg.cap.sllps = 0b11;
+  expect_set_curve_matches_replays(cfg, make, 16, {1, 2, 4, 8, 16}, 16);
+  expect_set_curve_matches_replays(cfg, make, 64, {1, 4}, 8);
+}
+
+TEST(IotlbSetMrc, CsvNamesSetsAndWays) {
+  std::vector<MrcPoint> points{{8, 10, 4, 4, 2}, {16, 10, 7, 4, 4}};
+  std::ostringstream out;
+  write_mrc_csv(out, points);
+  EXPECT_EQ(out.str(),
+            "sets,ways,entries,lookups,hits,misses,hit_rate,miss_ratio\n"
+            "4,2,8,10,4,6,0.400000,0.600000\n"
+            "4,4,16,10,7,3,0.700000,0.300000\n");
+}
+
 TEST(IotlbMrc, RejectsQemuOrganization) {
   EXPECT_THROW(IotlbMissRatioCurve(config::IotlbOrganization::kQemu, 16), std::invalid_argument);
 }

@@ -13,7 +13,7 @@ struct CsvTable {
   std::vector<std::vector<std::string>> rows;
 };
 
-// One field, quoted if needed.
+// One field: line breaks become spaces, then quoted if it holds a comma or a quote.
 std::string csv_field(const std::string& text);
 // One line of fields joined by commas (no newline).
 std::string csv_line(const std::vector<std::string>& fields);

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vtdsim/cache/invalidation_scope.hpp"
 #include "vtdsim/core/invalidation.hpp"
 
 namespace vtdsim::study {
@@ -44,6 +45,11 @@ struct IotlbPageKey {
     return a.pasid < b.pasid;
   }
 };
+
+// Whether an IOTLB invalidation reaches the entry of this tag (the IOTLB's own scopes).
+inline bool reaches(const cache::IotlbInvalidationScope& scope, const IotlbPageKey& key) {
+  return scope.covers_page(key.domain, key.pasid, key.iova_base, 1ull << key.shift);
+}
 
 struct IotlbPageKeyHash {
   std::size_t operator()(const IotlbPageKey& k) const noexcept {
