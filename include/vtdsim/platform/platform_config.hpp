@@ -39,8 +39,13 @@ struct PlatformConfig {
   std::vector<DeviceConfig> devices;
 };
 
-// Reads platform:, guest:, workload: (and iommu: through config::resolve_unit_config). Throws
-// config::ConfigError with the key path on bad input.
+struct RawPlatformConfig;  // platform_config_raw.hpp: what the file said
+
+// Defaults (the initialisers above and in the module headers), ranges and cross-field rules.
+PlatformConfig resolve(const RawPlatformConfig& raw, const config::UnitConfig& unit);
+// Loads platform:, guest:, workload: as the unit configuration is loaded: parse_platform_config
+// (platform_config_raw.hpp) then resolve(), with iommu: through config::resolve_unit_config.
+// Throws config::ConfigError with the key path on bad input.
 PlatformConfig resolve_platform_config(const YAML::Node& root);
 nlohmann::json to_json(const PlatformConfig& config);
 
