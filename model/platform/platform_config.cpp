@@ -91,7 +91,7 @@ DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const Gu
   check_keys(n, path,
              {"name", "type", "bdf", "translated", "in_dmar_scope", "pass_through_context", "access_platform",
               "require_access_platform", "iommu_passthrough", "iommu_passthrough_bit", "event_idx", "indirect",
-              "queue_size", "max_payload", "net", "blk", "ats"});
+              "queue_size", "max_payload", "net", "blk", "ats", "stale_dma"});
   DeviceConfig d;
   if (!n["name"]) throw ConfigError(path + ".name", "is required");
   d.name = parse_string(n["name"], path + ".name");
@@ -145,6 +145,34 @@ DeviceConfig parse_device(const YAML::Node& n, const std::string& path, const Gu
     const auto m = parse_uint(n["max_payload"], path + ".max_payload", 4096);
     if (m < 64) throw ConfigError(path + ".max_payload", "must be in [64, 4096]");
     d.pci.max_payload = static_cast<std::uint32_t>(m);
+  }
+  if (n["stale_dma"]) {
+    const YAML::Node& x = n["stale_dma"];
+    const std::string p = path + ".stale_dma";
+    if (!x.IsMap()) throw ConfigError(p, "must be a map (count, after_complete_ns, interval_ns, every, bytes, access)");
+    check_keys(x, p, {"count", "after_complete_ns", "interval_ns", "every", "bytes", "access"});
+    virtio::StaleDmaConfig& s = d.pci.stale_dma;
+    s.enabled = true;
+    if (x["count"]) s.count = parse_uint(x["count"], p + ".count", ~0ull);
+    if (x["after_complete_ns"]) s.after_complete_ns = non_negative(x["after_complete_ns"], p + ".after_complete_ns");
+    if (s.count == 0 && !(s.after_complete_ns > 0))
+      throw ConfigError(p, "needs count: N or after_complete_ns: T (how long the device keeps accessing a buffer)");
+    if (x["interval_ns"]) s.interval_ns = positive(x["interval_ns"], p + ".interval_ns");
+    if (x["every"]) s.every = static_cast<std::uint32_t>(parse_uint(x["every"], p + ".every", 1u << 30));
+    if (s.every == 0) throw ConfigError(p + ".every", "must be >= 1");
+    if (x["bytes"]) s.bytes = static_cast<std::uint32_t>(parse_uint(x["bytes"], p + ".bytes", 4096));
+    if (s.bytes == 0) throw ConfigError(p + ".bytes", "must be in [1, 4096]");
+    if (x["access"]) {
+      const std::string v = parse_string(x["access"], p + ".access");
+      if (v == "same")
+        s.access = virtio::StaleDmaConfig::Access::kSame;
+      else if (v == "read")
+        s.access = virtio::StaleDmaConfig::Access::kRead;
+      else if (v == "write")
+        s.access = virtio::StaleDmaConfig::Access::kWrite;
+      else
+        throw ConfigError(p + ".access", "expected same, read or write, got '" + v + "'");
+    }
   }
   if (n["net"]) {
     const YAML::Node& x = n["net"];
@@ -360,6 +388,18 @@ nlohmann::json to_json(const PlatformConfig& c) {
                     {"queue_size", d.pci.max_queue_size},
                     {"max_payload", d.pci.max_payload},
                     {"workload", workload_json(d.workload)}});
+    if (d.pci.stale_dma.enabled) {
+      const virtio::StaleDmaConfig& s = d.pci.stale_dma;
+      devs.back()["stale_dma"] = {
+          {"count", s.count},
+          {"after_complete_ns", s.after_complete_ns},
+          {"interval_ns", s.interval_ns},
+          {"every", s.every},
+          {"bytes", s.bytes},
+          {"access", s.access == virtio::StaleDmaConfig::Access::kSame
+                         ? "same"
+                         : (s.access == virtio::StaleDmaConfig::Access::kRead ? "read" : "write")}};
+    }
     if (!d.later_phases.empty()) {
       nlohmann::json phases = nlohmann::json::array();
       for (const WorkloadConfig& w : d.later_phases) phases.push_back(workload_json(w));
