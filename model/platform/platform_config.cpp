@@ -242,7 +242,7 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
   if (g) {
     check_keys(g, "guest",
                {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us", "force_dma_api",
-                "iova_limit_bits", "refuse_access_platform"});
+                "iova_limit_bits", "refuse_access_platform", "iommu_bypass"});
     if (g["dma_policy"]) {
       const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
       if (v == "auto")
@@ -317,6 +317,23 @@ PlatformConfig resolve_platform_config(const YAML::Node& root) {
       }
       if (!found)
         throw ConfigError("guest.refuse_access_platform[" + std::to_string(i) + "]", "no device '" + name + "'");
+    }
+  }
+  if (g && g["iommu_bypass"]) {
+    // The out-of-band "this device bypasses the IOMMU" list of the guest's IOMMU code (the 2016
+    // virtio/IOMMU thread's third source of truth, beside the DMAR scope and a virtio bit).
+    const YAML::Node r = g["iommu_bypass"];
+    if (!r.IsSequence()) throw ConfigError("guest.iommu_bypass", "must be a list of device names");
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const std::string name = parse_string(r[i], "guest.iommu_bypass[" + std::to_string(i) + "]");
+      bool found = false;
+      for (DeviceConfig& d : c.devices) {
+        if (d.name == name) {
+          d.guest_bypass = true;
+          found = true;
+        }
+      }
+      if (!found) throw ConfigError("guest.iommu_bypass[" + std::to_string(i) + "]", "no device '" + name + "'");
     }
   }
   if (w && w["devices"]) {
@@ -414,6 +431,10 @@ nlohmann::json to_json(const PlatformConfig& c) {
                 {"lazy_timeout_us", c.guest.lazy_timeout_us},
                 {"force_dma_api", c.guest.force_dma_api},
                 {"iova_limit_bits", c.guest.iova_limit_bits}};
+  nlohmann::json bypass = nlohmann::json::array();
+  for (const DeviceConfig& d : c.devices)
+    if (d.guest_bypass) bypass.push_back(d.name);
+  if (!bypass.empty()) j["guest"]["iommu_bypass"] = bypass;
   j["workload"] = {{"duration_us", c.duration_us}, {"seed", c.seed}};
   return j;
 }

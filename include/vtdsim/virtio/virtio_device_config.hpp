@@ -33,7 +33,8 @@ struct VirtioPciConfig {
   SourceId source;                       // bus:dev.fn
   bool offer_access_platform = true;     // VIRTIO_F_ACCESS_PLATFORM (6)
   bool require_access_platform = false;  // fail FEATURES_OK when offered but not accepted (6.1 "MAY")
-  bool offer_iommu_passthrough = false;  // proposed VIRTIO_F_IOMMU_PASSTHROUGH (not in 1.2/1.3)
+  bool offer_iommu_passthrough = false;  // proposed VIRTIO_F_IOMMU_PASSTHROUGH (never merged): the
+                                         // hypervisor ignores the IOMMU for this device
   unsigned iommu_passthrough_bit = kFIommuPassthroughDefault;
   bool offer_event_idx = true;
   bool offer_indirect = true;
