@@ -147,5 +147,18 @@ TEST(StaleDmaConfig, BadOptionsNameTheKey) {
   EXPECT_EQ(err("{count: 1}"), "no error");
 }
 
+TEST(GuestBypassConfig, NamesADeviceOfThePlatform) {
+  const std::string devices = "platform:\n  devices:\n    - {name: b, type: virtio-blk, bdf: \"00:02.0\"}\n";
+  EXPECT_TRUE(load(devices + "guest: {iommu_bypass: [b]}\n").devices[0].guest_bypass);
+  EXPECT_FALSE(load(devices).devices[0].guest_bypass);
+  try {
+    load(devices + "guest: {iommu_bypass: [nope]}\n");
+    ADD_FAILURE() << "no error for an unknown device";
+  } catch (const config::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("guest.iommu_bypass[0]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no device 'nope'"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace vtdsim
