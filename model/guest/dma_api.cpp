@@ -11,6 +11,9 @@ constexpr std::uint64_t kMsiLastPfn = 0xfeeff;   // IOAPIC_RANGE_END >> 12
 double now_us(const tlm_utils::tlm_quantumkeeper& k) {
   return (sc_core::sc_time_stamp() + k.get_local_time()).to_seconds() * 1e6;
 }
+std::uint64_t now_ns(const tlm_utils::tlm_quantumkeeper& k) {
+  return (sc_core::sc_time_stamp() + k.get_local_time()).value() / sc_core::sc_time(1, sc_core::SC_NS).value();
+}
 }  // namespace
 
 const char* to_string(DmaMode mode) {
@@ -88,16 +91,18 @@ void DmaApi::unmap(std::uint64_t bus, std::uint64_t size, tlm_utils::tlm_quantum
   const std::uint64_t offset = bus & 0xfff;
   const std::uint64_t pages = (offset + size + 4095) / 4096;
   const std::uint64_t pfn = bus >> 12;
+  const std::uint64_t unmap_ns = now_ns(keeper);
   vtd_->unmap(domain_, pfn << 12, pages * 4096);
   if (config_.policy == UnmapPolicy::kStrict) {
     // __iommu_dma_unmap without a flush queue: iommu_iotlb_sync -> intel_iommu_tlb_sync, then
     // the IOVA goes back to this CPU's magazine.
     ++counters_.strict_flushes;
     vtd_->flush_pages(domain_, pfn << 12, pages, keeper);
+    exposure_ns_.record(now_ns(keeper) - unmap_ns);
     iova_.free(pfn, pages, cpu);
     return;
   }
-  queue_iova(pfn, pages, cpu, keeper);
+  queue_iova(pfn, pages, cpu, unmap_ns, keeper);
 }
 
 void DmaApi::release(unsigned ring, unsigned free_cpu) {
@@ -109,9 +114,12 @@ void DmaApi::flush_fq(tlm_utils::tlm_quantumkeeper& keeper) {
   fq_.flush_started();
   vtd_->flush_domain(domain_, keeper);
   fq_.flush_finished();
+  const std::uint64_t done = now_ns(keeper);
+  fq_.for_each_first_covered([&](const FlushQueue::Entry& e) { exposure_ns_.record(done - e.queued_ns); });
 }
 
-void DmaApi::queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, tlm_utils::tlm_quantumkeeper& keeper) {
+void DmaApi::queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, std::uint64_t unmap_ns,
+                        tlm_utils::tlm_quantumkeeper& keeper) {
   // queue_iova (dma-iommu.c): release what finished flushes cover, flush synchronously if the
   // ring is still full, add the entry, arm the timer if it is off.
   release(cpu, cpu);
@@ -120,7 +128,7 @@ void DmaApi::queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, tl
     flush_fq(keeper);
     release(cpu, cpu);
   }
-  fq_.add(cpu, pfn, pages);
+  fq_.add(cpu, pfn, pages, unmap_ns);
   ++counters_.fq_queued;
   if (!fq_.timer_on) {
     fq_.timer_on = true;

@@ -15,15 +15,23 @@ bool FlushQueue::full(unsigned cpu) const {
   return (r.tail + 1) % slots_ == r.head;
 }
 
-void FlushQueue::add(unsigned cpu, std::uint64_t pfn, std::uint64_t pages) {
+void FlushQueue::add(unsigned cpu, std::uint64_t pfn, std::uint64_t pages, std::uint64_t queued_ns) {
   Ring& r = rings_[cpu];
-  r.entries[r.tail] = Entry{pfn, pages, flush_start_};
+  r.entries[r.tail] = Entry{pfn, pages, flush_start_, queued_ns};
   r.tail = (r.tail + 1) % slots_;
 }
 
 std::size_t FlushQueue::pending(unsigned cpu) const {
   const Ring& r = rings_[cpu];
   return (r.tail + slots_ - r.head) % slots_;
+}
+
+std::size_t FlushQueue::uncovered() const {
+  std::size_t n = 0;
+  for (const Ring& r : rings_)
+    for (unsigned i = r.head; i != r.tail; i = (i + 1) % slots_)
+      if (r.entries[i].counter == flush_start_) ++n;
+  return n;
 }
 
 std::size_t FlushQueue::pending() const {

@@ -81,8 +81,12 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
     return;
   }
   d.dma_api = d.driver->uses_dma_api();
-  const bool identity = policy_.policy == EffectivePolicy::kPassthrough || d.config.pass_through_context ||
-                        (d.config.pci.offer_iommu_passthrough && d.driver->negotiated(o.iommu_passthrough_bit));
+  const bool identity = policy_.policy == EffectivePolicy::kPassthrough || d.config.pass_through_context;
+  // The guest's IOMMU code owns a device in a DMAR device scope unless something told it the
+  // device bypasses the IOMMU: the out-of-band list (guest.iommu_bypass) or the device itself
+  // (the proposed VIRTIO_F_IOMMU_PASSTHROUGH, negotiated). It then programs no context for it.
+  const bool owned =
+      d.config.in_dmar_scope && vtd_->enabled() && !d.config.guest_bypass && !d.driver->iommu_passthrough();
   std::size_t index = 0;
   for (std::size_t i = 0; i < devices_.size(); ++i)
     if (devices_[i].get() == &d) index = i;
@@ -93,7 +97,7 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   // The IOMMU driver owns every device in a DMAR device scope and gives it a default domain
   // (identity with iommu=pt, else a DMA domain), whether or not the virtio driver then uses the
   // DMA API.
-  if (d.config.in_dmar_scope && vtd_->enabled()) {
+  if (owned) {
     if (identity) {
       vtd_->attach_pass_through(d.config.pci.source, dom, keeper);
       d.context = "pass-through";
@@ -110,7 +114,7 @@ void GuestOs::probe(GuestDevice& d, tlm_utils::tlm_quantumkeeper& keeper) {
   DmaApiConfig dc;
   if (!d.dma_api)
     dc.mode = DmaMode::kPhysical;
-  else if (!d.config.in_dmar_scope || !vtd_->enabled())
+  else if (!owned)
     dc.mode = DmaMode::kDirect;
   else if (identity)
     dc.mode = DmaMode::kIdentity;

@@ -39,6 +39,12 @@ bool VirtioDriver::negotiate(std::uint64_t wanted, tlm_utils::tlm_quantumkeeper&
   if (options_.indirect) supported |= vs::feature_bit(vs::kFIndirectDesc);
   if (options_.accept_iommu_passthrough) supported |= vs::feature_bit(options_.iommu_passthrough_bit);
   if (options_.refuse_access_platform) supported &= ~vs::feature_bit(vs::kFAccessPlatform);
+  // The proposed VIRTIO_F_IOMMU_PASSTHROUGH (2016, never merged) says the hypervisor ignores the
+  // IOMMU for this device; ACCESS_PLATFORM (bit 33) says the opposite. A driver that accepts the
+  // pass-through claim believes it and does not accept ACCESS_PLATFORM (a device that requires
+  // ACCESS_PLATFORM may then refuse FEATURES_OK, virtio 1.2 6.1).
+  if (options_.accept_iommu_passthrough && ((device_features_ >> options_.iommu_passthrough_bit) & 1))
+    supported &= ~vs::feature_bit(vs::kFAccessPlatform);
   features_ = device_features_ & supported;
   for (unsigned half = 0; half < 2; ++half) {
     mmio_.write(c + cc::kDriverFeatureSelect, 4, half, keeper);
@@ -56,7 +62,9 @@ bool VirtioDriver::negotiate(std::uint64_t wanted, tlm_utils::tlm_quantumkeeper&
 
 bool VirtioDriver::uses_dma_api() const {
   // Linux vring_use_dma_api(): !virtio_has_dma_quirk(vdev) (ACCESS_PLATFORM negotiated) or
-  // xen_domain(); otherwise the driver hands the device physical addresses.
+  // xen_domain(); otherwise the driver hands the device physical addresses. An accepted
+  // IOMMU_PASSTHROUGH means physical addresses too (the device bypasses translation).
+  if (iommu_passthrough()) return false;
   return negotiated(vs::kFAccessPlatform) || options_.force_dma_api;
 }
 

@@ -1,5 +1,6 @@
 #include "vtdsim/platform/dma_monitor.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "vtdsim/spec/fault_reason.hpp"
@@ -26,18 +27,94 @@ const DeviceDmaStats* DmaMonitor::device(SourceId source) const {
   return nullptr;
 }
 
+std::size_t DmaMonitor::index_of(SourceId source) const {
+  for (std::size_t i = 0; i < devices_.size(); ++i)
+    if (devices_[i].source == source) return i;
+  return devices_.size();
+}
+
 void DmaMonitor::add_intent(SourceId source, std::uint64_t bus, std::uint64_t size, std::uint64_t host) {
-  for (std::size_t i = 0; i < devices_.size(); ++i) {
-    if (devices_[i].source == source) {
-      per_device_[i].intents[bus] = Intent{size, host};
-      return;
-    }
+  const std::size_t i = index_of(source);
+  if (i == devices_.size()) return;
+  auto& intents = per_device_[i].intents;
+  auto old = intents.find(bus);
+  if (old != intents.end()) {
+    hosts_.erase(old->second.host_it);
+    intents.erase(old);
   }
+  intents.emplace(bus, Intent{size, host, ++seq_, hosts_.emplace(host, size)});
+  max_intent_ = std::max(max_intent_, size);
 }
 
 void DmaMonitor::remove_intent(SourceId source, std::uint64_t bus) {
-  for (std::size_t i = 0; i < devices_.size(); ++i)
-    if (devices_[i].source == source) per_device_[i].intents.erase(bus);
+  const std::size_t i = index_of(source);
+  if (i == devices_.size()) return;
+  auto& intents = per_device_[i].intents;
+  auto it = intents.find(bus);
+  if (it == intents.end()) return;
+  hosts_.erase(it->second.host_it);
+  intents.erase(it);
+}
+
+const DmaMonitor::Intent* DmaMonitor::covering(std::size_t device, std::uint64_t bus) const {
+  const auto& intents = per_device_[device].intents;
+  auto it = intents.upper_bound(bus);
+  if (it == intents.begin()) return nullptr;
+  --it;
+  return bus - it->first < it->second.size ? &it->second : nullptr;
+}
+
+bool DmaMonitor::host_in_use(std::uint64_t host, std::uint64_t size) const {
+  // Any live intent whose host range overlaps [host, host + size).
+  const std::uint64_t from = host > max_intent_ ? host - max_intent_ : 0;
+  for (auto it = hosts_.lower_bound(from); it != hosts_.end() && it->first < host + size; ++it)
+    if (it->first + it->second > host) return true;
+  return false;
+}
+
+std::uint64_t DmaMonitor::buffer_completed(SourceId source, std::uint64_t bus) {
+  const std::size_t i = index_of(source);
+  if (i == devices_.size()) return 0;
+  const Intent* in = covering(i, bus);
+  return in ? in->seq : 0;
+}
+
+void DmaMonitor::begin_stale(SourceId source, std::uint64_t bus, std::uint64_t ticket) {
+  pending_ = PendingStale{true, source, bus, ticket};
+}
+
+void DmaMonitor::end_stale(SourceId) { pending_.active = false; }
+
+void DmaMonitor::classify_stale(std::size_t device, const sysc::DmaRecord& r) {
+  StaleDmaStats& s = devices_[device].stale;
+  ++s.issued;
+  if (!r.ok) {
+    ++s.faulted;
+    ++s.faults_by_reason[static_cast<std::uint8_t>(r.fault)];
+    return;
+  }
+  const Intent* live = covering(device, r.bus_addr);
+  if (live != nullptr && live->seq == pending_.ticket) {
+    ++s.still_mapped;
+    return;
+  }
+  if (!(r.translated && r.outcome.translated)) {
+    // No table translation (pass-through context, direct route, TE=0): nothing can revoke the
+    // device's access. Reused if the bus address (= host address) was handed out again or the
+    // bytes belong to another live buffer.
+    ++s.unprotected;
+    if (live != nullptr || host_in_use(r.host.value, r.size)) ++s.reused_memory;
+    return;
+  }
+  if (live != nullptr) {
+    // The guest mapped this IOVA again, for another buffer (after the invalidation that ended the
+    // old mapping): the device reaches the new buffer.
+    ++s.remapped;
+    ++s.reused_memory;
+    return;
+  }
+  ++s.stale_iotlb;  // table translation succeeded for a cleared entry: a cached translation
+  if (host_in_use(r.host.value, r.size)) ++s.reused_memory;
 }
 
 void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
@@ -61,7 +138,9 @@ void DmaMonitor::on_dma(const sysc::DmaRecord& r) {
     ++s.bypassed;
   }
   s.latency_ns.record(static_cast<std::uint64_t>(std::llround(r.latency.to_seconds() * 1e9)));
-  if (!r.ok) {
+  if (pending_.active && index < devices_.size() && r.source == pending_.source && r.bus_addr == pending_.bus) {
+    classify_stale(index, r);
+  } else if (!r.ok) {
     ++s.faults;
     ++s.faults_by_reason[static_cast<std::uint8_t>(r.fault)];
   } else {
@@ -117,6 +196,16 @@ nlohmann::json to_json(const DeviceDmaStats& s) {
   j["corruptions"] = s.corruptions;
   j["stray"] = s.stray;
   return j;
+}
+
+nlohmann::json to_json(const StaleDmaStats& s) {
+  nlohmann::json reasons = nlohmann::json::object();
+  for (std::size_t i = 0; i < s.faults_by_reason.size(); ++i)
+    if (s.faults_by_reason[i] != 0)
+      reasons[spec::fault_reason_name(static_cast<spec::FaultReason>(i))] = s.faults_by_reason[i];
+  return {{"issued", s.issued},          {"still_mapped", s.still_mapped},       {"faulted", s.faulted},
+          {"faults_by_reason", reasons}, {"reached_memory", s.reached_memory()}, {"stale_iotlb", s.stale_iotlb},
+          {"remapped", s.remapped},      {"unprotected", s.unprotected},         {"reused_memory", s.reused_memory}};
 }
 
 nlohmann::json DmaMonitor::to_json() const {

@@ -47,12 +47,42 @@ Platform::Platform(const PlatformConfig& config) : config_(config), memory_(conf
     rc_->add_mmio_window(d.name, d.bar_base, virtio::bar::kSize, port++);
     rc_->set_route(d.pci.source, d.route);
     monitor_.add_device(d.name, d.pci.source);
+    dev->set_stale_dma_sink(&monitor_);
     guest_->add_device(d, dev.get());
     devices_.push_back(std::move(dev));
   }
 }
 
 Platform::~Platform() = default;
+
+namespace {
+// devices.<name>.safety: how long unmapped buffers stay reachable, and what a stale-DMA device
+// (platform.devices[].stale_dma) reached.
+nlohmann::json safety_json(const guest::GuestDevice& gd, const virtio::VirtioPciDevice& dev,
+                           const platform::DeviceDmaStats& stats) {
+  nlohmann::json s;
+  // Only a translated IOMMU mode ever ends an unmapped buffer's reach; identity, direct and
+  // physical modes hand the device host addresses that stay valid for ever.
+  const bool protected_mode = gd.dma && gd.mode == guest::DmaMode::kIommu;
+  s["iommu_protected"] = protected_mode;
+  if (protected_mode) {
+    const timing::LatencyHistogram& w = gd.dma->exposure_ns();
+    s["exposure_window_us"] = {{"count", w.count()},
+                               {"mean", w.mean() / 1000.0},
+                               {"p99", static_cast<double>(w.percentile(0.99)) / 1000.0},
+                               {"max", static_cast<double>(w.max()) / 1000.0},
+                               {"open_at_end", gd.dma->open_windows()}};
+  } else {
+    s["exposure_window_us"] = nullptr;  // unbounded: nothing revokes the device's access
+  }
+  if (const virtio::StaleDmaEngine* e = dev.stale_dma()) {
+    s["stale_dma"] = platform::to_json(stats.stale);
+    s["stale_dma"]["buffers_followed"] = e->counters().followed;
+    s["stale_dma"]["buffers_dropped"] = e->counters().dropped;
+  }
+  return s;
+}
+}  // namespace
 
 void Platform::run() { run(sc_core::sc_time(config_.duration_us, sc_core::SC_US)); }
 
@@ -96,6 +126,7 @@ nlohmann::json Platform::stats_json() const {
                                 {"depot_pops", ic.depot_pops},       {"magazine_drains", ic.magazine_drains},
                                 {"cache_flushes", ic.cache_flushes}, {"failures", ic.failures}};
     }
+    o["safety"] = safety_json(gd, dev, *monitor_.device(gd.config.pci.source));
     const auto& vc = dev.counters();
     o["virtio"] = {{"notifications", vc.notifications},
                    {"interrupts", vc.interrupts},

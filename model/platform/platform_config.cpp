@@ -95,6 +95,22 @@ DeviceConfig resolve_device(const RawDeviceConfig& r) {
   set_if(d.blk.capacity_sectors, r.blk.capacity_sectors);
   set_if(d.blk.latency_us, r.blk.latency_us);
   set_if(d.blk.bandwidth_gbps, r.blk.bandwidth_gbps);
+  if (r.stale_dma.given) {
+    const RawStaleDmaConfig& x = r.stale_dma;
+    const std::string p = path + ".stale_dma";
+    virtio::StaleDmaConfig& s = d.pci.stale_dma;
+    s.enabled = true;
+    set_if(s.count, x.count);
+    set_if(s.after_complete_ns, x.after_complete_ns);
+    if (s.count == 0 && !(s.after_complete_ns > 0))
+      throw ConfigError(p, "needs count: N or after_complete_ns: T (how long the device keeps accessing a buffer)");
+    set_if(s.interval_ns, x.interval_ns);
+    if (x.every) s.every = static_cast<std::uint32_t>(*x.every);
+    if (s.every == 0) throw ConfigError(p + ".every", "must be >= 1");
+    if (x.bytes) s.bytes = static_cast<std::uint32_t>(*x.bytes);
+    if (s.bytes == 0) throw ConfigError(p + ".bytes", "must be in [1, 4096]");
+    set_if(s.access, x.access);
+  }
   return d;
 }
 
@@ -162,6 +178,11 @@ PlatformConfig resolve(const RawPlatformConfig& raw, const config::UnitConfig& u
     device_named(c.devices, name, "guest.refuse_access_platform[" + std::to_string(i) + "]", "no device '" + name + "'")
         .refuse_access_platform = true;
   }
+  for (std::size_t i = 0; i < raw.guest.iommu_bypass.size(); ++i) {
+    const std::string& name = raw.guest.iommu_bypass[i];
+    device_named(c.devices, name, "guest.iommu_bypass[" + std::to_string(i) + "]", "no device '" + name + "'")
+        .guest_bypass = true;
+  }
   for (const RawDeviceWorkload& dw : raw.workloads) {
     DeviceConfig& d = device_named(c.devices, dw.device, dw.path, "no such device in platform.devices");
     if (!dw.as_phases) {
@@ -222,6 +243,18 @@ nlohmann::json to_json(const PlatformConfig& c) {
                     {"queue_size", d.pci.max_queue_size},
                     {"max_payload", d.pci.max_payload},
                     {"workload", workload_json(d.workload)}});
+    if (d.pci.stale_dma.enabled) {
+      const virtio::StaleDmaConfig& s = d.pci.stale_dma;
+      devs.back()["stale_dma"] = {
+          {"count", s.count},
+          {"after_complete_ns", s.after_complete_ns},
+          {"interval_ns", s.interval_ns},
+          {"every", s.every},
+          {"bytes", s.bytes},
+          {"access", s.access == virtio::StaleDmaConfig::Access::kSame
+                         ? "same"
+                         : (s.access == virtio::StaleDmaConfig::Access::kRead ? "read" : "write")}};
+    }
     if (!d.later_phases.empty()) {
       nlohmann::json phases = nlohmann::json::array();
       for (const WorkloadConfig& w : d.later_phases) phases.push_back(workload_json(w));
@@ -236,6 +269,10 @@ nlohmann::json to_json(const PlatformConfig& c) {
                 {"lazy_timeout_us", c.guest.lazy_timeout_us},
                 {"force_dma_api", c.guest.force_dma_api},
                 {"iova_limit_bits", c.guest.iova_limit_bits}};
+  nlohmann::json bypass = nlohmann::json::array();
+  for (const DeviceConfig& d : c.devices)
+    if (d.guest_bypass) bypass.push_back(d.name);
+  if (!bypass.empty()) j["guest"]["iommu_bypass"] = bypass;
   j["workload"] = {{"duration_us", c.duration_us}, {"seed", c.seed}};
   return j;
 }

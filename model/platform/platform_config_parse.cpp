@@ -85,7 +85,7 @@ RawDeviceConfig parse_device(const YAML::Node& n, const std::string& path) {
   check_keys(n, path,
              {"name", "type", "bdf", "translated", "in_dmar_scope", "pass_through_context", "access_platform",
               "require_access_platform", "iommu_passthrough", "iommu_passthrough_bit", "event_idx", "indirect",
-              "queue_size", "max_payload", "net", "blk", "ats"});
+              "queue_size", "max_payload", "net", "blk", "ats", "stale_dma"});
   RawDeviceConfig d;
   d.path = path;
   if (!n["name"]) throw ConfigError(path + ".name", "is required");
@@ -123,6 +123,29 @@ RawDeviceConfig parse_device(const YAML::Node& n, const std::string& path) {
   d.indirect = bool_at(n, "indirect", path);
   d.queue_size = uint_at<std::uint64_t>(n, "queue_size", path, 32768);
   d.max_payload = uint_at<std::uint64_t>(n, "max_payload", path, 4096);
+  if (const YAML::Node& x = n["stale_dma"]) {
+    const std::string p = path + ".stale_dma";
+    if (!x.IsMap()) throw ConfigError(p, "must be a map (count, after_complete_ns, interval_ns, every, bytes, access)");
+    check_keys(x, p, {"count", "after_complete_ns", "interval_ns", "every", "bytes", "access"});
+    RawStaleDmaConfig& s = d.stale_dma;
+    s.given = true;
+    s.count = uint_at<std::uint64_t>(x, "count", p, ~0ull);
+    s.after_complete_ns = non_negative_at(x, "after_complete_ns", p);
+    s.interval_ns = positive_at(x, "interval_ns", p);
+    s.every = uint_at<std::uint64_t>(x, "every", p, 1u << 30);
+    s.bytes = uint_at<std::uint64_t>(x, "bytes", p, 4096);
+    if (x["access"]) {
+      const std::string v = parse_string(x["access"], p + ".access");
+      if (v == "same")
+        s.access = virtio::StaleDmaConfig::Access::kSame;
+      else if (v == "read")
+        s.access = virtio::StaleDmaConfig::Access::kRead;
+      else if (v == "write")
+        s.access = virtio::StaleDmaConfig::Access::kWrite;
+      else
+        throw ConfigError(p + ".access", "expected same, read or write, got '" + v + "'");
+    }
+  }
   if (const YAML::Node& x = n["net"]) {
     const std::string p = path + ".net";
     check_keys(x, p,
@@ -167,7 +190,7 @@ std::vector<std::string> name_list(const YAML::Node& r, const std::string& path)
 RawGuestConfig parse_guest(const YAML::Node& g) {
   check_keys(g, "guest",
              {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us", "force_dma_api",
-              "iova_limit_bits", "refuse_access_platform"});
+              "iova_limit_bits", "refuse_access_platform", "iommu_bypass"});
   RawGuestConfig r;
   if (g["dma_policy"]) {
     const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
@@ -198,6 +221,9 @@ RawGuestConfig parse_guest(const YAML::Node& g) {
   r.iova_limit_bits = uint_at<std::uint64_t>(g, "iova_limit_bits", "guest", 48);
   if (g["refuse_access_platform"])
     r.refuse_access_platform = name_list(g["refuse_access_platform"], "guest.refuse_access_platform");
+  // The out-of-band "this device bypasses the IOMMU" list of the guest's IOMMU code (the 2016
+  // virtio/IOMMU thread's third source of truth, beside the DMAR scope and a virtio bit).
+  if (g["iommu_bypass"]) r.iommu_bypass = name_list(g["iommu_bypass"], "guest.iommu_bypass");
   return r;
 }
 

@@ -128,6 +128,7 @@ void VirtioBlkDevice::request_thread() {
     }
     if (gen != generation()) continue;
     vq.push(dma_, chain_.head, written);
+    buffer_completed(chain_, keeper_.get_local_time());
     if (vq.publish(dma_) && vq.should_interrupt(dma_)) raise_queue_interrupt(0, keeper_.get_local_time());
     if (keeper_.need_sync()) keeper_.sync();
   }

@@ -132,6 +132,7 @@ void VirtioNetDevice::tx_thread() {
     ++counters_.tx_packets;
     counters_.tx_bytes += frame;
     vq.push(tx_dma_, tx_chain_.head, 0);
+    buffer_completed(tx_chain_, tx_keeper_.get_local_time());
     ++burst;
     if (net_.peer == NetPeerMode::kRequestResponse) {
       if (pending_count_ == kMaxPending) {
@@ -184,6 +185,7 @@ bool VirtioNetDevice::receive_one(std::uint64_t seq, std::uint32_t size) {
   ++counters_.rx_packets;
   counters_.rx_bytes += size;
   vq.push(rx_dma_, rx_chain_.head, static_cast<std::uint32_t>(written));
+  buffer_completed(rx_chain_, rx_keeper_.get_local_time());
   if (vq.publish(rx_dma_) && vq.should_interrupt(rx_dma_))
     raise_queue_interrupt(net::kRxQueue, rx_keeper_.get_local_time());
   return true;

@@ -18,12 +18,16 @@ VirtioPciDevice::VirtioPciDevice(sc_core::sc_module_name name, const VirtioPciCo
   if (config.offer_event_idx) device_features_ |= feature_bit(kFEventIdx);
   if (config.offer_indirect) device_features_ |= feature_bit(kFIndirectDesc);
   bar.register_b_transport(this, &VirtioPciDevice::bar_b_transport);
+  if (config.stale_dma.enabled)
+    stale_ =
+        std::make_unique<StaleDmaEngine>("stale_dma", dma_socket, config.source, config.stale_dma, config.max_payload);
 }
 
 void VirtioPciDevice::configure_port(sysc::DmaPort& port) const {
   // Without ACCESS_PLATFORM the device "has same access to memory addresses supplied to it as the
   // driver has" (6.1): QEMU then bypasses the vIOMMU. The root complex decides for "auto" routes.
   port.set_access_platform(negotiated(kFAccessPlatform));
+  if (stale_) stale_->set_access_platform(negotiated(kFAccessPlatform));
 }
 
 void VirtioPciDevice::wait_for_kick(unsigned q) {

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_replay(app);
 #ifdef VTDSIM_HAVE_SYSTEMC
   add_run(app);
+  add_truth_table(app);
 #endif
   add_convert(app);
   add_mrc(app);

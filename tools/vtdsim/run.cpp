@@ -74,6 +74,32 @@ void print_mismatch(const std::string& name, const nlohmann::json& d, std::uint6
   }
 }
 
+// The lazy window and what a stale-DMA device reached (devices.<name>.safety).
+void print_safety(const nlohmann::json& d) {
+  if (!d.contains("safety")) return;
+  const nlohmann::json& s = d["safety"];
+  const auto u = [](const nlohmann::json& v) { return static_cast<unsigned long long>(v.get<std::uint64_t>()); };
+  const bool has_stale = s.contains("stale_dma");
+  if (s["iommu_protected"].get<bool>()) {
+    const nlohmann::json& w = s["exposure_window_us"];
+    if (has_stale || w["max"].get<double>() > 100.0)
+      std::printf(
+          "         exposure window (unmap to invalidation): mean %.1f, p99 %.1f, max %.1f us over %llu unmaps"
+          " (%llu still open)\n",
+          w["mean"].get<double>(), w["p99"].get<double>(), w["max"].get<double>(), u(w["count"]), u(w["open_at_end"]));
+  } else if (has_stale) {
+    std::printf("         no IOMMU protection (DMA mode '%s'): an unmapped buffer stays reachable for ever\n",
+                d["guest_dma"]["mode"].get<std::string>().c_str());
+  }
+  if (!has_stale) return;
+  const nlohmann::json& t = s["stale_dma"];
+  std::printf(
+      "         stale DMAs (use after unmap): %llu issued: %llu still mapped, %llu faulted, %llu reached memory "
+      "(%llu via a stale IOTLB entry, %llu via a new mapping, %llu untranslated), %llu into reused memory\n",
+      u(t["issued"]), u(t["still_mapped"]), u(t["faulted"]), u(t["reached_memory"]), u(t["stale_iotlb"]),
+      u(t["remapped"]), u(t["unprotected"]), u(t["reused_memory"]));
+}
+
 void print_summary(const nlohmann::json& j, double wall_seconds) {
   std::printf("simulated %.6f s in %.3f s wall\n", j["platform"]["simulated_seconds"].get<double>(), wall_seconds);
   std::printf("%-8s %-8s %-8s %-10s %10s %12s %6s %8s %9s %9s %7s %7s\n", "device", "route", "dma", "context",
@@ -98,6 +124,7 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
     if (d.contains("probed") && !d["probed"].get<bool>())
       std::printf("         driver did not bind (FEATURES_OK refused)\n");
     print_mismatch(it.key(), d, count);
+    print_safety(d);
   }
   const nlohmann::json& dt = j["iommu"]["device_tlb"];
   if (dt.contains("total")) {  // devices with ATS (platform.devices[].ats)

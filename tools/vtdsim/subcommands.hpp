@@ -26,5 +26,6 @@ void add_merge(CLI::App& app);
 void add_mix(CLI::App& app);
 #ifdef VTDSIM_HAVE_SYSTEMC
 void add_run(CLI::App& app);
+void add_truth_table(CLI::App& app);
 #endif
 }  // namespace vtdsim::tools

@@ -24,6 +24,7 @@
 #include "vtdsim/guest/iova_allocator.hpp"
 #include "vtdsim/guest/vtd_driver.hpp"
 #include "vtdsim/guest/dma_intent_sink.hpp"
+#include "vtdsim/timing/latency_histogram.hpp"
 
 namespace vtdsim::guest {
 
@@ -79,10 +80,18 @@ class DmaApi {
   const DmaApiCounters& counters() const { return counters_; }
   const IovaAllocator& iovas() const { return iova_; }
   const FlushQueue& flush_queue() const { return fq_; }
+  // The exposure window of every unmap whose IOTLB invalidation completed (ns): from the unmap
+  // (page-table entry cleared) to the end of the invalidation that covers it (its wait descriptor
+  // done): strict, the page-selective flush right after; lazy, the flush-queue flush (full ring or
+  // timer). Only in kIommu mode (otherwise nothing ever protects the buffer). Unmaps still
+  // waiting for a flush: open_windows().
+  const timing::LatencyHistogram& exposure_ns() const { return exposure_ns_; }
+  std::size_t open_windows() const { return fq_.uncovered(); }
 
  private:
   std::uint64_t alloc_iova(std::uint64_t pages, unsigned cpu);  // iommu_dma_alloc_iova
-  void queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, tlm_utils::tlm_quantumkeeper& keeper);
+  void queue_iova(std::uint64_t pfn, std::uint64_t pages, unsigned cpu, std::uint64_t unmap_ns,
+                  tlm_utils::tlm_quantumkeeper& keeper);
   void flush_fq(tlm_utils::tlm_quantumkeeper& keeper);  // fq_flush_iotlb
   void release(unsigned ring, unsigned free_cpu);       // fq_ring_free
 
@@ -95,6 +104,7 @@ class DmaApi {
   FlushQueue fq_;
   sc_core::sc_event* timer_armed_ = nullptr;
   DmaApiCounters counters_;
+  timing::LatencyHistogram exposure_ns_;
 };
 
 }  // namespace vtdsim::guest

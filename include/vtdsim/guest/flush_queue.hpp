@@ -22,6 +22,7 @@ class FlushQueue {
 
   struct Entry {
     std::uint64_t pfn = 0, pages = 0, counter = 0;
+    std::uint64_t queued_ns = 0;  // when the guest unmapped it (the exposure window's start)
   };
 
   // `slots` per CPU ring (>= 2: one stays empty). Throws std::invalid_argument otherwise.
@@ -29,11 +30,18 @@ class FlushQueue {
 
   bool full(unsigned cpu) const;
   // fq_ring_add: the entry is tagged with the current flush-start count. The ring must not be full.
-  void add(unsigned cpu, std::uint64_t pfn, std::uint64_t pages);
+  void add(unsigned cpu, std::uint64_t pfn, std::uint64_t pages, std::uint64_t queued_ns = 0);
   // fq_ring_free: calls release(entry) for each entry of `cpu`'s ring, oldest first, that a
   // finished flush covers, and drops them. Returns how many.
   template <class Release>
   unsigned release_flushed(unsigned cpu, Release&& release);
+
+  // Calls f(entry) for each pending entry that the most recently started flush was the first to
+  // cover (queued after the flush before it started): the entries whose exposure window it ends.
+  template <class F>
+  void for_each_first_covered(F&& f) const;
+  // Pending entries no started flush covers yet (their window is still open).
+  std::size_t uncovered() const;
 
   // fq_flush_iotlb brackets the IOTLB flush with these two.
   void flush_started() { ++flush_start_; }
@@ -69,6 +77,14 @@ unsigned FlushQueue::release_flushed(unsigned cpu, Release&& release) {
     ++n;
   }
   return n;
+}
+
+template <class F>
+void FlushQueue::for_each_first_covered(F&& f) const {
+  if (flush_start_ == 0) return;
+  for (const Ring& r : rings_)
+    for (unsigned i = r.head; i != r.tail; i = (i + 1) % slots_)
+      if (r.entries[i].counter == flush_start_ - 1) f(r.entries[i]);
 }
 
 }  // namespace vtdsim::guest

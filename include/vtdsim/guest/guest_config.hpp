@@ -44,6 +44,8 @@ struct DeviceConfig {
   bool in_dmar_scope = true;                      // what it advertises to the guest
   bool pass_through_context = false;              // guest programs TT=10b for this device
   bool refuse_access_platform = false;            // guest driver refuses VIRTIO_F_ACCESS_PLATFORM
+  bool guest_bypass = false;                      // guest.iommu_bypass: the guest's IOMMU code treats
+                                                  // the device as bypassing (out-of-band list)
   bool ats = false;                               // PCIe ATS: the device has a device TLB (geometry
                                                   // iommu.device_tlb); the guest uses it (TT = 01b)
                                                   // when it gives the device a translated context

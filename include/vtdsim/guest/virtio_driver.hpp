@@ -18,6 +18,7 @@ struct VirtioDriverOptions {
   bool refuse_access_platform = false;   // driver does not accept VIRTIO_F_ACCESS_PLATFORM
   bool force_dma_api = false;            // platform quirk: DMA API even without ACCESS_PLATFORM
   bool accept_iommu_passthrough = true;  // accept the proposed VIRTIO_F_IOMMU_PASSTHROUGH if offered
+                                         // (then not ACCESS_PLATFORM: the device bypasses the IOMMU)
   unsigned iommu_passthrough_bit = 42;
   bool event_idx = true;
   bool indirect = true;
@@ -31,6 +32,8 @@ class VirtioDriver {
   // when the device refused FEATURES_OK (status FAILED is then written, step 8 "give up").
   bool negotiate(std::uint64_t wanted, tlm_utils::tlm_quantumkeeper& keeper);
   bool uses_dma_api() const;
+  // The proposed VIRTIO_F_IOMMU_PASSTHROUGH was negotiated: the device's DMA bypasses the IOMMU.
+  bool iommu_passthrough() const { return negotiated(options_.iommu_passthrough_bit); }
   bool negotiated(unsigned bit) const { return (features_ >> bit) & 1; }
   std::uint64_t device_features() const { return device_features_; }
   std::uint64_t features() const { return features_; }

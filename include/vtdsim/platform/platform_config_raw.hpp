@@ -41,6 +41,14 @@ struct RawBlkDeviceConfig {
   std::optional<double> latency_us, bandwidth_gbps;
 };
 
+// platform.devices[].stale_dma (virtio::StaleDmaConfig): given at all, and its fields.
+struct RawStaleDmaConfig {
+  bool given = false;
+  std::optional<std::uint64_t> count, every, bytes;
+  std::optional<double> after_complete_ns, interval_ns;
+  std::optional<virtio::StaleDmaConfig::Access> access;
+};
+
 struct RawDeviceConfig {
   std::string path;  // platform.devices[i]
   std::string name;  // required
@@ -52,6 +60,7 @@ struct RawDeviceConfig {
   std::optional<std::uint64_t> iommu_passthrough_bit, queue_size, max_payload;
   RawNetDeviceConfig net;
   RawBlkDeviceConfig blk;
+  RawStaleDmaConfig stale_dma;
 };
 
 struct RawGuestConfig {
@@ -60,6 +69,7 @@ struct RawGuestConfig {
   std::optional<std::uint64_t> cpus, lazy_batch, iova_limit_bits;
   std::optional<double> lazy_timeout_us;
   std::vector<std::string> refuse_access_platform;  // device names, in file order
+  std::vector<std::string> iommu_bypass;            // device names, in file order
 };
 
 // workload.devices.<name>: one workload, or blk phases run one after the other.

@@ -9,17 +9,38 @@
 
 namespace vtdsim::virtio {
 
+// A buggy (or malicious) device: after completing a buffer (adding it to the used ring) it keeps
+// issuing DMAs to that buffer's bus address -- use after unmap. One DMA of `bytes` (within the
+// buffer's first page) every `interval_ns`, starting `interval_ns` after the completion, until
+// `count` DMAs were issued or `after_complete_ns` elapsed (whichever is set; both: the first
+// reached), for every `every`-th completed chain (each of its buffers). At most kMaxActive buffers are followed at once
+// (the oldest is dropped). The platform's DMA monitor classifies each such DMA ("safety").
+struct StaleDmaConfig {
+  static constexpr unsigned kMaxActive = 4096;
+  bool enabled = false;
+  std::uint64_t count = 0;       // DMAs per buffer; 0 = bounded by time only
+  double after_complete_ns = 0;  // how long after the completion; 0 = bounded by count only
+  double interval_ns = 1000.0;   // between two stale DMAs to one buffer
+  std::uint32_t every = 1;       // follow every N-th completed buffer
+  std::uint32_t bytes = 64;      // per DMA (clipped to the buffer and its first page)
+  enum class Access : std::uint8_t { kSame, kRead, kWrite };
+  Access access = Access::kSame;  // kSame: as the device used the buffer (writes 0xdb bytes to a
+                                  // device-writable buffer, reads a device-readable one)
+};
+
 struct VirtioPciConfig {
   std::string name = "virtio";
   SourceId source;                       // bus:dev.fn
   bool offer_access_platform = true;     // VIRTIO_F_ACCESS_PLATFORM (6)
   bool require_access_platform = false;  // fail FEATURES_OK when offered but not accepted (6.1 "MAY")
-  bool offer_iommu_passthrough = false;  // proposed VIRTIO_F_IOMMU_PASSTHROUGH (not in 1.2/1.3)
+  bool offer_iommu_passthrough = false;  // proposed VIRTIO_F_IOMMU_PASSTHROUGH (never merged): the
+                                         // hypervisor ignores the IOMMU for this device
   unsigned iommu_passthrough_bit = kFIommuPassthroughDefault;
   bool offer_event_idx = true;
   bool offer_indirect = true;
   std::uint16_t max_queue_size = 256;
   std::uint32_t max_payload = 4096;  // bytes per DMA request (PCIe MPS / MRRS)
+  StaleDmaConfig stale_dma;
 };
 
 enum class NetPeerMode : std::uint8_t { kNone, kStream, kRequestResponse };

@@ -17,6 +17,7 @@
 
 #include "vtdsim/sysc/dma_port.hpp"
 #include "vtdsim/virtio/split_virtqueue.hpp"
+#include "vtdsim/virtio/stale_dma_engine.hpp"
 #include "vtdsim/virtio/virtio_spec.hpp"
 #include "vtdsim/virtio/virtio_device_config.hpp"
 
@@ -48,6 +49,11 @@ class VirtioPciDevice : public sc_core::sc_module {
   sc_core::sc_event& queue_irq(unsigned q) { return queues_[q].irq; }
   sc_core::sc_event& config_irq() { return config_irq_; }
   const VirtioDeviceCounters& counters() const { return counters_; }
+  // The buggy-device engine (config().stale_dma); nullptr when disabled.
+  const StaleDmaEngine* stale_dma() const { return stale_.get(); }
+  void set_stale_dma_sink(StaleDmaSink* sink) {
+    if (stale_) stale_->set_sink(sink);
+  }
   // Sum of the DMA counters of every engine of this device.
   virtual sysc::DmaPortCounters dma_counters() const = 0;
 
@@ -73,6 +79,11 @@ class VirtioPciDevice : public sc_core::sc_module {
   sc_core::sc_event& state_event() { return state_event_; }
   // Applies negotiated ACCESS_PLATFORM to a DMA engine of this device.
   void configure_port(sysc::DmaPort& port) const;
+  // The device put `chain` in the used ring (at its local time offset): the stale-DMA engine, if
+  // enabled, keeps accessing its buffers.
+  void buffer_completed(const DescChain& chain, const sc_core::sc_time& local) {
+    if (stale_) stale_->completed(chain, local);
+  }
   // Bumped by every reset; threads compare it to notice a reset while they were blocked.
   std::uint64_t generation() const { return generation_; }
 
@@ -109,6 +120,7 @@ class VirtioPciDevice : public sc_core::sc_module {
   sc_core::sc_event state_event_;
   sc_core::sc_event config_irq_;
   VirtioDeviceCounters counters_;
+  std::unique_ptr<StaleDmaEngine> stale_;
 };
 
 }  // namespace vtdsim::virtio
