@@ -1,0 +1,71 @@
+// `vtdsim pcie-bench` end to end: the CSV's columns and rows, and exit 2 for bad input.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "vtdsim/study/csv_table.hpp"
+
+namespace {
+
+const std::string kBin = VTDSIM_BINARY;
+const std::string kPreset = std::string(VTDSIM_SOURCE_DIR) + "/configs/pcie-bench-bdw.yaml";
+
+std::string tmp(const std::string& name) { return ::testing::TempDir() + "vtdsim_pb_" + name; }
+
+int run(const std::string& args) {
+  const int status = std::system((kBin + " pcie-bench " + args + " 2>/dev/null").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(PcieBenchCli, OneRowPerWindow) {
+  ASSERT_EQ(run("--config " + kPreset + " --iommu 4k --window 4K,512K,64M --set pcie_bench.device.measure=5000 --csv " +
+                tmp("a.csv")),
+            0);
+  const auto t = vtdsim::study::read_csv(tmp("a.csv"));
+  const std::vector<std::string> want = {"op",         "iommu",       "memory",       "window_bytes", "transfer_bytes",
+                                         "gbit_per_s", "lat_mean_ns", "lat_median_ns"};
+  ASSERT_GE(t.header.size(), want.size());
+  EXPECT_EQ(std::vector<std::string>(t.header.begin(), t.header.begin() + 8), want);
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.rows[0][0], "read");
+  EXPECT_EQ(t.rows[0][1], "4k");
+  EXPECT_EQ(t.rows[0][2], "local");
+  EXPECT_EQ(t.rows[0][3], "4096");
+  EXPECT_EQ(t.rows[2][3], "67108864");
+  EXPECT_EQ(t.rows[2][4], "64");
+  // The knee: 64 MiB has a fraction of the bandwidth of 4 KiB and ~300 ns more latency.
+  EXPECT_LT(std::stod(t.rows[2][5]), 0.5 * std::stod(t.rows[0][5]));
+  EXPECT_GT(std::stod(t.rows[2][6]), std::stod(t.rows[0][6]) + 250);
+}
+
+TEST(PcieBenchCli, SweepsTheDefaultWindows) {
+  ASSERT_EQ(run("--config " + kPreset +
+                " --iommu off --op write --memory remote --pattern sequential --set pcie_bench.device.measure=2000"
+                " --set pcie_bench.device.warmup=100 --set pcie_bench.device.latency_measure=200 --csv " +
+                tmp("b.csv")),
+            0);
+  const auto t = vtdsim::study::read_csv(tmp("b.csv"));
+  ASSERT_EQ(t.rows.size(), 15u);  // 4 KiB .. 64 MiB, the published windows
+  EXPECT_EQ(t.rows[0][0], "write");
+  EXPECT_EQ(t.rows[0][2], "remote");
+  EXPECT_EQ(t.rows[0][3], "4096");
+  EXPECT_EQ(t.rows[14][3], "67108864");
+}
+
+TEST(PcieBenchCli, BadInputExits2) {
+  const std::string base = "--config " + kPreset + " --iommu 4k --csv " + tmp("c.csv") + " ";
+  EXPECT_EQ(run(base + "--transfer 0"), 2);
+  EXPECT_EQ(run(base + "--transfer 48"), 2);
+  EXPECT_EQ(run(base + "--transfer 64 --window 32"), 2);
+  EXPECT_EQ(run(base + "--window 4K,100"), 2);
+  EXPECT_EQ(run(base + "--window 4X"), 2);
+  EXPECT_EQ(run(base + "--frobnicate"), 2);
+  EXPECT_EQ(run(base + "--iommu 1g"), 2);
+  EXPECT_EQ(run("--config " + kPreset + " --csv " + tmp("c.csv")), 2);  // --iommu is required
+  EXPECT_EQ(run(base + "--set pcie_bench.link.lanes=3"), 2);
+  EXPECT_EQ(run(base + "--set iommu.timing.memory_read=50"), 2);
+  EXPECT_EQ(run(base + "--transfer 64 --window 4K --set pcie_bench.device.outstanding=0"), 2);
+}
+
+}  // namespace
