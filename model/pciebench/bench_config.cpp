@@ -42,7 +42,9 @@ void parse_link(const YAML::Node& n, const std::string& path, LinkConfig& c) {
 }
 
 void parse_root_complex(const YAML::Node& n, const std::string& path, RootComplexConfig& c) {
-  config::check_keys(n, path, {"latency_ns", "posted_credits"});
+  config::check_keys(n, path, {"latency_ns", "posted_credits", "in_order_translation"});
+  if (n["in_order_translation"])
+    c.in_order_translation = parse_bool(n["in_order_translation"], path + ".in_order_translation");
   if (n["latency_ns"]) c.latency_ns = parse_nonneg(n["latency_ns"], path + ".latency_ns");
   if (n["posted_credits"])
     c.posted_credits = static_cast<std::uint32_t>(parse_uint(n["posted_credits"], path + ".posted_credits", 4096));

@@ -72,7 +72,7 @@ struct Host {
   }
 };
 
-enum class Kind : std::uint8_t { kIssue, kAtRootComplex, kDataReady, kAtDevice, kCommitted };
+enum class Kind : std::uint8_t { kIssue, kAtRootComplex, kTranslated, kDataReady, kAtDevice, kCommitted };
 
 struct Event {
   double t;
@@ -158,6 +158,7 @@ class Engine {
     switch (e.kind) {
       case Kind::kIssue: issue(e.t); break;
       case Kind::kAtRootComplex: at_root_complex(e); break;
+      case Kind::kTranslated: translated(e); break;
       case Kind::kDataReady: data_ready(e); break;
       case Kind::kAtDevice: at_device(e); break;
       case Kind::kCommitted: committed(e); break;
@@ -229,15 +230,23 @@ class Engine {
 
   void at_root_complex(const Event& e) {
     const double t = e.t + c_.root_complex.latency_ns;
-    const double translated = translate(t, e.addr, e.size);
+    double translated = translate(t, e.addr, e.size);
     note_phase_stats(e.dma);
+    if (p_.op == Op::kWrite || c_.root_complex.in_order_translation) {
+      // Posted writes commit in arrival order (a write waits for the previous one's commit); with
+      // in_order_translation reads leave translation in arrival order too.
+      translated = std::max(translated, last_translated_);
+      last_translated_ = translated;
+    }
+    // The memory server sees requests in the order their translations finish.
+    push(translated, Kind::kTranslated, e.dma, e.addr, e.size);
+  }
+
+  void translated(const Event& e) {
     if (p_.op == Op::kRead) {
-      push(memory_access(translated, e.size), Kind::kDataReady, e.dma, e.addr, e.size);
+      push(memory_access(e.t, e.size), Kind::kDataReady, e.dma, e.addr, e.size);
     } else {
-      // Posted writes commit in order: a write waits for the previous one's commit.
-      const double commit = std::max(memory_access(translated, e.size) - data_ns_, last_commit_);
-      last_commit_ = commit;
-      push(commit, Kind::kCommitted, e.dma, e.addr, e.size);
+      push(memory_access(e.t, e.size) - data_ns_, Kind::kCommitted, e.dma, e.addr, e.size);
     }
   }
 
@@ -315,7 +324,7 @@ class Engine {
   std::uint32_t tags_ = 1, free_tags_ = 1, credits_ = 1, parts_per_dma_ = 1;
   std::uint64_t total_ = 0, issued_ = 0, in_flight_ = 0;
   bool one_at_a_time_ = false, issue_pending_ = false;
-  double next_issue_ = 0, mem_free_ = 0, last_commit_ = 0;
+  double next_issue_ = 0, mem_free_ = 0, last_translated_ = 0;
   std::vector<Dma> dmas_;
   std::vector<std::uint32_t> done_order_;
   std::vector<double> done_time_, lat_;

@@ -16,6 +16,9 @@ namespace vtdsim::pciebench {
 struct RootComplexConfig {
   double latency_ns = 0;              // request ingress to memory request, and memory data to completion out
   std::uint32_t posted_credits = 32;  // posted-request header credits the root port advertises (TLPs)
+  // Requests leave translation in arrival order: a request behind a miss waits for it (no
+  // hit-under-miss across requests). Off: a hit passes a queued miss.
+  bool in_order_translation = false;
 };
 
 struct MemoryConfig {

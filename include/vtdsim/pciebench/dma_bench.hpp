@@ -11,6 +11,7 @@
 //   root complex: root_complex.latency_ns, then Iommu::dma at that time: an IOTLB hit costs the
 //           lookup, a miss a page walk whose reads cost the memory's latency (local, or remote
 //           when memory.remote_walk_reads) on one of timing.walkers, queued when all are busy;
+//           with root_complex.in_order_translation a request also waits for the one before it;
 //   memory: memory.latency_ns (+ remote_extra_ns) with a bandwidth server;
 //   link down: the CplD TLPs, + link.latency_ns; the last completion frees the tags and ends
 //           the DMA. Bandwidth runs keep `outstanding` tags busy, latency runs one DMA at a time.
