@@ -39,6 +39,27 @@ void validate(const BenchPoint& p) {
 
 namespace {
 
+std::uint32_t tlps_per_dma(const PcieLink& link, const BenchPoint& p) {
+  const TlpSplit s = p.op == Op::kRead ? link.read_requests(0, p.transfer_bytes) : link.writes(0, p.transfer_bytes);
+  return static_cast<std::uint32_t>(s.payloads.size());
+}
+
+}  // namespace
+
+void validate(const BenchConfig& c, const BenchPoint& p) {
+  validate(p);
+  const std::uint32_t parts = tlps_per_dma(PcieLink(c.link), p);
+  const std::uint32_t limit = p.op == Op::kRead ? c.device.outstanding : c.root_complex.posted_credits;
+  if (parts > limit)
+    throw std::invalid_argument(
+        "a " + std::to_string(p.transfer_bytes) + " B " + to_string(p.op) + " needs " + std::to_string(parts) +
+        " TLPs, more than " +
+        (p.op == Op::kRead ? "pcie_bench.device.outstanding (" : "pcie_bench.root_complex.posted_credits (") +
+        std::to_string(limit) + ")");
+}
+
+namespace {
+
 constexpr SourceId kDevice{0x0300};  // 03:00.0
 constexpr DomainId kDomain{1};
 constexpr std::uint64_t kIovaBase = 1ull << 32;  // the buffer's IOVA (1 GiB aligned)
@@ -104,16 +125,7 @@ class Engine {
     credits_ = c.root_complex.posted_credits;
     total_ = c.device.warmup + (m == Measure::kLatency ? c.device.latency_measure : c.device.measure);
     one_at_a_time_ = m == Measure::kLatency;
-    const auto reqs = p.op == Op::kRead ? link_.read_requests(kIovaBase, p.transfer_bytes)
-                                        : link_.writes(kIovaBase, p.transfer_bytes);
-    parts_per_dma_ = static_cast<std::uint32_t>(reqs.payloads.size());
-    const std::uint32_t limit = p.op == Op::kRead ? tags_ : credits_;
-    if (parts_per_dma_ > limit)
-      throw std::invalid_argument(
-          "a " + std::to_string(p.transfer_bytes) + " B " + to_string(p.op) + " needs " +
-          std::to_string(parts_per_dma_) + " TLPs, more than " +
-          (p.op == Op::kRead ? "pcie_bench.device.outstanding (" : "pcie_bench.root_complex.posted_credits (") +
-          std::to_string(limit) + ")");
+    parts_per_dma_ = tlps_per_dma(link_, p);
     lat_.reserve(total_);
   }
 
@@ -335,7 +347,7 @@ class Engine {
 }  // namespace
 
 MeasureResult run_bench(const BenchConfig& config, const BenchPoint& point, Measure measure) {
-  validate(point);
+  validate(config, point);
   Engine engine(config, point, measure);
   return engine.run();
 }

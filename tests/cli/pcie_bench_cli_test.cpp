@@ -66,6 +66,8 @@ TEST(PcieBenchCli, BadInputExits2) {
   EXPECT_EQ(run(base + "--set pcie_bench.link.lanes=3"), 2);
   EXPECT_EQ(run(base + "--set iommu.timing.memory_read=50"), 2);
   EXPECT_EQ(run(base + "--transfer 64 --window 4K --set pcie_bench.device.outstanding=0"), 2);
+  // A 32 KiB read is 64 read requests of 512 B: more than the preset's 34 tags.
+  EXPECT_EQ(run(base + "--transfer 32K --window 64K"), 2);
 }
 
 }  // namespace

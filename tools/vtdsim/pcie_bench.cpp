@@ -82,15 +82,6 @@ void run_pcie_bench(const BenchArgs& a) {
     for (std::uint64_t w : kDefaultWindows)
       if (w >= base.transfer_bytes && w % base.transfer_bytes == 0) windows.push_back(w);
   }
-  for (std::uint64_t w : windows) {
-    BenchPoint p = base;
-    p.window_bytes = w;
-    try {
-      validate(p);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("pcie-bench: ") + e.what() + " (--transfer, --window)");
-    }
-  }
   std::vector<std::string> overrides;
   for (const auto& s : a.sets) {
     const auto eq = s.find('=');
@@ -103,6 +94,15 @@ void run_pcie_bench(const BenchArgs& a) {
     cfg = load_bench_config(a.config, overrides);
   } catch (const config::ConfigError& e) {
     throw UsageError(e.what());
+  }
+  for (std::uint64_t w : windows) {
+    BenchPoint p = base;
+    p.window_bytes = w;
+    try {
+      validate(cfg, p);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("pcie-bench: ") + e.what() + " (--transfer, --window, --op)");
+    }
   }
 
   std::ofstream file;

@@ -49,6 +49,9 @@ struct BenchPoint {
 // Throws std::invalid_argument: transfer zero or not a power of two, window smaller than the
 // transfer or not a multiple of it.
 void validate(const BenchPoint& point);
+// ...and the point against the configuration: a DMA must fit the device's tags (reads: one per
+// read request) or the root port's posted credits (writes: one per MWr).
+void validate(const BenchConfig& config, const BenchPoint& point);
 
 struct PhaseResult {
   std::uint64_t dmas = 0;
