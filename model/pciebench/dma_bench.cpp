@@ -10,6 +10,7 @@
 
 #include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/iommu/iommu.hpp"
+#include "vtdsim/iommu/iommu_json.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/registers.hpp"
 
@@ -139,6 +140,7 @@ class Engine {
     MeasureResult r;
     r.warmup = phase(0, std::min<std::uint64_t>(c_.device.warmup, done_order_.size()), 0);
     r.measured = phase(c_.device.warmup, done_order_.size(), 1);
+    r.iommu = iommu::to_json(*host_->unit);
     return r;
   }
 

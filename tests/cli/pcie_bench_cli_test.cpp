@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "vtdsim/study/csv_table.hpp"
@@ -37,6 +39,24 @@ TEST(PcieBenchCli, OneRowPerWindow) {
   // The knee: 64 MiB has a fraction of the bandwidth of 4 KiB and ~300 ns more latency.
   EXPECT_LT(std::stod(t.rows[2][5]), 0.5 * std::stod(t.rows[0][5]));
   EXPECT_GT(std::stod(t.rows[2][6]), std::stod(t.rows[0][6]) + 250);
+}
+
+TEST(PcieBenchCli, JsonHasTheIommuStatsTree) {
+  ASSERT_EQ(run("--config " + kPreset +
+                " --iommu 4k --window 64K,64M --set pcie_bench.device.measure=3000 --set pcie_bench.device.warmup=1000"
+                " --set pcie_bench.device.latency_measure=500 --csv " +
+                tmp("j.csv") + " --json " + tmp("j.json")),
+            0);
+  std::ifstream in(tmp("j.json"));
+  const nlohmann::json j = nlohmann::json::parse(in)["pcie_bench"];
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["window_bytes"].get<std::uint64_t>(), 64u << 20);
+  // Every 64 B DMA issued (1000 warm-up + 3000 measured) is one translation.
+  const nlohmann::json& t = j[1]["bandwidth"]["iommu"];
+  EXPECT_EQ(t["translations"].get<std::uint64_t>(), 4000u);
+  EXPECT_EQ(j[0]["bandwidth"]["iommu"]["iotlb"]["misses"].get<std::uint64_t>(), 16u);  // 16 pages, cold
+  EXPECT_GT(t["iotlb"]["misses"].get<std::uint64_t>(), 3900u);
+  EXPECT_EQ(j[1]["latency"]["iommu"]["translations"].get<std::uint64_t>(), 1500u);
 }
 
 TEST(PcieBenchCli, SweepsTheDefaultWindows) {

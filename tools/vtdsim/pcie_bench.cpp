@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "subcommands.hpp"
@@ -28,7 +29,7 @@ const std::vector<std::uint64_t> kDefaultWindows = {4ull << 10,   8ull << 10, 16
                                                     4ull << 20,   8ull << 20, 16ull << 20, 32ull << 20, 64ull << 20};
 
 struct BenchArgs {
-  std::string config, csv, op = "read", iommu, memory = "local", pattern = "random", transfer = "64";
+  std::string config, csv, json, op = "read", iommu, memory = "local", pattern = "random", transfer = "64";
   std::vector<std::string> windows, sets;
 };
 
@@ -115,6 +116,7 @@ void run_pcie_bench(const BenchArgs& a) {
                           "lat_median_ns", "pattern", "iotlb_miss_rate", "lat_iotlb_miss_rate", "walker_queue_ns",
                           "warmup_gbit_per_s", "warmup_lat_mean_ns"})
       << "\n";
+  nlohmann::json runs = nlohmann::json::array();
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   std::size_t done = 0;
@@ -135,6 +137,24 @@ void run_pcie_bench(const BenchArgs& a) {
                             fixed(bw.measured.walker_queue_ns, 1), fixed(bw.warmup.gbit_per_s, 4),
                             fixed(lat.warmup.lat_mean_ns, 1)})
         << "\n";
+    if (!a.json.empty()) {
+      const auto phase = [](const MeasureResult& m) {
+        return nlohmann::json{{"gbit_per_s", m.measured.gbit_per_s},
+                              {"lat_mean_ns", m.measured.lat_mean_ns},
+                              {"lat_median_ns", m.measured.lat_median_ns},
+                              {"dmas", m.measured.dmas},
+                              {"warmup_dmas", m.warmup.dmas},
+                              {"iommu", m.iommu}};
+      };
+      runs.push_back({{"op", to_string(p.op)},
+                      {"iommu_mode", to_string(p.iommu)},
+                      {"memory", to_string(p.memory)},
+                      {"pattern", a.pattern},
+                      {"window_bytes", w},
+                      {"transfer_bytes", p.transfer_bytes},
+                      {"bandwidth", phase(bw)},
+                      {"latency", phase(lat)}});
+    }
     ++done;
     if (tty) {
       std::fprintf(stderr, "\rvtdsim pcie-bench: %zu/%zu windows (%s %s, window %llu B)   ", done, windows.size(),
@@ -144,6 +164,12 @@ void run_pcie_bench(const BenchArgs& a) {
   }
   if (tty) std::fprintf(stderr, "\n");
   if (!out.flush()) throw std::runtime_error(a.csv + ": write error");
+  if (!a.json.empty()) {
+    std::ofstream j(a.json, std::ios::trunc);
+    if (!j) throw std::runtime_error(a.json + ": cannot create");
+    j << nlohmann::json{{"pcie_bench", runs}}.dump(2) << "\n";
+    if (!j.flush()) throw std::runtime_error(a.json + ": write error");
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << "vtdsim pcie-bench: " << windows.size() << " windows in " << fixed(seconds, 2) << " s\n";
 }
@@ -167,6 +193,7 @@ void add_pcie_bench(CLI::App& app) {
       ->check(CLI::IsMember({"random", "sequential"}));
   cmd->add_option("--set", args->sets, "override a configuration key (KEY=VALUE; 'iommu.' may be left out)");
   cmd->add_option("--csv", args->csv, "output CSV (- = stdout)")->required();
+  cmd->add_option("--json", args->json, "also write each run's IOMMU stats tree (docs/stats.md) to this file");
   cmd->callback([args] { run_pcie_bench(*args); });
 }
 

@@ -23,6 +23,8 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "vtdsim/pciebench/bench_config.hpp"
 
 namespace vtdsim::pciebench {
@@ -64,6 +66,9 @@ struct PhaseResult {
 struct MeasureResult {
   PhaseResult warmup;
   PhaseResult measured;
+  // The IOMMU's stats tree after the run, warm-up included (iommu::to_json, docs/stats.md): the
+  // same schema as `vtdsim replay` and `vtdsim run`.
+  nlohmann::json iommu;
 };
 
 // One run: `measure` decides whether the device keeps device.outstanding tags busy or issues one
