@@ -144,7 +144,7 @@ void run_pcie_bench(const BenchArgs& a) {
                               {"lat_median_ns", m.measured.lat_median_ns},
                               {"dmas", m.measured.dmas},
                               {"warmup_dmas", m.warmup.dmas},
-                              {"iommu", m.iommu}};
+                              {"iommu", m.iommu.value_or(nlohmann::json())}};
       };
       runs.push_back({{"op", to_string(p.op)},
                       {"iommu_mode", to_string(p.iommu)},

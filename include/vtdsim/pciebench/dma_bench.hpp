@@ -21,6 +21,7 @@
 // misses holds the later ones and nothing else. Its latency is issue to commit.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -68,7 +69,7 @@ struct MeasureResult {
   PhaseResult measured;
   // The IOMMU's stats tree after the run, warm-up included (iommu::to_json, docs/stats.md): the
   // same schema as `vtdsim replay` and `vtdsim run`.
-  nlohmann::json iommu;
+  std::optional<nlohmann::json> iommu;
 };
 
 // One run: `measure` decides whether the device keeps device.outstanding tags busy or issues one
