@@ -9,8 +9,8 @@
 
 namespace vtdsim::config {
 
-const std::vector<std::string> kTopLevelSections = {"iommu", "platform", "guest", "workload",
-                                                    "sweep", "study",    "replay"};
+const std::vector<std::string> kTopLevelSections = {"iommu", "platform", "guest",  "workload",
+                                                    "sweep", "study",    "replay", "pcie_bench"};
 
 namespace {
 

@@ -28,6 +28,7 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"iommu", {"spec", "mem", "cache", "config", "core", "timing", "stats"}},
     {"trace", {"spec", "mem", "cache", "config", "core", "timing", "stats", "iommu"}},
     {"study", {"spec", "mem", "cache", "config", "core", "timing", "stats", "iommu", "trace"}},
+    {"pciebench", {"spec", "mem", "cache", "config", "core", "timing", "stats", "iommu"}},
     // SystemC: generic TLM modules only; virtio devices and the guest sit on them; the platform
     // wires everything.
     {"sysc", {"spec", "mem", "config", "core", "iommu"}},

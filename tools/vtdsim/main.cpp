@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_sweep(app);
   add_merge(app);
   add_mix(app);
+  add_pcie_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

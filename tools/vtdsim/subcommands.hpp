@@ -24,6 +24,7 @@ void add_mrc(CLI::App& app);
 void add_sweep(CLI::App& app);
 void add_merge(CLI::App& app);
 void add_mix(CLI::App& app);
+void add_pcie_bench(CLI::App& app);
 #ifdef VTDSIM_HAVE_SYSTEMC
 void add_run(CLI::App& app);
 void add_truth_table(CLI::App& app);
