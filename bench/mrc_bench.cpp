@@ -101,28 +101,34 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent>& events) {
+// One pass (curve over `max_size` points, `sets` sets; 0 = fully associative) against the 16
+// replays it stands for: replay i has the IOTLB geometry geometry(i) and must hit as often as
+// the curve says at point_of(i).
+template <class Geometry>
+void compare_one_pass(benchmark::State& state, const std::vector<trace::TraceEvent>& events, std::uint32_t max_size,
+                      std::uint32_t sets, Geometry geometry) {
   const config::UnitConfig base = base_config();
   double mrc_s = 0, replays_s = 0;
   std::uint64_t checksum = 0, mismatches = 0;
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
     trace::VectorTraceSource source(events);
-    const study::IotlbMissRatioCurve curve = study::compute_iotlb_mrc(base, source, 256);
+    const study::IotlbMissRatioCurve curve = study::compute_iotlb_mrc(base, source, max_size, sets);
     mrc_s += seconds_since(t0);
 
     t0 = std::chrono::steady_clock::now();
-    for (std::uint32_t n = 16; n <= 256; n += 16) {
+    for (std::uint32_t i = 1; i <= 16; ++i) {
       config::UnitConfig cfg = base;
-      cfg.caches.iotlb.entries = n;
-      cfg.caches.iotlb.ways = n;
+      const auto [entries, ways, point] = geometry(i);
+      cfg.caches.iotlb.entries = entries;
+      cfg.caches.iotlb.ways = ways;
       cfg.caches.iotlb.policy = config::ReplacementPolicy::kLru;
       trace::Replayer replayer(cfg);
       trace::VectorTraceSource s(events);
       replayer.run(s);
       const std::uint64_t hits = replayer.unit().caches().stats().iotlb.hits;
       checksum += hits;
-      if (hits != curve.hits_at(n)) ++mismatches;
+      if (hits != curve.hits_at(point)) ++mismatches;
     }
     replays_s += seconds_since(t0);
   }
@@ -133,41 +139,21 @@ void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent
   state.counters["speedup"] = replays_s / mrc_s;
   state.counters["mismatches"] = static_cast<double>(mismatches);
   state.counters["events"] = static_cast<double>(events.size());
+  if (sets != 0) state.counters["sets"] = sets;
 }
 
-// One pass over S sets x 1..16 ways against the 16 replays it stands for.
-void run_set_comparison(benchmark::State& state, const std::vector<trace::TraceEvent>& events, std::uint32_t sets) {
-  const config::UnitConfig base = base_config();
-  double mrc_s = 0, replays_s = 0;
-  std::uint64_t checksum = 0, mismatches = 0;
-  for (auto _ : state) {
-    auto t0 = std::chrono::steady_clock::now();
-    trace::VectorTraceSource source(events);
-    const study::IotlbMissRatioCurve curve = study::compute_iotlb_mrc(base, source, 16, sets);
-    mrc_s += seconds_since(t0);
+struct ReplayGeometry {
+  std::uint32_t entries, ways, point;
+};
 
-    t0 = std::chrono::steady_clock::now();
-    for (std::uint32_t w = 1; w <= 16; ++w) {
-      config::UnitConfig cfg = base;
-      cfg.caches.iotlb.entries = sets * w;
-      cfg.caches.iotlb.ways = w;
-      cfg.caches.iotlb.policy = config::ReplacementPolicy::kLru;
-      trace::Replayer replayer(cfg);
-      trace::VectorTraceSource s(events);
-      replayer.run(s);
-      const std::uint64_t hits = replayer.unit().caches().stats().iotlb.hits;
-      checksum += hits;
-      if (hits != curve.hits_at(w)) ++mismatches;
-    }
-    replays_s += seconds_since(t0);
-  }
-  benchmark::DoNotOptimize(checksum);
-  const double iters = static_cast<double>(state.iterations());
-  state.counters["mrc_ms"] = mrc_s / iters * 1e3;
-  state.counters["16_replays_ms"] = replays_s / iters * 1e3;
-  state.counters["speedup"] = replays_s / mrc_s;
-  state.counters["mismatches"] = static_cast<double>(mismatches);
-  state.counters["sets"] = sets;
+// Fully associative: 16, 32, ..., 256 entries.
+void run_comparison(benchmark::State& state, const std::vector<trace::TraceEvent>& events) {
+  compare_one_pass(state, events, 256, 0, [](std::uint32_t i) { return ReplayGeometry{16 * i, 16 * i, 16 * i}; });
+}
+
+// S sets x 1..16 ways.
+void run_set_comparison(benchmark::State& state, const std::vector<trace::TraceEvent>& events, std::uint32_t sets) {
+  compare_one_pass(state, events, 16, sets, [sets](std::uint32_t w) { return ReplayGeometry{sets * w, w, w}; });
 }
 
 void BM_SetMrcVs16Replays_QemuLog(benchmark::State& state) {
