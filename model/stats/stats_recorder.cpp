@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <nlohmann/json.hpp>
 
 #include "vtdsim/spec/fault_reason.hpp"
 

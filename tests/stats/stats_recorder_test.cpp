@@ -3,6 +3,7 @@
 #include "vtdsim/stats/stats_recorder.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "vtdsim/cache/translation_caches.hpp"
 

@@ -43,7 +43,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the to_json declarations only: includers do not compile JSON
 
 #include "vtdsim/cache/cache_stats.hpp"
 #include "vtdsim/core/invalidation.hpp"
