@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "vtdsim/iommu/iommu_json.hpp"
 
 namespace vtdsim::sysc {
 
@@ -203,6 +208,13 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
   delay += cycles_to_time(done - issue);
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
   update_fault_line();
+}
+
+void IommuModule::end_of_simulation() {
+  if (stats_dump_path_.empty()) return;
+  std::ofstream out(stats_dump_path_, std::ios::trunc);
+  if (out) out << iommu::to_json(iommu_).dump(2) << '\n';
+  if (!out) SC_REPORT_WARNING("vtdsim/iommu", (stats_dump_path_ + ": cannot write the stats dump").c_str());
 }
 
 }  // namespace vtdsim::sysc

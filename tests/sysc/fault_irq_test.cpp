@@ -4,6 +4,8 @@
 // the second write aborted the simulation with SystemC's E115 (more than one driver).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -103,6 +105,45 @@ TEST_F(SyscTest, FaultLineRaisedByADeviceThreadAndClearedByADriverThread) {
     EXPECT_GT(rig.irq[1].first, rig.irq[0].first);
     EXPECT_FALSE(module.fault_irq.read());
     EXPECT_EQ(iommu.recorder().stats().faults, 1u);
+  });
+}
+
+// The same scenario with a stats dump set: after sc_stop, end_of_simulation has written the
+// IOMMU's stats tree (one translation, its fault); an unwritable path is a warning, not an abort.
+void run_with_stats_dump(const std::string& path) {
+  mem::SparseMemory memory(1ull << 36);
+  core::TableBuilder tables(memory, 0x1000000, 0x400000);
+  config::UnitConfig config;
+  iommu::Iommu iommu(config, memory);
+  sysc::IommuModule module("iommu", iommu);
+  sysc::MemoryModule ram("ram", memory, sysc::MemoryTiming{});
+  Rig rig("rig", tables, module);
+  rig.mmio.bind(module.mmio);
+  rig.dma.bind(module.dma_in);
+  module.mem_out.bind(ram.socket);
+  module.set_stats_dump(path);
+  sc_core::sc_start();
+  sc_core::sc_stop();
+}
+
+TEST_F(SyscTest, StatsDumpWrittenAtEndOfSimulation) {
+  run_isolated([] {
+    const std::string path = ::testing::TempDir() + "vtdsim_stats_dump.json";
+    std::remove(path.c_str());
+    run_with_stats_dump(path);
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    const nlohmann::json j = nlohmann::json::parse(in);
+    EXPECT_EQ(j.at("translations").get<std::uint64_t>(), 1u);
+    EXPECT_EQ(j.at("faults").at("total").get<std::uint64_t>(), 1u);
+  });
+}
+
+TEST_F(SyscTest, UnwritableStatsDumpIsAWarning) {
+  run_isolated([] {
+    sc_core::sc_report_handler::set_actions("vtdsim/iommu", sc_core::SC_WARNING, sc_core::SC_LOG | sc_core::SC_DISPLAY);
+    run_with_stats_dump("/nonexistent-dir/stats.json");
+    EXPECT_EQ(sc_core::sc_report_handler::get_count("vtdsim/iommu"), 1);
   });
 }
 

@@ -20,9 +20,13 @@
 //    is written only by the module's own method process (one driver, whichever initiator's call
 //    changed the level: a device thread faulting, a driver thread clearing the record), one
 //    delta cycle after the change.
+//  - set_stats_dump(path): at the end of the simulation (end_of_simulation, after sc_stop) the
+//    module writes iommu::to_json of its IOMMU (docs/stats.md) to path; a file it cannot write is
+//    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <vector>
 #include <tlm>
@@ -59,6 +63,8 @@ class IommuModule : public sc_core::sc_module {
   const iommu::Iommu& iommu() const { return iommu_; }
   core::RemappingUnit& unit() { return iommu_.unit(); }
   const IommuModuleCounters& counters() const { return counters_; }
+  // Where end_of_simulation writes the IOMMU's stats JSON ("" = nowhere, the default).
+  void set_stats_dump(std::string path) { stats_dump_path_ = std::move(path); }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
   // The IOMMU cycle of local time t: t truncated to whole nanoseconds, then Iommu::cycle_at_ns.
   std::uint64_t issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns = nullptr) const;
@@ -74,6 +80,7 @@ class IommuModule : public sc_core::sc_module {
   };
   PooledPayload& take_payload();
   void give_back(PooledPayload& p);
+  void end_of_simulation() override;
   void update_fault_line();  // from any process: schedules drive_fault_irq on a change
   void drive_fault_irq();    // the method process, the one writer of fault_irq
 
@@ -83,6 +90,7 @@ class IommuModule : public sc_core::sc_module {
   std::vector<std::unique_ptr<PooledPayload>> pool_;
   std::vector<PooledPayload*> free_payloads_;
   bool irq_level_ = false;
+  std::string stats_dump_path_;
   sc_core::sc_event irq_changed_;
 };
 
