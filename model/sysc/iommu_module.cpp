@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "vtdsim/iommu/iommu_json.hpp"
+#include "vtdsim/spec/fault_reason.hpp"
 
 namespace vtdsim::sysc {
 
@@ -52,31 +54,49 @@ void IommuModule::drive_fault_irq() {
   if (irq_level_) fault_event.notify(sc_core::SC_ZERO_TIME);
 }
 
+namespace {
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
+// A request the TLM shell cannot take: the base protocol's error response, the module's counter,
+// and an SC_REPORT_WARNING (type vtdsim/iommu/tlm) naming the initiator's mistake.
+void IommuModule::refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_status status, std::uint64_t& counter,
+                         const std::string& why) {
+  payload.set_response_status(status);
+  ++counter;
+  const std::string what = std::string(name()) + ": refused a DMA at 0x" + hex(payload.get_address()) + ": " + why;
+  SC_REPORT_WARNING("vtdsim/iommu/tlm", what.c_str());
+}
+
 void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
   DmaExtension* ext = payload.get_extension<DmaExtension>();
   const std::uint64_t addr = payload.get_address();
   const std::uint64_t len = payload.get_data_length();
   if (ext == nullptr || len == 0 || !(payload.is_read() || payload.is_write())) {
-    payload.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-    ++counters_.malformed;
+    refuse(payload, tlm::TLM_GENERIC_ERROR_RESPONSE, counters_.malformed,
+           ext == nullptr ? "no DmaExtension"
+           : len == 0     ? "zero length"
+                          : "neither a read nor a write");
     return;
   }
   // A streaming burst (width < length: the address wraps) is not a PCIe DMA; byte enables need a
   // pattern to repeat.
   if (payload.get_streaming_width() < len) {
-    payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-    ++counters_.malformed;
+    refuse(payload, tlm::TLM_BURST_ERROR_RESPONSE, counters_.malformed, "a streaming burst (width < length)");
     return;
   }
   if (payload.get_byte_enable_ptr() != nullptr && payload.get_byte_enable_length() == 0) {
-    payload.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    ++counters_.malformed;
+    refuse(payload, tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE, counters_.malformed, "byte enables of length 0");
     return;
   }
   const std::uint64_t pages = ((addr + len - 1) >> 12) - (addr >> 12) + 1;
   if (pages > kMaxPagesPerRequest) {
-    payload.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-    ++counters_.too_large;
+    refuse(payload, tlm::TLM_BURST_ERROR_RESPONSE, counters_.too_large,
+           "more than " + std::to_string(kMaxPagesPerRequest) + " pages in one request");
     return;
   }
   ext->translated = true;
@@ -107,6 +127,11 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     ext->fault = done.fault;
     payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     update_fault_line();
+    if (report_faults_) {
+      const std::string what = "DMA fault: " + ext->source.to_string() + (payload.is_write() ? " write " : " read ") +
+                               "at IOVA 0x" + hex(addr) + ": " + spec::fault_reason_name(done.fault);
+      SC_REPORT_INFO("vtdsim/iommu/fault", what.c_str());
+    }
     return;
   }
 

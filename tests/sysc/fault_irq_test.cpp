@@ -110,7 +110,7 @@ TEST_F(SyscTest, FaultLineRaisedByADeviceThreadAndClearedByADriverThread) {
 
 // The same scenario with a stats dump set: after sc_stop, end_of_simulation has written the
 // IOMMU's stats tree (one translation, its fault); an unwritable path is a warning, not an abort.
-void run_with_stats_dump(const std::string& path) {
+void run_with_stats_dump(const std::string& path, bool report_faults = false) {
   mem::SparseMemory memory(1ull << 36);
   core::TableBuilder tables(memory, 0x1000000, 0x400000);
   config::UnitConfig config;
@@ -122,6 +122,7 @@ void run_with_stats_dump(const std::string& path) {
   rig.dma.bind(module.dma_in);
   module.mem_out.bind(ram.socket);
   module.set_stats_dump(path);
+  module.set_report_faults(report_faults);
   sc_core::sc_start();
   sc_core::sc_stop();
 }
@@ -144,6 +145,19 @@ TEST_F(SyscTest, UnwritableStatsDumpIsAWarning) {
     sc_core::sc_report_handler::set_actions("vtdsim/iommu", sc_core::SC_WARNING, sc_core::SC_LOG | sc_core::SC_DISPLAY);
     run_with_stats_dump("/nonexistent-dir/stats.json");
     EXPECT_EQ(sc_core::sc_report_handler::get_count("vtdsim/iommu"), 1);
+  });
+}
+
+// With set_report_faults the one fault is one SC_REPORT_INFO of type vtdsim/iommu/fault; without,
+// none.
+TEST_F(SyscTest, DmaFaultsReportedThroughSystemCWhenAsked) {
+  run_isolated([] {
+    run_with_stats_dump("", true);
+    EXPECT_EQ(sc_core::sc_report_handler::get_count("vtdsim/iommu/fault"), 1);
+  });
+  run_isolated([] {
+    run_with_stats_dump("", false);
+    EXPECT_EQ(sc_core::sc_report_handler::get_count("vtdsim/iommu/fault"), 0);
   });
 }
 

@@ -207,6 +207,8 @@ TEST_F(SyscTest, StreamingBurstsAndEmptyByteEnablesAreRefused) {
     EXPECT_EQ(empty_be, tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     EXPECT_TRUE(rig.ram.seen.empty());
     EXPECT_EQ(rig.module.counters().malformed, 2u);
+    // Each refusal is also a SystemC warning naming the initiator's mistake.
+    EXPECT_EQ(sc_core::sc_report_handler::get_count("vtdsim/iommu/tlm"), 2);
   });
 }
 

@@ -20,6 +20,10 @@
 //    is written only by the module's own method process (one driver, whichever initiator's call
 //    changed the level: a device thread faulting, a driver thread clearing the record), one
 //    delta cycle after the change.
+//  - SystemC reporting: a request the shell refuses (above) is also an SC_REPORT_WARNING of type
+//    vtdsim/iommu/tlm naming the mistake (programming errors of the initiator); with
+//    set_report_faults(true) every DMA fault is an SC_REPORT_INFO of type vtdsim/iommu/fault
+//    (source-id, IOVA, fault reason). Both go through sc_report_handler, so set_actions applies.
 //  - set_stats_dump(path): at the end of the simulation (end_of_simulation, after sc_stop) the
 //    module writes iommu::to_json of its IOMMU (docs/stats.md) to path; a file it cannot write is
 //    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
@@ -65,6 +69,8 @@ class IommuModule : public sc_core::sc_module {
   const IommuModuleCounters& counters() const { return counters_; }
   // Where end_of_simulation writes the IOMMU's stats JSON ("" = nowhere, the default).
   void set_stats_dump(std::string path) { stats_dump_path_ = std::move(path); }
+  // Whether every DMA fault is also an SC_REPORT_INFO (type vtdsim/iommu/fault); off by default.
+  void set_report_faults(bool on) { report_faults_ = on; }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
   // The IOMMU cycle of local time t: t truncated to whole nanoseconds, then Iommu::cycle_at_ns.
   std::uint64_t issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns = nullptr) const;
@@ -81,6 +87,8 @@ class IommuModule : public sc_core::sc_module {
   PooledPayload& take_payload();
   void give_back(PooledPayload& p);
   void end_of_simulation() override;
+  void refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_status status, std::uint64_t& counter,
+              const std::string& why);
   void update_fault_line();  // from any process: schedules drive_fault_irq on a change
   void drive_fault_irq();    // the method process, the one writer of fault_irq
 
@@ -91,6 +99,7 @@ class IommuModule : public sc_core::sc_module {
   std::vector<PooledPayload*> free_payloads_;
   bool irq_level_ = false;
   std::string stats_dump_path_;
+  bool report_faults_ = false;
   sc_core::sc_event irq_changed_;
 };
 
