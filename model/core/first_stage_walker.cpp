@@ -41,7 +41,8 @@ struct GpaTranslation {
 
 }  // namespace
 
-FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads) const {
+FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads,
+                                     const FsWalkStart& start) const {
   const std::uint64_t iova = request.iova.value;
   const unsigned levels = ctx.fs_levels;
   // Spec 3.6: the input address must be canonical for the paging mode (SGN.1).
@@ -67,25 +68,41 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
   const std::uint64_t flags_used = FsPagingEntry::kAccessed | (ctx.eafe ? FsPagingEntry::kExtendedAccessed : 0);
   const bool user = !request.supervisor;
   const bool write = request.access == Access::kWrite;
-  bool user_ok = true;  // U/S = 1 in every entry so far
-  bool rw_ok = true;    // R/W = 1 in every entry so far
-  bool xd = false;      // XD = 1 in some entry
+  namespace f = cache::fs_leaf;
+  const bool resumed = start.level != 0 && start.level < levels;
+  bool user_ok = !resumed || (start.fs_flags & f::kUser) != 0;      // U/S = 1 in every entry so far
+  bool rw_ok = !resumed || (start.fs_flags & f::kWritable) != 0;    // R/W = 1 in every entry so far
+  bool xd = resumed && (start.fs_flags & f::kExecuteDisable) != 0;  // XD = 1 in some entry
   std::uint8_t writes = 0;
+  // Non-leaf entries used so far; the last one waits for its next table's host address (nested:
+  // known once that table is translated, so an entry whose next table faults is not reported).
+  std::array<cache::PscEntry, 4> psc{};
+  std::uint8_t psc_count = 0;
+  bool psc_pending = false;
   // Faults after an A/D update still report the writes made (the entries stay marked).
-  auto fail = [&writes](FaultReason reason, TranslationStage stage) {
+  auto fail = [&writes, &psc, &psc_count](FaultReason reason, TranslationStage stage) {
     FsWalkOutcome out = fault(reason, stage);
     out.writes = writes;
+    out.psc = psc;
+    out.psc_count = psc_count;
     return out;
   };
-  std::uint64_t table = ctx.fs_table;
+  // A resumed nested walk knows its first table's host address but not the second stage's W there.
+  std::uint64_t table = resumed ? (ctx.nested ? start.table_gpa : start.table) : ctx.fs_table;
+  bool table_is_host = resumed;
   // One entry per level, from the top down: a table that points into itself cannot make the walk
   // longer than the level count.
-  for (unsigned level = levels; level >= 1; --level) {
+  for (unsigned level = resumed ? start.level : levels; level >= 1; --level) {
     const bool top = level == levels;
     const std::uint64_t entry_gpa = table + FsPagingEntry::offset(iova, level);
     std::uint64_t entry_addr = entry_gpa;
     Perms ss_perms{true, true};
-    if (ctx.nested) {
+    bool ss_perms_known = true;
+    if (table_is_host) {
+      entry_addr = start.table + FsPagingEntry::offset(iova, level);
+      ss_perms_known = !ctx.nested;
+      table_is_host = false;
+    } else if (ctx.nested) {
       // SFS.5: a first-stage table beyond the second stage's input width; SFS.6 / SFS.7: its
       // page not readable through the second stage (FSPTPTR / a first-stage entry's address).
       GpaTranslation t;
@@ -98,6 +115,12 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       entry_addr = t.host;
       ss_perms = t.perms;
     }
+    if (psc_pending && psc_count < psc.size()) {
+      cache::PscEntry& e = psc[psc_count++];
+      e.next_table = entry_addr - FsPagingEntry::offset(iova, level);
+      e.next_table_gpa = ctx.nested ? table : 0;
+    }
+    psc_pending = false;
     reads.push(entry_addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level), true);
     FsPagingEntry entry;
     // SFS.4 through FSPTPTR, SFS.1 below it.
@@ -130,6 +153,15 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       if (write) set |= FsPagingEntry::kDirty;
     }
     if ((entry.raw & set) != set) {
+      if (!ss_perms_known) {
+        // Resumed nested walk: the second stage's permissions of the cached table, as a full walk
+        // would have found them (SFS.5-SFS.7 if they no longer allow reading it).
+        GpaTranslation t;
+        if (!translate_gpa(entry_gpa, t)) return fail(FaultReason::kSmFsNestedBeyondAgaw, TranslationStage::kSecond);
+        if (t.fault != FaultReason::kNone) return fail(t.fault, TranslationStage::kSecond);
+        if (!t.perms.read) return fail(FaultReason::kSmFsNestedEntryReadDenied, TranslationStage::kSecond);
+        ss_perms = t.perms;
+      }
       // SFS.8: nested, the table's page is not writable through the second stage.
       if (!ss_perms.write) return fail(FaultReason::kSmFsNestedAdWriteDenied, TranslationStage::kSecond);
       entry.raw |= set;
@@ -138,16 +170,29 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       ++writes;
     }
     if (!leaf) {
+      // Spec 6.2.4: a non-leaf entry may be cached once its A bit is set (it is, by now).
+      if (psc_count < psc.size()) {
+        cache::PscEntry& e = psc[psc_count];
+        e.level = static_cast<std::uint8_t>(level);
+        e.iova_prefix = iova >> FsPagingEntry::level_shift(level);  // the bits selecting this entry
+        e.fs_flags =
+            static_cast<std::uint8_t>(f::kFirstStage | (ctx.nested ? f::kNested : 0) | (user_ok ? f::kUser : 0) |
+                                      (rw_ok ? f::kWritable : 0) | (xd ? f::kExecuteDisable : 0));
+        psc_pending = true;
+      }
       table = entry.address();
       continue;
     }
 
     FsWalkOutcome out;
     out.writes = writes;
+    out.psc = psc;
+    out.psc_count = psc_count;
     out.leaf_level = static_cast<std::uint8_t>(level);
     out.fs_flags =
-        static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (user_ok ? cache::fs_leaf::kUser : 0) |
-                                  (rw_ok ? cache::fs_leaf::kWritable : 0) | (xd ? cache::fs_leaf::kExecuteDisable : 0) |
+        static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (ctx.nested ? cache::fs_leaf::kNested : 0) |
+                                  (user_ok ? cache::fs_leaf::kUser : 0) | (rw_ok ? cache::fs_leaf::kWritable : 0) |
+                                  (xd ? cache::fs_leaf::kExecuteDisable : 0) |
                                   ((entry.raw & FsPagingEntry::kDirty) != 0 ? cache::fs_leaf::kDirty : 0));
     const unsigned fs_shift = FsPagingEntry::level_shift(level);
     out.perms = Perms{true, user ? rw_ok : (!ctx.wpe || rw_ok)};
