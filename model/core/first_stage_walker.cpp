@@ -11,13 +11,6 @@ namespace {
 using spec::FaultReason;
 using spec::FsPagingEntry;
 
-FsWalkOutcome fault(FaultReason reason, TranslationStage stage) {
-  FsWalkOutcome out;
-  out.fault = reason;
-  out.fault_stage = stage;
-  return out;
-}
-
 // Second-stage walk faults inside a nested walk: the SSL.n codes of spec 7.1.3 (as a
 // second-stage-only walk reports them).
 FaultReason second_stage_fault(WalkFault f) {
@@ -43,10 +36,25 @@ struct GpaTranslation {
 
 FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads,
                                      const FsWalkStart& start) const {
+  FsWalkOutcome out;
+  walk_into(ctx, request, reads, start, out);
+  return out;
+}
+
+// Fills `out` in place (the caller's slot, by NRVO in walk): the non-leaf entries go straight into
+// out.psc, never through a local copy.
+void FirstStageWalker::walk_into(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads,
+                                 const FsWalkStart& start, FsWalkOutcome& out) const {
+  // Faults after an A/D update still report the writes made (the entries stay marked), and the
+  // non-leaf entries used above the fault.
+  auto fail = [&out](FaultReason reason, TranslationStage stage) {
+    out.fault = reason;
+    out.fault_stage = stage;
+  };
   const std::uint64_t iova = request.iova.value;
   const unsigned levels = ctx.fs_levels;
   // Spec 3.6: the input address must be canonical for the paging mode (SGN.1).
-  if (!spec::fs_canonical(iova, levels)) return fault(FaultReason::kSmFsNonCanonical, TranslationStage::kFirst);
+  if (!spec::fs_canonical(iova, levels)) return fail(FaultReason::kSmFsNonCanonical, TranslationStage::kFirst);
 
   const PageWalker second_stage(cap_, memory_);
   // Input-address width of the second stage: min(MGAW, AGAW of SSPTPTR's table) (spec 3.7).
@@ -73,20 +81,10 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
   bool user_ok = !resumed || (start.fs_flags & f::kUser) != 0;      // U/S = 1 in every entry so far
   bool rw_ok = !resumed || (start.fs_flags & f::kWritable) != 0;    // R/W = 1 in every entry so far
   bool xd = resumed && (start.fs_flags & f::kExecuteDisable) != 0;  // XD = 1 in some entry
-  std::uint8_t writes = 0;
-  // Non-leaf entries used so far; the last one waits for its next table's host address (nested:
-  // known once that table is translated, so an entry whose next table faults is not reported).
-  std::array<cache::PscEntry, 4> psc{};
-  std::uint8_t psc_count = 0;
+  // Non-leaf entries used so far (out.psc); the last one waits for its next table's host address
+  // (nested: known once that table is translated, so an entry whose next table faults is not
+  // reported).
   bool psc_pending = false;
-  // Faults after an A/D update still report the writes made (the entries stay marked).
-  auto fail = [&writes, &psc, &psc_count](FaultReason reason, TranslationStage stage) {
-    FsWalkOutcome out = fault(reason, stage);
-    out.writes = writes;
-    out.psc = psc;
-    out.psc_count = psc_count;
-    return out;
-  };
   // A resumed nested walk knows its first table's host address but not the second stage's W there.
   std::uint64_t table = resumed ? (ctx.nested ? start.table_gpa : start.table) : ctx.fs_table;
   bool table_is_host = resumed;
@@ -115,8 +113,8 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       entry_addr = t.host;
       ss_perms = t.perms;
     }
-    if (psc_pending && psc_count < psc.size()) {
-      cache::PscEntry& e = psc[psc_count++];
+    if (psc_pending && out.psc_count < out.psc.size()) {
+      cache::PscEntry& e = out.psc[out.psc_count++];
       e.next_table = entry_addr - FsPagingEntry::offset(iova, level);
       e.next_table_gpa = ctx.nested ? table : 0;
     }
@@ -167,12 +165,12 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       entry.raw |= set;
       if (!memory_.write64(entry_addr, entry.raw))
         return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
-      ++writes;
+      ++out.writes;
     }
     if (!leaf) {
       // Spec 6.2.4: a non-leaf entry may be cached once its A bit is set (it is, by now).
-      if (psc_count < psc.size()) {
-        cache::PscEntry& e = psc[psc_count];
+      if (out.psc_count < out.psc.size()) {
+        cache::PscEntry& e = out.psc[out.psc_count];
         e.level = static_cast<std::uint8_t>(level);
         e.iova_prefix = iova >> FsPagingEntry::level_shift(level);  // the bits selecting this entry
         e.fs_flags =
@@ -184,10 +182,6 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       continue;
     }
 
-    FsWalkOutcome out;
-    out.writes = writes;
-    out.psc = psc;
-    out.psc_count = psc_count;
     out.leaf_level = static_cast<std::uint8_t>(level);
     out.fs_flags =
         static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (ctx.nested ? cache::fs_leaf::kNested : 0) |
@@ -199,7 +193,7 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     if (!ctx.nested) {
       out.host_base = entry.address(level);
       out.page_shift = static_cast<std::uint8_t>(fs_shift);
-      return out;
+      return;
     }
     // Nested: the output is guest-physical; the second stage translates it with its permission
     // checks (SGN.5 beyond its width, SSL.n walk faults, SGN.6 / SGN.7 permissions).
@@ -214,7 +208,7 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     out.host_base = t.host & ~((1ull << out.page_shift) - 1);
     out.perms = Perms{out.perms.read && t.perms.read, out.perms.write && t.perms.write};
     out.ss_perms = t.perms;
-    return out;
+    return;
   }
   return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);  // fs_levels 0: a caller error
 }

@@ -77,6 +77,8 @@ class FirstStageWalker {
                      const FsWalkStart& start = {}) const;
 
  private:
+  void walk_into(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads, const FsWalkStart& start,
+                 FsWalkOutcome& out) const;
   const config::CapabilityConfig& cap_;
   mem::SparseMemory& memory_;
 };
