@@ -404,6 +404,20 @@ void BM_NestedFullWalk(benchmark::State& state) {
   run_scalable_translate(state, no_walk_caches(scalable_config()), ScalableMode::kNested, 4 * 5 + 4, false);
 }
 BENCHMARK(BM_NestedFullWalk);
+// IOTLB off, paging-structure caches on: the walk resumes from the first-stage PDE cache (one PTE
+// read; nested: the PTE read at its cached host address, then 4 second-stage reads for the output).
+config::UnitConfig no_iotlb(config::UnitConfig cfg) {
+  cfg.caches.iotlb.enabled = false;
+  return cfg;
+}
+void BM_FirstStageMissPdeCacheHit(benchmark::State& state) {
+  run_scalable_translate(state, no_iotlb(scalable_config()), ScalableMode::kFirst, 1, false);
+}
+BENCHMARK(BM_FirstStageMissPdeCacheHit);
+void BM_NestedMissPdeCacheHit(benchmark::State& state) {
+  run_scalable_translate(state, no_iotlb(scalable_config()), ScalableMode::kNested, 1 + 4, false);
+}
+BENCHMARK(BM_NestedMissPdeCacheHit);
 
 // Baseline for the whole hit path: what a translation would cost with the naive map as IOTLB
 // (the map lookup plus composing the result), for comparison with BM_TranslateIotlbHit.

@@ -64,7 +64,8 @@ std::uint64_t SetAssocIotlb::invalidate(const IotlbInvalidationScope& scope) {
   for (auto& c : arrays_) {
     if (!c) continue;
     total += c->invalidate_if([&](const IotlbKey& k, const IotlbEntry& e) {
-      if (!scope.covers_page(e.domain.value, e.pasid.value, e.iova_base, 1ull << e.page_shift)) return false;
+      if (!scope.covers_page(e.domain.value, e.pasid.value, e.iova_base, 1ull << e.page_shift, entry_stage(e.fs_flags)))
+        return false;
       const int s = page_size_index(k.shift());
       --held_[s];
       ++by_size_counters_[s].invalidated;

@@ -11,13 +11,6 @@ namespace {
 using spec::FaultReason;
 using spec::FsPagingEntry;
 
-FsWalkOutcome fault(FaultReason reason, TranslationStage stage) {
-  FsWalkOutcome out;
-  out.fault = reason;
-  out.fault_stage = stage;
-  return out;
-}
-
 // Second-stage walk faults inside a nested walk: the SSL.n codes of spec 7.1.3 (as a
 // second-stage-only walk reports them).
 FaultReason second_stage_fault(WalkFault f) {
@@ -41,11 +34,27 @@ struct GpaTranslation {
 
 }  // namespace
 
-FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads) const {
+FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads,
+                                     const FsWalkStart& start) const {
+  FsWalkOutcome out;
+  walk_into(ctx, request, reads, start, out);
+  return out;
+}
+
+// Fills `out` in place (the caller's slot, by NRVO in walk): the non-leaf entries go straight into
+// out.psc, never through a local copy.
+void FirstStageWalker::walk_into(const FsWalkContext& ctx, const FsWalkRequest& request, WalkReads& reads,
+                                 const FsWalkStart& start, FsWalkOutcome& out) const {
+  // Faults after an A/D update still report the writes made (the entries stay marked), and the
+  // non-leaf entries used above the fault.
+  auto fail = [&out](FaultReason reason, TranslationStage stage) {
+    out.fault = reason;
+    out.fault_stage = stage;
+  };
   const std::uint64_t iova = request.iova.value;
   const unsigned levels = ctx.fs_levels;
   // Spec 3.6: the input address must be canonical for the paging mode (SGN.1).
-  if (!spec::fs_canonical(iova, levels)) return fault(FaultReason::kSmFsNonCanonical, TranslationStage::kFirst);
+  if (!spec::fs_canonical(iova, levels)) return fail(FaultReason::kSmFsNonCanonical, TranslationStage::kFirst);
 
   const PageWalker second_stage(cap_, memory_);
   // Input-address width of the second stage: min(MGAW, AGAW of SSPTPTR's table) (spec 3.7).
@@ -67,25 +76,31 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
   const std::uint64_t flags_used = FsPagingEntry::kAccessed | (ctx.eafe ? FsPagingEntry::kExtendedAccessed : 0);
   const bool user = !request.supervisor;
   const bool write = request.access == Access::kWrite;
-  bool user_ok = true;  // U/S = 1 in every entry so far
-  bool rw_ok = true;    // R/W = 1 in every entry so far
-  bool xd = false;      // XD = 1 in some entry
-  std::uint8_t writes = 0;
-  // Faults after an A/D update still report the writes made (the entries stay marked).
-  auto fail = [&writes](FaultReason reason, TranslationStage stage) {
-    FsWalkOutcome out = fault(reason, stage);
-    out.writes = writes;
-    return out;
-  };
-  std::uint64_t table = ctx.fs_table;
+  namespace f = cache::fs_leaf;
+  const bool resumed = start.level != 0 && start.level < levels;
+  bool user_ok = !resumed || (start.fs_flags & f::kUser) != 0;      // U/S = 1 in every entry so far
+  bool rw_ok = !resumed || (start.fs_flags & f::kWritable) != 0;    // R/W = 1 in every entry so far
+  bool xd = resumed && (start.fs_flags & f::kExecuteDisable) != 0;  // XD = 1 in some entry
+  // Non-leaf entries used so far (out.psc); the last one waits for its next table's host address
+  // (nested: known once that table is translated, so an entry whose next table faults is not
+  // reported).
+  bool psc_pending = false;
+  // A resumed nested walk knows its first table's host address but not the second stage's W there.
+  std::uint64_t table = resumed ? (ctx.nested ? start.table_gpa : start.table) : ctx.fs_table;
+  bool table_is_host = resumed;
   // One entry per level, from the top down: a table that points into itself cannot make the walk
   // longer than the level count.
-  for (unsigned level = levels; level >= 1; --level) {
+  for (unsigned level = resumed ? start.level : levels; level >= 1; --level) {
     const bool top = level == levels;
     const std::uint64_t entry_gpa = table + FsPagingEntry::offset(iova, level);
     std::uint64_t entry_addr = entry_gpa;
     Perms ss_perms{true, true};
-    if (ctx.nested) {
+    bool ss_perms_known = true;
+    if (table_is_host) {
+      entry_addr = start.table + FsPagingEntry::offset(iova, level);
+      ss_perms_known = !ctx.nested;
+      table_is_host = false;
+    } else if (ctx.nested) {
       // SFS.5: a first-stage table beyond the second stage's input width; SFS.6 / SFS.7: its
       // page not readable through the second stage (FSPTPTR / a first-stage entry's address).
       GpaTranslation t;
@@ -98,6 +113,12 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       entry_addr = t.host;
       ss_perms = t.perms;
     }
+    if (psc_pending && out.psc_count < out.psc.size()) {
+      cache::PscEntry& e = out.psc[out.psc_count++];
+      e.next_table = entry_addr - FsPagingEntry::offset(iova, level);
+      e.next_table_gpa = ctx.nested ? table : 0;
+    }
+    psc_pending = false;
     reads.push(entry_addr, WalkReadKind::kPagingEntry, static_cast<std::uint8_t>(level), true);
     FsPagingEntry entry;
     // SFS.4 through FSPTPTR, SFS.1 below it.
@@ -130,31 +151,49 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
       if (write) set |= FsPagingEntry::kDirty;
     }
     if ((entry.raw & set) != set) {
+      if (!ss_perms_known) {
+        // Resumed nested walk: the second stage's permissions of the cached table, as a full walk
+        // would have found them (SFS.5-SFS.7 if they no longer allow reading it).
+        GpaTranslation t;
+        if (!translate_gpa(entry_gpa, t)) return fail(FaultReason::kSmFsNestedBeyondAgaw, TranslationStage::kSecond);
+        if (t.fault != FaultReason::kNone) return fail(t.fault, TranslationStage::kSecond);
+        if (!t.perms.read) return fail(FaultReason::kSmFsNestedEntryReadDenied, TranslationStage::kSecond);
+        ss_perms = t.perms;
+      }
       // SFS.8: nested, the table's page is not writable through the second stage.
       if (!ss_perms.write) return fail(FaultReason::kSmFsNestedAdWriteDenied, TranslationStage::kSecond);
       entry.raw |= set;
       if (!memory_.write64(entry_addr, entry.raw))
         return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
-      ++writes;
+      ++out.writes;
     }
     if (!leaf) {
+      // Spec 6.2.4: a non-leaf entry may be cached once its A bit is set (it is, by now).
+      if (out.psc_count < out.psc.size()) {
+        cache::PscEntry& e = out.psc[out.psc_count];
+        e.level = static_cast<std::uint8_t>(level);
+        e.iova_prefix = iova >> FsPagingEntry::level_shift(level);  // the bits selecting this entry
+        e.fs_flags =
+            static_cast<std::uint8_t>(f::kFirstStage | (ctx.nested ? f::kNested : 0) | (user_ok ? f::kUser : 0) |
+                                      (rw_ok ? f::kWritable : 0) | (xd ? f::kExecuteDisable : 0));
+        psc_pending = true;
+      }
       table = entry.address();
       continue;
     }
 
-    FsWalkOutcome out;
-    out.writes = writes;
     out.leaf_level = static_cast<std::uint8_t>(level);
     out.fs_flags =
-        static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (user_ok ? cache::fs_leaf::kUser : 0) |
-                                  (rw_ok ? cache::fs_leaf::kWritable : 0) | (xd ? cache::fs_leaf::kExecuteDisable : 0) |
+        static_cast<std::uint8_t>(cache::fs_leaf::kFirstStage | (ctx.nested ? cache::fs_leaf::kNested : 0) |
+                                  (user_ok ? cache::fs_leaf::kUser : 0) | (rw_ok ? cache::fs_leaf::kWritable : 0) |
+                                  (xd ? cache::fs_leaf::kExecuteDisable : 0) |
                                   ((entry.raw & FsPagingEntry::kDirty) != 0 ? cache::fs_leaf::kDirty : 0));
     const unsigned fs_shift = FsPagingEntry::level_shift(level);
     out.perms = Perms{true, user ? rw_ok : (!ctx.wpe || rw_ok)};
     if (!ctx.nested) {
       out.host_base = entry.address(level);
       out.page_shift = static_cast<std::uint8_t>(fs_shift);
-      return out;
+      return;
     }
     // Nested: the output is guest-physical; the second stage translates it with its permission
     // checks (SGN.5 beyond its width, SSL.n walk faults, SGN.6 / SGN.7 permissions).
@@ -169,7 +208,7 @@ FsWalkOutcome FirstStageWalker::walk(const FsWalkContext& ctx, const FsWalkReque
     out.host_base = t.host & ~((1ull << out.page_shift) - 1);
     out.perms = Perms{out.perms.read && t.perms.read, out.perms.write && t.perms.write};
     out.ss_perms = t.perms;
-    return out;
+    return;
   }
   return fail(FaultReason::kSmFsReserved, TranslationStage::kFirst);  // fs_levels 0: a caller error
 }

@@ -286,9 +286,11 @@ FsHitCheck check_fs_hit(const cache::IotlbEntry& e, bool supervisor, bool execut
 
 // PGTT 001b / 011b (spec 3.6, 3.8): the privilege and execute checks of the PASID entry, the IOTLB
 // (first-stage leaves tagged by DID and PASID, spec 6.2.3, with their path's access rights), then
-// the first-stage (nested) walk, whose leaf fills the IOTLB. Requests without PASID take their
-// privilege from RID_PRIV (spec 9.4) and are never execute requests. The paging-structure caches
-// hold no first-stage entries yet: every miss walks from FSPTPTR.
+// the first-stage (nested) walk, from the deepest first-stage paging-structure-cache entry covering
+// the address (spec 6.2.4; nested: its next table already translated through the second stage) or
+// from FSPTPTR; the walk's non-leaf entries fill the paging-structure caches and its leaf the IOTLB.
+// Requests without PASID take their privilege from RID_PRIV (spec 9.4) and are never execute
+// requests.
 void RemappingUnit::translate_first_stage(const TranslationRequest& request, const cache::ContextCacheEntry& context,
                                           TranslationResult& result) {
   const bool fpd = context.fault_processing_disabled;
@@ -335,9 +337,24 @@ void RemappingUnit::translate_first_stage(const TranslationRequest& request, con
   walk_context.ss_table = context.table_root;
   walk_context.ss_levels = context.levels;
   const FsWalkRequest walk_request{request.iova, request.access, supervisor, execute};
+  FsWalkStart start;
   result.outcome.walk_start_level = context.fs_levels;
+  cache::PscEntry cached;
+  if (caches_.find_walk_start(context.domain, context.tag_pasid, request.iova, context.fs_levels, cached, true) &&
+      cached.first_stage() && cached.level >= 2 && cached.level <= context.fs_levels) {
+    start = FsWalkStart{cached.next_table, static_cast<std::uint8_t>(cached.level - 1), cached.fs_flags,
+                        cached.next_table_gpa};
+    result.outcome.psc_hit_level = cached.level;
+    result.outcome.walk_start_level = start.level;
+  }
   const FirstStageWalker walker(config_.cap, memory_);
-  const FsWalkOutcome walked = walker.walk(walk_context, walk_request, result.walk);
+  const FsWalkOutcome walked = walker.walk(walk_context, walk_request, result.walk, start);
+  for (std::uint8_t i = 0; i < walked.psc_count; ++i) {
+    cache::PscEntry psc = walked.psc[i];
+    psc.domain = context.domain;
+    psc.pasid = context.tag_pasid;
+    caches_.fill_psc(psc);
+  }
   result.walk_writes = walked.writes;
   if (!walked.ok()) {
     fail_translation(request, result, walked.fault, fpd);

@@ -359,11 +359,19 @@ TEST(CacheTranslationCaches, DomainAndGlobalIotlbInvalidationDropPsc) {
   EXPECT_EQ(c.occupancy().psc[0] + c.occupancy().psc[1], 0u);
 }
 
+// P_IOTLB_INV_DSC reaches first-stage (and nested) entries only (invalidation_scope.hpp): the
+// entries here are first-stage ones.
 TEST(CacheTranslationCaches, PasidBasedIotlbInvalidation) {
   TranslationCaches c{config::CachesConfig{}};
   for (std::uint32_t p : {5u, 6u}) {
-    for (int i = 0; i < 4; ++i) c.fill_iotlb(page(1, 0x1000 * i, 12, Pasid(p)));
-    c.fill_psc(psc(1, 2, 0, Pasid(p)));
+    for (int i = 0; i < 4; ++i) {
+      IotlbEntry e = page(1, 0x1000 * i, 12, Pasid(p));
+      e.fs_flags = cache::fs_leaf::kFirstStage;
+      c.fill_iotlb(e);
+    }
+    PscEntry e = psc(1, 2, 0, Pasid(p));
+    e.fs_flags = cache::fs_leaf::kFirstStage;
+    c.fill_psc(e);
   }
   InvalidationRequest r;
   r.target = InvalidationTarget::kPasidIotlb;

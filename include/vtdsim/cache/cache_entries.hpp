@@ -48,6 +48,7 @@ constexpr std::uint8_t kUser = 2;            // U/S = 1 in every entry of the pa
 constexpr std::uint8_t kWritable = 4;        // R/W = 1 in every entry of the path
 constexpr std::uint8_t kExecuteDisable = 8;  // XD = 1 in some entry of the path
 constexpr std::uint8_t kDirty = 16;          // the leaf's D was set (a write needs no walk)
+constexpr std::uint8_t kNested = 32;         // with kFirstStage: a nested walk (PGTT 011b)
 }  // namespace fs_leaf
 
 // One IOTLB entry: a page of 4K, 2M or 1G, tagged by domain (and PASID, and in QEMU organization
@@ -74,6 +75,11 @@ constexpr int page_size_index(unsigned page_shift) {
 
 // One paging-structure cache entry (spec 6.2.4): the non-leaf entry at `level` that covers
 // `iova`, i.e. the host address of the next-lower table and the permissions accumulated so far.
+// First-stage entries (fs_flags has fs_leaf::kFirstStage): fs_flags hold the path's first-stage
+// rights down to and including this level (fs_leaf::kUser, kWritable, kExecuteDisable); perms are
+// unused. next_table is a host address (nested: already translated through the second stage) and
+// next_table_gpa, nested, its guest-physical address: a resumed walk that must update an A/D bit
+// in that table translates it again for the second stage's W (spec 3.8.1), as a full walk would.
 struct PscEntry {
   DomainId domain;
   Pasid pasid;
@@ -81,6 +87,9 @@ struct PscEntry {
   std::uint64_t iova_prefix = 0;  // iova >> (12 + 9 * (level - 1))
   std::uint64_t next_table = 0;   // host address of the table at level - 1
   Perms perms;                    // AND of R/W down to and including this level
+  std::uint8_t fs_flags = 0;      // 0 in second-stage entries
+  std::uint64_t next_table_gpa = 0;
+  bool first_stage() const { return (fs_flags & fs_leaf::kFirstStage) != 0; }
 };
 
 }  // namespace vtdsim::cache

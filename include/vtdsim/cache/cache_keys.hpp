@@ -36,13 +36,15 @@ struct IotlbKey {
 };
 
 // Spec 6.2.4: paging-structure-cache entries tagged by DID, PASID and the address bits that
-// select the entry at that level.
+// select the entry at that level; first-stage entries (spec 6.2.4: first-stage PML5E/PML4E/PDPE/PDE
+// caches) carry a stage bit so they never match a second-stage lookup of the same tag, nor the
+// reverse.
 struct PscKey {
   std::uint64_t prefix = 0;
-  std::uint64_t tag = 0;  // PASID | DID << 32
+  std::uint64_t tag = 0;  // PASID | DID << 32 | first_stage << 48
   PscKey() = default;
-  PscKey(std::uint64_t prefix_, std::uint32_t pasid, std::uint16_t domain)
-      : prefix(prefix_), tag(pasid | (std::uint64_t{domain} << 32)) {}
+  PscKey(std::uint64_t prefix_, std::uint32_t pasid, std::uint16_t domain, bool first_stage = false)
+      : prefix(prefix_), tag(pasid | (std::uint64_t{domain} << 32) | (std::uint64_t{first_stage ? 1u : 0u} << 48)) {}
   std::uint64_t index() const { return prefix; }
   friend bool operator==(const PscKey& a, const PscKey& b) { return ((a.prefix ^ b.prefix) | (a.tag ^ b.tag)) == 0; }
 };

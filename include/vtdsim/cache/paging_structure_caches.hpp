@@ -1,7 +1,9 @@
 // The paging-structure caches of one remapping unit (VT-d spec 6.2.4): one array per level 2..5
-// (PDE, PDPE, PML4E, PML5E), tagged by (domain, PASID, iova >> level shift). An entry holds the
-// host address of the next-lower table and the permissions accumulated down to its level, so a
-// walk can start below the root. A disabled level holds nothing and counts no lookups.
+// (PDE, PDPE, PML4E, PML5E), tagged by (domain, PASID, iova >> level shift, stage). An entry holds
+// the host address of the next-lower table and the permissions accumulated down to its level, so a
+// walk can start below the root. First-stage entries (PML5E/PML4E/PDPE/PDE of FSPTPTR's tables)
+// share each level's array with the second-stage ones (one capacity, one set of counters) and are
+// told apart by the key's stage bit. A disabled level holds nothing and counts no lookups.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -22,7 +24,9 @@ class PagingStructureCaches {
   explicit PagingStructureCaches(const std::array<config::CacheGeometry, kLevels>& levels);
 
   // The deepest entry (lowest level >= 2, up to top_level) covering iova: probes from PDE upward.
-  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out);
+  // first_stage: only first-stage entries match, else only second-stage ones.
+  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out,
+                       bool first_stage = false);
   void fill(const PscEntry& entry);
   // Drops every entry in scope (IH = 1 page ranges keep them); returns how many.
   std::uint64_t invalidate(const IotlbInvalidationScope& scope);

@@ -35,8 +35,9 @@ class TranslationCaches {
   void fill_iotlb(const IotlbEntry& entry) { iotlb_.fill(entry); }
 
   // Deepest paging-structure cache entry (lowest level >= 2, up to top_level) covering iova.
-  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out) {
-    return psc_.find_walk_start(domain, pasid, iova, top_level, out);
+  bool find_walk_start(DomainId domain, Pasid pasid, Iova iova, unsigned top_level, PscEntry& out,
+                       bool first_stage = false) {
+    return psc_.find_walk_start(domain, pasid, iova, top_level, out, first_stage);
   }
   void fill_psc(const PscEntry& entry) { psc_.fill(entry); }
 

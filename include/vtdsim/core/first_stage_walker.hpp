@@ -6,8 +6,12 @@
 // Nested (PGTT 011b): FSPTPTR, every next-table address and the output address are guest-physical
 // and are translated by the second-stage walker (PageWalker) with its permission checks
 // (3.8.1: reading a first-stage table needs second-stage R, updating its A/D bits W).
+// A walk may start below the top (a first-stage paging-structure-cache hit, spec 6.2.4) with the
+// next table's host address and the path's rights so far; it reports the non-leaf entries it used
+// (each with its A bit set, by this walk or before) for the caches to fill.
 // Every memory read is recorded, in order. Allocation-free; no exceptions.
 #pragma once
+#include <array>
 #include <cstdint>
 
 #include "vtdsim/cache/cache_entries.hpp"
@@ -36,6 +40,18 @@ struct FsWalkRequest {
   bool execute = false;
 };
 
+// Where a walk starts: level 0 = at the top, from FSPTPTR. Else the table holding the level-`level`
+// entries, a host address (nested: already translated by the second stage; table_gpa is its
+// guest-physical address, translated again only if an A/D bit must be written there), and the
+// first-stage rights of the path above it (cache::fs_leaf kUser, kWritable, kExecuteDisable), as
+// a cache::PscEntry of level + 1 holds them.
+struct FsWalkStart {
+  std::uint64_t table = 0;
+  std::uint8_t level = 0;
+  std::uint8_t fs_flags = 0;
+  std::uint64_t table_gpa = 0;
+};
+
 struct FsWalkOutcome {
   spec::FaultReason fault = spec::FaultReason::kNone;
   TranslationStage fault_stage = TranslationStage::kNone;  // whose table / permission refused
@@ -46,6 +62,10 @@ struct FsWalkOutcome {
   Perms ss_perms{true, true};  // nested: the second stage's permissions of the output
   std::uint8_t fs_flags = 0;   // the path's first-stage rights (cache::fs_leaf), for the IOTLB
   std::uint8_t writes = 0;     // entries written back with new A/D bits
+  // Non-leaf entries used (A = 1), top down, for the paging-structure caches (domain and PASID
+  // left for the caller); also on a fault below them.
+  std::array<cache::PscEntry, 4> psc{};
+  std::uint8_t psc_count = 0;
   bool ok() const { return fault == spec::FaultReason::kNone; }
 };
 
@@ -53,9 +73,12 @@ class FirstStageWalker {
  public:
   FirstStageWalker(const config::CapabilityConfig& cap, mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
 
-  FsWalkOutcome walk(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads) const;
+  FsWalkOutcome walk(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads,
+                     const FsWalkStart& start = {}) const;
 
  private:
+  void walk_into(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads, const FsWalkStart& start,
+                 FsWalkOutcome& out) const;
   const config::CapabilityConfig& cap_;
   mem::SparseMemory& memory_;
 };
