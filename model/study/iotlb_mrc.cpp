@@ -47,6 +47,13 @@ void IotlbMissRatioCurve::set_baseline(const cache::CacheStats& stats) { last_ =
 
 void IotlbMissRatioCurve::on_translation(const core::TranslationRequest& request, const core::TranslationResult& result,
                                          const cache::CacheStats& after) {
+  // Which invalidations reach a first-stage or nested IOTLB entry depends on its stage
+  // (cache/invalidation_scope.hpp), which the profilers' keys do not record: refuse rather than
+  // give a curve that may disagree with the IOTLB.
+  if (result.stage == core::TranslationStage::kFirst || result.stage == core::TranslationStage::kNested)
+    throw std::invalid_argument(
+        "mrc: a first-stage or nested translation (PASID entry PGTT 001b/011b); the one-pass curve models "
+        "second-stage IOTLB entries only: replay each size instead (vtdsim sweep --grid iotlb.entries=...)");
   const Counters now = snapshot(after);
   const Counters before = last_;
   last_ = now;

@@ -305,3 +305,25 @@ TEST(IotlbMrc, CsvHasOneRowPerSize) {
 
 }  // namespace
 }  // namespace vtdsim::study
+
+namespace vtdsim::study {
+namespace {
+
+// A first-stage or nested translation is refused: which invalidations reach such an IOTLB entry
+// depends on its stage, which the one-pass profilers do not record (cache/invalidation_scope.hpp).
+TEST(IotlbMrc, FirstStageTranslationsAreRefused) {
+  for (auto stage : {core::TranslationStage::kFirst, core::TranslationStage::kNested}) {
+    IotlbMissRatioCurve curve(config::IotlbOrganization::kShared, 16);
+    core::TranslationRequest request;
+    core::TranslationResult result;
+    result.stage = stage;
+    EXPECT_THROW(curve.on_translation(request, result, cache::CacheStats{}), std::invalid_argument);
+  }
+  IotlbMissRatioCurve curve(config::IotlbOrganization::kShared, 16);
+  core::TranslationResult second;
+  second.stage = core::TranslationStage::kSecond;
+  EXPECT_NO_THROW(curve.on_translation(core::TranslationRequest{}, second, cache::CacheStats{}));
+}
+
+}  // namespace
+}  // namespace vtdsim::study
