@@ -86,43 +86,41 @@ struct Rig : sc_core::sc_module {
   }
 };
 
-TEST_F(SyscTest, FaultLineRaisedByADeviceThreadAndClearedByADriverThread) {
-  run_isolated([] {
-    mem::SparseMemory memory(1ull << 36);
-    core::TableBuilder tables(memory, 0x1000000, 0x400000);
-    config::UnitConfig config;
-    iommu::Iommu iommu(config, memory);
-    sysc::IommuModule module("iommu", iommu);
-    sysc::MemoryModule ram("ram", memory, sysc::MemoryTiming{});
-    Rig rig("rig", tables, module);
+// The scenario's whole platform: memory, tables, the IOMMU and its module, a RAM target, the rig.
+struct Scenario {
+  mem::SparseMemory memory{1ull << 36};
+  core::TableBuilder tables{memory, 0x1000000, 0x400000};
+  config::UnitConfig config;
+  iommu::Iommu iommu{config, memory};
+  sysc::IommuModule module{"iommu", iommu};
+  sysc::MemoryModule ram{"ram", memory, sysc::MemoryTiming{}};
+  Rig rig{"rig", tables, module};
+  Scenario() {
     rig.mmio.bind(module.mmio);
     rig.dma.bind(module.dma_in);
     module.mem_out.bind(ram.socket);
+  }
+};
+
+TEST_F(SyscTest, FaultLineRaisedByADeviceThreadAndClearedByADriverThread) {
+  run_isolated([] {
+    Scenario s;
     sc_core::sc_start();
-    ASSERT_EQ(rig.irq.size(), 2u);  // raised by the fault, lowered by the clear
-    EXPECT_TRUE(rig.irq[0].second);
-    EXPECT_FALSE(rig.irq[1].second);
-    EXPECT_GT(rig.irq[1].first, rig.irq[0].first);
-    EXPECT_FALSE(module.fault_irq.read());
-    EXPECT_EQ(iommu.recorder().stats().faults, 1u);
+    ASSERT_EQ(s.rig.irq.size(), 2u);  // raised by the fault, lowered by the clear
+    EXPECT_TRUE(s.rig.irq[0].second);
+    EXPECT_FALSE(s.rig.irq[1].second);
+    EXPECT_GT(s.rig.irq[1].first, s.rig.irq[0].first);
+    EXPECT_FALSE(s.module.fault_irq.read());
+    EXPECT_EQ(s.iommu.recorder().stats().faults, 1u);
   });
 }
 
 // The same scenario with a stats dump set: after sc_stop, end_of_simulation has written the
 // IOMMU's stats tree (one translation, its fault); an unwritable path is a warning, not an abort.
 void run_with_stats_dump(const std::string& path, bool report_faults = false) {
-  mem::SparseMemory memory(1ull << 36);
-  core::TableBuilder tables(memory, 0x1000000, 0x400000);
-  config::UnitConfig config;
-  iommu::Iommu iommu(config, memory);
-  sysc::IommuModule module("iommu", iommu);
-  sysc::MemoryModule ram("ram", memory, sysc::MemoryTiming{});
-  Rig rig("rig", tables, module);
-  rig.mmio.bind(module.mmio);
-  rig.dma.bind(module.dma_in);
-  module.mem_out.bind(ram.socket);
-  module.set_stats_dump(path);
-  module.set_report_faults(report_faults);
+  Scenario s;
+  s.module.set_stats_dump(path);
+  s.module.set_report_faults(report_faults);
   sc_core::sc_start();
   sc_core::sc_stop();
 }
