@@ -20,4 +20,17 @@ std::uint64_t RemappingUnit::invalidate(const InvalidationRequest& request) {
   return dropped;
 }
 
+void RemappingUnit::reset() {
+  registers_ = RegisterFile(config_.cap);
+  faults_ = FaultRecorder(config_.cap.nfr, config_.cap.mgaw);
+  for (const InvalidationTarget target :
+       {InvalidationTarget::kContextCache, InvalidationTarget::kPasidCache, InvalidationTarget::kIotlb}) {
+    InvalidationRequest all;
+    all.target = target;
+    all.granularity = InvalidationGranularity::kGlobal;
+    caches_.invalidate(all);
+  }
+  resolved_context_ = {};
+}
+
 }  // namespace vtdsim::core

@@ -10,24 +10,43 @@
 
 #include "vtdsim/iommu/iommu_json.hpp"
 #include "vtdsim/spec/fault_reason.hpp"
+#include "vtdsim/spec/registers.hpp"
 
 namespace vtdsim::sysc {
+
+namespace {
+std::string hex_string(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
 
 IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
     : sc_core::sc_module(name),
       dma_in("dma_in"),
       mmio("mmio"),
       mem_out("mem_out"),
-      fault_irq("fault_irq", false),
+      msi_out("msi_out"),
+      fault_irq("fault_irq"),
+      inv_irq("inv_irq"),
       iommu_(iommu),
       ns_per_cycle_(1.0 / iommu.config().timing.clock_ghz) {
   dma_in.register_b_transport(this, &IommuModule::b_transport);
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
   mmio.register_b_transport(this, &IommuModule::mmio_b_transport);
-  SC_METHOD(drive_fault_irq);
-  sensitive << irq_changed_;
+  SC_METHOD(drive_lines);
+  sensitive << lines_changed_;
   dont_initialize();
+  SC_THREAD(send_messages);
+  seen_fault_messages_ = iommu.unit().faults().counters().messages;
+  seen_inv_messages_ = iommu.unit().registers().invalidation_messages();
+}
+
+void IommuModule::before_end_of_elaboration() {
+  if (fault_irq.bind_count() == 0) fault_irq.bind(own_fault_irq_);
+  if (inv_irq.bind_count() == 0) inv_irq.bind(own_inv_irq_);
 }
 
 sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
@@ -41,26 +60,85 @@ std::uint64_t IommuModule::issue_cycle(const sc_core::sc_time& t, std::uint64_t*
   return iommu_.cycle_at_ns(whole_ns);
 }
 
-void IommuModule::update_fault_line() {
-  const bool level = iommu_.unit().fault_interrupt_pending();
-  if (level != irq_level_) {
-    irq_level_ = level;
-    irq_changed_.notify(sc_core::SC_ZERO_TIME);
+void IommuModule::update_lines(const sc_core::sc_time& at) {
+  core::RemappingUnit& unit = iommu_.unit();
+  const bool fault = unit.fault_interrupt_pending(), inv = unit.invalidation_interrupt_pending();
+  if (fault != fault_level_ || inv != inv_level_) {
+    fault_level_ = fault;
+    inv_level_ = inv;
+    lines_changed_.notify(sc_core::SC_ZERO_TIME);
+  }
+  // Messages the unit sent during the access; a burst of them (e.g. a fault event and a wait
+  // completion in one queue run) shares the registers' current values.
+  const std::uint64_t fault_sent = unit.faults().counters().messages;
+  const std::uint64_t inv_sent = unit.registers().invalidation_messages();
+  for (; seen_fault_messages_ < fault_sent; ++seen_fault_messages_) {
+    ++messages_.fault;
+    const core::FaultRecorder& f = unit.faults();
+    queue_message(std::uint64_t{f.feuaddr()} << 32 | f.feaddr(), f.fedata(), at);
+  }
+  for (; seen_inv_messages_ < inv_sent; ++seen_inv_messages_) {
+    ++messages_.invalidation;
+    core::RemappingUnit& u = iommu_.unit();
+    const std::uint64_t address =
+        u.read_register(spec::reg::kIeuaddr, 4) << 32 | u.read_register(spec::reg::kIeaddr, 4);
+    queue_message(address, static_cast<std::uint32_t>(u.read_register(spec::reg::kIedata, 4)), at);
   }
 }
 
-void IommuModule::drive_fault_irq() {
-  fault_irq.write(irq_level_);
-  if (irq_level_) fault_event.notify(sc_core::SC_ZERO_TIME);
+void IommuModule::drive_lines() {
+  if (fault_level_ && !fault_irq.read()) fault_event.notify(sc_core::SC_ZERO_TIME);
+  if (inv_level_ && !inv_irq.read()) invalidation_event.notify(sc_core::SC_ZERO_TIME);
+  fault_irq.write(fault_level_);
+  inv_irq.write(inv_level_);
 }
 
-namespace {
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
+void IommuModule::queue_message(std::uint64_t address, std::uint32_t data, const sc_core::sc_time& at) {
+  if (msi_out.size() == 0) return;  // unbound: counted only
+  message_queue_.push_back(Message{address, data, at});
+  message_queued_.notify(sc_core::SC_ZERO_TIME);
 }
-}  // namespace
+
+// One initiator process for all messages, in the order they were sent, each no earlier than the
+// local time of the access that caused it.
+void IommuModule::send_messages() {
+  for (;;) {
+    while (message_queue_.empty()) wait(message_queued_);
+    const Message m = message_queue_.front();
+    message_queue_.pop_front();
+    if (m.at > sc_core::sc_time_stamp()) wait(m.at - sc_core::sc_time_stamp());
+    unsigned char data[4];
+    for (unsigned i = 0; i < 4; ++i) data[i] = static_cast<unsigned char>(m.data >> (8 * i));  // little-endian
+    tlm::tlm_generic_payload& gp = message_payload_;
+    gp.set_command(tlm::TLM_WRITE_COMMAND);
+    gp.set_address(m.address);
+    gp.set_data_ptr(data);
+    gp.set_data_length(4);
+    gp.set_streaming_width(4);
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    msi_out->b_transport(gp, delay);
+    ++messages_.written;
+    if (gp.is_response_error()) {
+      ++messages_.write_errors;
+      const std::string what = std::string(name()) + ": interrupt message write to 0x" + hex_string(m.address) +
+                               " failed: " + gp.get_response_string();
+      SC_REPORT_WARNING("vtdsim/iommu", what.c_str());
+    }
+    wait(delay);
+  }
+}
+
+void IommuModule::reset() {
+  iommu_.reset();
+  message_queue_.clear();
+  seen_fault_messages_ = iommu_.unit().faults().counters().messages;
+  seen_inv_messages_ = iommu_.unit().registers().invalidation_messages();
+  update_lines(sc_core::sc_time_stamp());
+}
 
 // A request the TLM shell cannot take: the base protocol's error response, the module's counter,
 // and an SC_REPORT_WARNING (type vtdsim/iommu/tlm) naming the initiator's mistake.
@@ -68,7 +146,8 @@ void IommuModule::refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_st
                          const std::string& why) {
   payload.set_response_status(status);
   ++counter;
-  const std::string what = std::string(name()) + ": refused a DMA at 0x" + hex(payload.get_address()) + ": " + why;
+  const std::string what =
+      std::string(name()) + ": refused a DMA at 0x" + hex_string(payload.get_address()) + ": " + why;
   SC_REPORT_WARNING("vtdsim/iommu/tlm", what.c_str());
 }
 
@@ -126,10 +205,10 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   if (!done.ok()) {
     ext->fault = done.fault;
     payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    update_fault_line();
+    update_lines(sc_core::sc_time_stamp() + delay);
     if (report_faults_) {
       const std::string what = "DMA fault: " + ext->source.to_string() + (payload.is_write() ? " write " : " read ") +
-                               "at IOVA 0x" + hex(addr) + ": " + spec::fault_reason_name(done.fault);
+                               "at IOVA 0x" + hex_string(addr) + ": " + spec::fault_reason_name(done.fault);
       SC_REPORT_INFO("vtdsim/iommu/fault", what.c_str());
     }
     return;
@@ -232,7 +311,7 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
   }
   delay += cycles_to_time(done - issue);
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
-  update_fault_line();
+  update_lines(sc_core::sc_time_stamp() + delay);
 }
 
 void IommuModule::end_of_simulation() {

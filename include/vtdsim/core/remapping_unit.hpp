@@ -46,6 +46,12 @@ class RemappingUnit {
   // Applies an invalidation to the caches directly (trace replay, tests); returns entries dropped.
   std::uint64_t invalidate(const InvalidationRequest& request);
 
+  // A unit reset: every register to its reset value (VT-d spec 11.4: translation and queued
+  // invalidation disabled, fault records clear, FECTL.IM and IECTL.IM set) and every cache empty
+  // (the entries are counted as invalidated in the cache statistics). Tables in memory, the
+  // counters and the device-TLB handler are kept; a device's own ATC is not part of the unit.
+  void reset();
+
   // Fault event interrupt line (FSTS has an unmasked pending condition, FECTL.IM clear).
   bool fault_interrupt_pending() const;
   // Invalidation completion event line (ICS.IWC set, IECTL.IM clear).

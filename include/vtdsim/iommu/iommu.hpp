@@ -92,6 +92,8 @@ class Iommu {
   // An invalidation applied directly (a trace's inv event), recorded and timed as one descriptor.
   // Returns the number of entries dropped.
   std::uint64_t invalidate(const core::InvalidationRequest& request, std::uint64_t issue_cycle);
+  // A reset of the remapping unit (core::RemappingUnit::reset); statistics and timing are kept.
+  void reset() { unit_->reset(); }
 
   core::RemappingUnit& unit() { return *unit_; }
   const core::RemappingUnit& unit() const { return *unit_; }

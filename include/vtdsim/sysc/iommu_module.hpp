@@ -16,10 +16,21 @@
 //    pointer, length and the slice of the byte enables. Streaming bursts (width < length) get
 //    TLM_BURST_ERROR_RESPONSE, byte enables of length 0 TLM_BYTE_ENABLE_ERROR_RESPONSE.
 //  - DMI is never granted on dma_in (every translated access must be seen by the unit).
-//  - fault_irq follows RemappingUnit::fault_interrupt_pending() (VT-d spec 7.3, fault event). It
-//    is written only by the module's own method process (one driver, whichever initiator's call
-//    changed the level: a device thread faulting, a driver thread clearing the record), one
-//    delta cycle after the change.
+//  - Interrupt lines: fault_irq follows RemappingUnit::fault_interrupt_pending() (VT-d spec 7.3,
+//    fault event) and inv_irq invalidation_interrupt_pending() (ICS.IWC with IECTL.IM clear, spec
+//    7.4 / 11.4 ICS_REG). Both are sc_out<bool> ports written only by the module's own method
+//    process (one driver, whichever initiator's call changed the level: a device thread faulting,
+//    a driver thread clearing the record), one delta cycle after the change. A port the platform
+//    leaves unbound is bound to a signal of the module's own before the end of elaboration, so
+//    `fault_irq.read()` and `sensitive << fault_irq` work either way.
+//  - Interrupt messages: each fault event and invalidation completion event message the unit sends
+//    (spec 7.3.1 and 7.4: an unmasked event, or clearing IM with IP set) is, when msi_out is bound,
+//    a 4-byte write of FEDATA to FEUADDR:FEADDR (IEDATA to IEUADDR:IEADDR), the registers'
+//    values when the event happened, issued by the module's own thread at the local time of the
+//    access that caused it (the PCI MSI form the spec's interrupt messages take). Unbound, the
+//    messages are only counted (messages()).
+//  - reset(): the unit's registers and caches to their reset state (RemappingUnit::reset), both
+//    lines low, queued messages dropped; statistics are kept.
 //  - SystemC reporting: a request the shell refuses (above) is also an SC_REPORT_WARNING of type
 //    vtdsim/iommu/tlm naming the mistake (programming errors of the initiator); with
 //    set_report_faults(true) every DMA fault is an SC_REPORT_INFO of type vtdsim/iommu/fault
@@ -29,6 +40,7 @@
 //    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -50,6 +62,13 @@ struct IommuModuleCounters {
   std::uint64_t too_large = 0;  // more than kMaxPagesPerRequest pages
 };
 
+// Interrupt messages the unit sent (VT-d spec 7.3.1, 7.4) and those written on msi_out.
+struct IommuMessageCounters {
+  std::uint64_t fault = 0, invalidation = 0;  // sent by the unit
+  std::uint64_t written = 0;                  // of those, written on msi_out (bound)
+  std::uint64_t write_errors = 0;             // writes the target answered with an error
+};
+
 class IommuModule : public sc_core::sc_module {
  public:
   static constexpr unsigned kMaxPagesPerRequest = 32;  // 128 KiB of 4K pages
@@ -57,8 +76,11 @@ class IommuModule : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<IommuModule> dma_in;
   tlm_utils::simple_target_socket<IommuModule> mmio;
   tlm_utils::simple_initiator_socket<IommuModule> mem_out;
-  sc_core::sc_signal<bool> fault_irq;
-  sc_core::sc_event fault_event;  // notified when fault_irq rises
+  tlm_utils::simple_initiator_socket_optional<IommuModule> msi_out;  // interrupt messages
+  sc_core::sc_out<bool> fault_irq;                                   // fault event line
+  sc_core::sc_out<bool> inv_irq;                                     // invalidation completion event line
+  sc_core::sc_event fault_event;                                     // notified when fault_irq rises
+  sc_core::sc_event invalidation_event;                              // notified when inv_irq rises
 
   SC_HAS_PROCESS(IommuModule);
   IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu);
@@ -67,6 +89,9 @@ class IommuModule : public sc_core::sc_module {
   const iommu::Iommu& iommu() const { return iommu_; }
   core::RemappingUnit& unit() { return iommu_.unit(); }
   const IommuModuleCounters& counters() const { return counters_; }
+  const IommuMessageCounters& messages() const { return messages_; }
+  // A reset of the unit (see the header comment); call from any process.
+  void reset();
   // Where end_of_simulation writes the IOMMU's stats JSON ("" = nowhere, the default).
   void set_stats_dump(std::string path) { stats_dump_path_ = std::move(path); }
   // Whether every DMA fault is also an SC_REPORT_INFO (type vtdsim/iommu/fault); off by default.
@@ -89,18 +114,34 @@ class IommuModule : public sc_core::sc_module {
   void end_of_simulation() override;
   void refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_status status, std::uint64_t& counter,
               const std::string& why);
-  void update_fault_line();  // from any process: schedules drive_fault_irq on a change
-  void drive_fault_irq();    // the method process, the one writer of fault_irq
+  void before_end_of_elaboration() override;
+  // From any process, after an access at local time `at`: schedules drive_lines on a level
+  // change and queues the messages the unit sent.
+  void update_lines(const sc_core::sc_time& at);
+  void drive_lines();    // the method process, the one writer of fault_irq and inv_irq
+  void send_messages();  // the thread that writes queued messages on msi_out
+  struct Message {
+    std::uint64_t address = 0;
+    std::uint32_t data = 0;
+    sc_core::sc_time at;
+  };
+  void queue_message(std::uint64_t address, std::uint32_t data, const sc_core::sc_time& at);
 
   iommu::Iommu& iommu_;
   IommuModuleCounters counters_;
   double ns_per_cycle_;
   std::vector<std::unique_ptr<PooledPayload>> pool_;
   std::vector<PooledPayload*> free_payloads_;
-  bool irq_level_ = false;
+  bool fault_level_ = false, inv_level_ = false;
   std::string stats_dump_path_;
   bool report_faults_ = false;
-  sc_core::sc_event irq_changed_;
+  sc_core::sc_event lines_changed_;
+  sc_core::sc_signal<bool> own_fault_irq_, own_inv_irq_;  // bound when the platform leaves a line unbound
+  IommuMessageCounters messages_;
+  std::uint64_t seen_fault_messages_ = 0, seen_inv_messages_ = 0;  // the unit's counters last seen
+  std::deque<Message> message_queue_;                              // rare: an event per fault burst or wait-with-IF
+  sc_core::sc_event message_queued_;
+  tlm::tlm_generic_payload message_payload_;
 };
 
 }  // namespace vtdsim::sysc
