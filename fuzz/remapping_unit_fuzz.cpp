@@ -5,30 +5,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fuzz_bytes.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/remapping_unit.hpp"
 #include "vtdsim/mem/sparse_memory.hpp"
 
 namespace {
-
-class Bytes {
- public:
-  Bytes(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return pos_ >= size_; }
-  template <class T>
-  T take() {
-    T value{};
-    const std::size_t n = size_ - pos_ < sizeof(T) ? size_ - pos_ : sizeof(T);
-    std::memcpy(&value, data_ + pos_, n);
-    pos_ += n;
-    return value;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t pos_ = 0;
-};
 
 // Register offsets worth hitting (VT-d spec 11.4), plus IOTLB/IVA and fault records at the
 // configured IRO/FRO; anything else is also tried through the raw offset path.
@@ -39,7 +21,7 @@ constexpr std::uint32_t kOffsets[] = {0x00,  0x08,  0x10,  0x18,  0x1c,  0x20,  
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Bytes in(data, size);
+  vtdsim::fuzz::FuzzBytes in(data, size);
   vtdsim::config::UnitConfig config;
   const std::uint8_t knobs = in.take<std::uint8_t>();
   config.cap.caching_mode = knobs & 1;
