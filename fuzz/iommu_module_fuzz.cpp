@@ -162,8 +162,10 @@ void dma(Platform& p, fuzz::FuzzBytes& in) {
   ext.address_type = static_cast<AddressType>((flags >> 1) % 3);
   // Addresses near the mapped windows mostly, anything sometimes.
   std::uint64_t address = in.take<std::uint32_t>();
-  if (flags & 0x08) address = in.take<std::uint64_t>();
-  else address %= 0x120000;
+  if (flags & 0x08)
+    address = in.take<std::uint64_t>();
+  else
+    address %= 0x120000;
   const std::uint32_t length = in.take<std::uint32_t>() % (140 * 1024);
   tlm::tlm_generic_payload gp;
   const std::uint8_t cmd = in.take<std::uint8_t>() % 8;
@@ -204,9 +206,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (unsigned steps = 0; !in.empty() && steps < 64; ++steps) {
     switch (in.take<std::uint8_t>() % 4) {
       case 0:
-      case 1:
-        dma(p, in);
-        break;
+      case 1: dma(p, in); break;
       case 2: {  // MMIO of any offset and length (the module refuses what is not 4 or 8 aligned)
         const bool write = in.take<std::uint8_t>() & 1;
         const std::uint64_t offset = in.take<std::uint16_t>() % 0x1100;
