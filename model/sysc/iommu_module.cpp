@@ -52,7 +52,7 @@ sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
 }
 
 void IommuModule::discount_waits(const sc_core::sc_time& stamp_before, sc_core::sc_time& delay) const {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time& now = sc_core::sc_time_stamp();
   if (now <= stamp_before) return;
   const sc_core::sc_time moved = now - stamp_before;
   delay = delay > moved ? delay - moved : sc_core::SC_ZERO_TIME;
@@ -79,6 +79,10 @@ void IommuModule::drive_fault_irq() {
 }
 
 namespace {
+// The current time as a value (sc_time_stamp() is a reference to the kernel's clock, which moves
+// when a target waits).
+sc_core::sc_time now_copy() { return sc_core::sc_time::from_value(sc_core::sc_time_stamp().value()); }
+
 std::string hex(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
@@ -137,7 +141,7 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   std::array<std::uint32_t, kMaxPagesPerRequest> size{};
   unsigned pieces = 0;
   const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay, &ext->issue_ns);
-  const sc_core::sc_time stamp_before = sc_core::sc_time_stamp();
+  const sc_core::sc_time stamp_before = now_copy();
   if (table_memory_) table_memory_->start_at(delay);  // the walk's first read issues with the DMA
   const iommu::DmaCompletion done = iommu_.dma(request, issue, [&](const iommu::DmaPiece& p) {
     if (pieces == 0) {
@@ -300,7 +304,7 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
     return;
   }
   const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay);
-  const sc_core::sc_time stamp_before = sc_core::sc_time_stamp();
+  const sc_core::sc_time stamp_before = now_copy();
   if (table_memory_) table_memory_->start_at(delay);  // queue fetches issue with the register write
   std::uint64_t done = issue + 1;
   if (payload.is_read()) {

@@ -1,5 +1,7 @@
 #include "vtdsim/sysc/tlm_table_memory.hpp"
 
+#include <cmath>
+
 namespace vtdsim::sysc {
 
 bool TlmTableMemory::access(tlm::tlm_command command, std::uint64_t addr, void* data, std::size_t size) const {
@@ -24,7 +26,7 @@ bool TlmTableMemory::access(tlm::tlm_command command, std::uint64_t addr, void* 
   const sc_core::sc_time ended = sc_core::sc_time_stamp() + delay;
   cursor_ = delay;
   if (ended > issued) {
-    elapsed_ps_ += static_cast<std::uint64_t>((ended - issued).to_seconds() * 1e12 + 0.5);
+    elapsed_ps_ += static_cast<std::uint64_t>(std::llround((ended - issued).to_seconds() * 1e12));
   }
   return p.is_response_ok();
 }
