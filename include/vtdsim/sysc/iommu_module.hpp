@@ -34,7 +34,8 @@
 //    or A/D bit touched; its walk is itself debug accesses), then transport_dbg on mem_out with the
 //    host address, per run of host-contiguous pages; returns the bytes the target moved, 0 on a
 //    translation fault, without a DmaExtension, or beyond kMaxPagesPerRequest pages. Byte enables
-//    and streaming width are ignored, as for any debug transport (IEEE 1666-2011, 11.3.4).
+//    and streaming width are ignored, as for any debug transport (IEEE 1666-2011 11.3, the debug
+//    transport interface).
 //  - set_stats_dump(path): at the end of the simulation (end_of_simulation, after sc_stop) the
 //    module writes iommu::to_json of its IOMMU (docs/stats.md) to path; a file it cannot write is
 //    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
