@@ -23,7 +23,7 @@ ContextResolution fault(FaultReason reason, bool from_entry, bool fpd, SourceId 
 }
 
 // Reads `count` consecutive 64-bit words; false when any byte is outside host memory.
-bool read_words(const mem::SparseMemory& memory, std::uint64_t addr, std::uint64_t* out, unsigned count) {
+bool read_words(const mem::PhysicalMemory& memory, std::uint64_t addr, std::uint64_t* out, unsigned count) {
   return memory.read(addr, out, count * sizeof(std::uint64_t));
 }
 

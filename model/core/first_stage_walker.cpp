@@ -163,9 +163,11 @@ void FirstStageWalker::walk_into(const FsWalkContext& ctx, const FsWalkRequest& 
       // SFS.8: nested, the table's page is not writable through the second stage.
       if (!ss_perms.write) return fail(FaultReason::kSmFsNestedAdWriteDenied, TranslationStage::kSecond);
       entry.raw |= set;
-      if (!memory_.write64(entry_addr, entry.raw))
-        return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
-      ++out.writes;
+      if (writable_ != nullptr) {
+        if (!writable_->write64(entry_addr, entry.raw))
+          return fail(FaultReason::kSmFsAdUpdateFailed, TranslationStage::kFirst);
+        ++out.writes;
+      }
     }
     if (!leaf) {
       // Spec 6.2.4: a non-leaf entry may be cached once its A bit is set (it is, by now).

@@ -4,7 +4,7 @@
 
 namespace vtdsim::core {
 
-RemappingUnit::RemappingUnit(const config::UnitConfig& config, mem::SparseMemory& memory)
+RemappingUnit::RemappingUnit(const config::UnitConfig& config, mem::PhysicalMemory& memory)
     : config_(config),
       memory_(memory),
       registers_(config.cap),

@@ -379,4 +379,105 @@ void RemappingUnit::translate_first_stage(const TranslationRequest& request, con
   result.outcome.translated = true;
 }
 
+// The checks of translate() and translate_first_stage() in the same order, on a context resolved
+// from the tables and a walk from its top (no cache is consulted, so a stale cache entry that a
+// DMA would still use is not seen), with nothing recorded: a debugger's view through the tables.
+TranslationResult RemappingUnit::translate_debug(const TranslationRequest& request) const {
+  TranslationResult result;
+  const mem::PhysicalMemory& memory = memory_;  // read-only: no A/D bit can be written
+  const auto fail = [&result](FaultReason reason, TranslationStage stage = TranslationStage::kNone) {
+    result.fault = reason;
+    result.fault_stage = stage;
+    result.host = HostAddr{};
+    result.page_size = 0;
+    result.perms = Perms{};
+  };
+  if (!registers_.translation_enabled()) {
+    pass_through(request, result);
+    return result;
+  }
+  const bool scalable = registers_.scalable_mode();
+  if (!scalable && request.pasid.present()) {
+    fail(FaultReason::kSmLegacyRequestWithPasid);
+    return result;
+  }
+  const ContextResolver resolver(config_.cap, memory);
+  const ContextResolution resolved =
+      resolver.resolve(registers_.root_table_address(), scalable, request.source, request.pasid, result.walk);
+  const cache::ContextCacheEntry& context = resolved.entry;
+  if (context.fault != FaultReason::kNone) {
+    fail(context.fault);
+    return result;
+  }
+  result.domain = context.domain;
+  result.stage = context.stage;
+  if (request.address_type != AddressType::kUntranslated && !context.device_tlb_enabled) {
+    fail(scalable ? FaultReason::kSmDeviceTlbDisabled : FaultReason::kTranslationBlocked);
+    return result;
+  }
+  if (request.address_type == AddressType::kTranslated || context.type == TranslationType::kPassThrough) {
+    pass_through(request, result);
+    return result;
+  }
+  if (context.fs_levels != 0) {
+    const bool with_pasid = request.pasid.present();
+    const bool supervisor = with_pasid ? request.privileged : context.rid_priv;
+    const bool execute = with_pasid && request.execute;
+    if (supervisor && !context.sre) {
+      fail(FaultReason::kSmSupervisorRequestDisabled);
+      return result;
+    }
+    if (execute && !context.ere) {
+      fail(FaultReason::kSmExecuteRequestDisabled);
+      return result;
+    }
+    FsWalkContext walk_context;
+    walk_context.fs_table = context.fs_table_root;
+    walk_context.fs_levels = context.fs_levels;
+    walk_context.wpe = context.wpe;
+    walk_context.eafe = context.eafe;
+    walk_context.nested = context.stage == TranslationStage::kNested;
+    walk_context.ss_table = context.table_root;
+    walk_context.ss_levels = context.levels;
+    result.outcome.walk_start_level = context.fs_levels;
+    const FirstStageWalker walker(config_.cap, memory);
+    const FsWalkOutcome walked =
+        walker.walk(walk_context, FsWalkRequest{request.iova, request.access, supervisor, execute}, result.walk);
+    if (!walked.ok()) {
+      fail(walked.fault, walked.fault_stage);
+      return result;
+    }
+    const std::uint64_t page_size = 1ull << walked.page_shift;
+    result.host = HostAddr(walked.host_base + (request.iova.value & (page_size - 1)));
+    result.page_size = page_size;
+    result.perms = walked.perms;
+    result.outcome.translated = true;
+    return result;
+  }
+  unsigned width = spec::agaw_bits(context.levels);
+  if (config_.cap.mgaw < width) width = config_.cap.mgaw;
+  if (width < 64 && (request.iova.value >> width) != 0) {
+    fail(scalable ? FaultReason::kSmAddressBeyondAgaw : FaultReason::kAddressBeyondAgaw);
+    return result;
+  }
+  result.outcome.walk_start_level = context.levels;
+  const PageWalker walker(config_.cap, memory);
+  const WalkOutcome walked = walker.walk(WalkStart{context.table_root, context.levels, Perms{true, true}},
+                                         context.levels, request.iova, scalable, result.walk);
+  if (walked.fault != WalkFault::kNone) {
+    fail(walk_fault_reason(walked.fault, scalable, request.access), TranslationStage::kSecond);
+    return result;
+  }
+  if (!walked.perms.allows(request.access)) {
+    fail(permission_fault(scalable, request.access), TranslationStage::kSecond);
+    return result;
+  }
+  const std::uint64_t page_size = 1ull << walked.page_shift;
+  result.host = HostAddr(walked.page_base + (request.iova.value & (page_size - 1)));
+  result.page_size = page_size;
+  result.perms = walked.perms;
+  result.outcome.translated = true;
+  return result;
+}
+
 }  // namespace vtdsim::core

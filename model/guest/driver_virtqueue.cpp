@@ -1,5 +1,6 @@
 #include "vtdsim/guest/driver_virtqueue.hpp"
 
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/virtio/virtio_spec.hpp"
 
 namespace vtdsim::guest {

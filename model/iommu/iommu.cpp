@@ -2,8 +2,13 @@
 
 namespace vtdsim::iommu {
 
-Iommu::Iommu(const config::UnitConfig& config, mem::SparseMemory& memory)
-    : config_(config), unit_(std::make_unique<core::RemappingUnit>(config_, memory)), timing_(config_.timing) {
+Iommu::Iommu(const config::UnitConfig& config, mem::PhysicalMemory& memory)
+    : config_(config),
+      memory_(memory),
+      memory_timed_(memory.timed()),
+      unit_(std::make_unique<core::RemappingUnit>(config_, memory)),
+      timing_(config_.timing) {
+  timing_.set_memory_timed(memory_timed_);
   const double ghz = config_.timing.clock_ghz;
   if (ghz >= 1 && ghz <= 1024 && ghz == static_cast<double>(static_cast<std::uint64_t>(ghz))) {
     whole_ghz_ = static_cast<std::uint64_t>(ghz);
@@ -34,14 +39,16 @@ std::uint64_t Iommu::write_register(std::uint32_t offset, unsigned size, std::ui
                                     std::uint64_t issue_cycle) {
   ++counters_.mmio_writes;
   const core::CommandCounters before = unit_->commands();
+  const std::uint64_t memory_before = memory_timed_ ? memory_.elapsed_ps() : 0;
   unit_->write_register(offset, size, value);
+  const std::uint64_t memory_ps = memory_timed_ ? memory_.elapsed_ps() - memory_before : 0;
   // A tail write makes the unit fetch and run descriptors (VT-d spec 6.5.2): their time.
   const core::CommandCounters& after = unit_->commands();
   const auto descriptors = static_cast<std::uint32_t>(after.descriptors - before.descriptors);
   const auto waits = static_cast<std::uint32_t>(after.wait_descriptors - before.wait_descriptors);
   const std::uint64_t accepted = issue_cycle + 1;
   if (descriptors == 0) return accepted;
-  return timing_.complete_invalidation(accepted, descriptors, waits);
+  return timing_.complete_invalidation(accepted, descriptors, waits, memory_ps);
 }
 
 std::uint64_t Iommu::invalidate(const core::InvalidationRequest& request, std::uint64_t issue_cycle) {

@@ -32,6 +32,25 @@ IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
       inv_irq("inv_irq"),
       iommu_(iommu),
       ns_per_cycle_(1.0 / iommu.config().timing.clock_ghz) {
+  bind_processes();
+}
+
+IommuModule::IommuModule(sc_core::sc_module_name name, const config::UnitConfig& config, TableAccess tables)
+    : sc_core::sc_module(name),
+      dma_in("dma_in"),
+      mmio("mmio"),
+      mem_out("mem_out"),
+      msi_out("msi_out"),
+      fault_irq("fault_irq"),
+      inv_irq("inv_irq"),
+      table_memory_(std::make_unique<TlmTableMemory>(mem_out, tables)),
+      owned_iommu_(std::make_unique<iommu::Iommu>(config, *table_memory_)),
+      iommu_(*owned_iommu_),
+      ns_per_cycle_(1.0 / config.timing.clock_ghz) {
+  bind_processes();
+}
+
+void IommuModule::bind_processes() {
   dma_in.register_b_transport(this, &IommuModule::b_transport);
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
@@ -40,8 +59,8 @@ IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
   sensitive << lines_changed_;
   dont_initialize();
   SC_THREAD(send_messages);
-  seen_fault_messages_ = iommu.unit().faults().counters().messages;
-  seen_inv_messages_ = iommu.unit().registers().invalidation_messages();
+  seen_fault_messages_ = iommu_.unit().faults().counters().messages;
+  seen_inv_messages_ = iommu_.unit().registers().invalidation_messages();
 }
 
 void IommuModule::before_end_of_elaboration() {
@@ -51,6 +70,13 @@ void IommuModule::before_end_of_elaboration() {
 
 sc_core::sc_time IommuModule::cycles_to_time(std::uint64_t cycles) const {
   return sc_core::sc_time(static_cast<double>(cycles) * ns_per_cycle_, sc_core::SC_NS);
+}
+
+void IommuModule::discount_waits(const sc_core::sc_time& stamp_before, sc_core::sc_time& delay) const {
+  const sc_core::sc_time& now = sc_core::sc_time_stamp();
+  if (now <= stamp_before) return;
+  const sc_core::sc_time moved = now - stamp_before;
+  delay = delay > moved ? delay - moved : sc_core::SC_ZERO_TIME;
 }
 
 std::uint64_t IommuModule::issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns) const {
@@ -140,6 +166,12 @@ void IommuModule::reset() {
   update_lines(sc_core::sc_time_stamp());
 }
 
+namespace {
+// The current time as a value (sc_time_stamp() is a reference to the kernel's clock, which moves
+// when a target waits).
+sc_core::sc_time now_copy() { return sc_core::sc_time::from_value(sc_core::sc_time_stamp().value()); }
+}  // namespace
+
 // A request the TLM shell cannot take: the base protocol's error response, the module's counter,
 // and an SC_REPORT_WARNING (type vtdsim/iommu/tlm) naming the initiator's mistake.
 void IommuModule::refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_status status, std::uint64_t& counter,
@@ -192,6 +224,8 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   std::array<std::uint32_t, kMaxPagesPerRequest> size{};
   unsigned pieces = 0;
   const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay, &ext->issue_ns);
+  const sc_core::sc_time stamp_before = now_copy();
+  if (table_memory_) table_memory_->start_at(delay);  // the walk's first read issues with the DMA
   const iommu::DmaCompletion done = iommu_.dma(request, issue, [&](const iommu::DmaPiece& p) {
     if (pieces == 0) {
       ext->outcome = p.result.outcome;
@@ -202,6 +236,7 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
     ++pieces;
   });
   delay += cycles_to_time(done.completion_cycle - issue);
+  if (table_memory_) discount_waits(stamp_before, delay);
   if (!done.ok()) {
     ext->fault = done.fault;
     payload.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
@@ -280,8 +315,61 @@ IommuModule::PooledPayload& IommuModule::take_payload() {
 
 void IommuModule::give_back(PooledPayload& p) { free_payloads_.push_back(&p); }
 
-unsigned IommuModule::transport_dbg(int, tlm::tlm_generic_payload&) {
-  return 0;  // debug accesses would have to bypass fault recording; not supported
+unsigned IommuModule::transport_dbg(int, tlm::tlm_generic_payload& payload) {
+  const DmaExtension* ext = payload.get_extension<DmaExtension>();
+  const std::uint64_t addr = payload.get_address();
+  const std::uint64_t len = payload.get_data_length();
+  if (ext == nullptr || len == 0 || !(payload.is_read() || payload.is_write())) return 0;
+  if (((addr + len - 1) >> 12) - (addr >> 12) + 1 > kMaxPagesPerRequest) return 0;
+  // Every 4K piece translated from the tables alone (no side effect), before anything moves.
+  std::array<std::uint64_t, kMaxPagesPerRequest> host{};
+  std::array<std::uint32_t, kMaxPagesPerRequest> size{};
+  unsigned pieces = 0;
+  core::TranslationRequest req;
+  req.source = ext->source;
+  req.pasid = ext->pasid;
+  req.access = payload.is_write() ? Access::kWrite : Access::kRead;
+  req.address_type = ext->address_type;
+  if (table_memory_) table_memory_->set_debug(true);
+  for (std::uint64_t a = addr, remaining = len; remaining > 0; ++pieces) {
+    const std::uint64_t chunk = std::min<std::uint64_t>(remaining, kPageSize4K - (a & (kPageSize4K - 1)));
+    req.iova = Iova(a);
+    req.size = static_cast<std::uint32_t>(chunk);
+    const core::TranslationResult r = iommu_.unit().translate_debug(req);
+    if (!r.ok()) {
+      if (table_memory_) table_memory_->set_debug(false);
+      return 0;
+    }
+    host[pieces] = r.host.value;
+    size[pieces] = static_cast<std::uint32_t>(chunk);
+    a += chunk;
+    remaining -= chunk;
+  }
+  if (table_memory_) table_memory_->set_debug(false);
+  // Each run of host-contiguous pieces in one debug transaction of a payload of the module's own.
+  PooledPayload& piece = take_payload();
+  tlm::tlm_generic_payload& gp = piece.payload;
+  unsigned moved = 0;
+  for (unsigned i = 0; i < pieces;) {
+    std::uint64_t run = size[i];
+    unsigned j = i + 1;
+    while (j < pieces && host[j] == host[i] + run) run += size[j++];
+    gp.set_command(payload.get_command());
+    gp.set_address(host[i]);
+    gp.set_data_ptr(payload.get_data_ptr() + moved);
+    gp.set_data_length(static_cast<unsigned>(run));
+    gp.set_streaming_width(static_cast<unsigned>(run));
+    gp.set_byte_enable_ptr(nullptr);
+    gp.set_byte_enable_length(0);
+    gp.set_dmi_allowed(false);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const unsigned n = mem_out->transport_dbg(gp);
+    moved += n < run ? n : static_cast<unsigned>(run);
+    if (n < run) break;  // the target stopped short: so does the debug access
+    i = j;
+  }
+  give_back(piece);
+  return moved;
 }
 
 bool IommuModule::get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
@@ -299,6 +387,8 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
     return;
   }
   const std::uint64_t issue = issue_cycle(sc_core::sc_time_stamp() + delay);
+  const sc_core::sc_time stamp_before = now_copy();
+  if (table_memory_) table_memory_->start_at(delay);  // queue fetches issue with the register write
   std::uint64_t done = issue + 1;
   if (payload.is_read()) {
     const std::uint64_t value = iommu_.read_register(static_cast<std::uint32_t>(offset), len);
@@ -310,6 +400,7 @@ void IommuModule::mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::s
     done = iommu_.write_register(static_cast<std::uint32_t>(offset), len, value, issue);
   }
   delay += cycles_to_time(done - issue);
+  if (table_memory_) discount_waits(stamp_before, delay);
   payload.set_response_status(tlm::TLM_OK_RESPONSE);
   update_lines(sc_core::sc_time_stamp() + delay);
 }

@@ -1,6 +1,7 @@
 #include "vtdsim/timing/timing_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -49,8 +50,8 @@ void TimingModel::add_inflight(std::uint64_t issue, const Inflight& fill) {
 }
 
 std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,
-                                         const core::TranslationRequest& request,
-                                         const core::TranslationResult& result) {
+                                         const core::TranslationRequest& request, const core::TranslationResult& result,
+                                         std::uint64_t memory_ps) {
   const core::CacheOutcome& o = result.outcome;
   const Inflight* pending = nullptr;
   if (config_.merge_pending_walks && page_lookup) {
@@ -63,7 +64,7 @@ std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t read
   if (result.walk.count == 0) return ready;
   auto walker = std::min_element(walker_free_.begin(), walker_free_.end());
   const std::uint64_t start = std::max(ready, *walker);
-  const std::uint64_t busy = std::uint64_t{result.walk.count} * read_cycles();
+  const std::uint64_t busy = walk_cycles(result.walk.count, memory_ps);
   const std::uint64_t done = start + busy;
   *walker = done;
   ++stats_.walks;
@@ -87,9 +88,16 @@ std::uint64_t TimingModel::complete_walk(std::uint64_t issue, std::uint64_t read
   return done;
 }
 
-std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint32_t descriptors, std::uint32_t waits) {
+std::uint64_t TimingModel::memory_cycles(std::uint64_t ps) const {
+  if (ps == 0) return 0;
+  // 1e-6 cycles of slack: a delay that is a whole number of cycles (40 ns at 1 GHz) stays whole.
+  return static_cast<std::uint64_t>(std::ceil(static_cast<double>(ps) * config_.clock_ghz / 1000.0 - 1e-6));
+}
+
+std::uint64_t TimingModel::complete_invalidation(std::uint64_t issue, std::uint32_t descriptors, std::uint32_t waits,
+                                                 std::uint64_t memory_ps) {
   std::uint64_t done = issue + std::uint64_t{descriptors} * config_.invalidation_descriptor +
-                       std::uint64_t{waits} * config_.wait_descriptor;
+                       std::uint64_t{waits} * config_.wait_descriptor + memory_cycles(memory_ps);
   if (waits > 0) {
     for (std::uint64_t w : walker_free_) done = std::max(done, w);
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/registers.hpp"
 
 namespace {

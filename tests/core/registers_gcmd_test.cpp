@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/registers.hpp"
 
 namespace {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/invalidation_descriptor.hpp"
 #include "vtdsim/spec/registers.hpp"
 

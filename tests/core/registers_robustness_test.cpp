@@ -5,6 +5,7 @@
 #include <random>
 
 #include "vtdsim/core/remapping_unit.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/registers.hpp"
 
 namespace {

@@ -1,7 +1,8 @@
 // Context resolution on a context-cache miss: reads the root entry and context entry (legacy
 // mode, VT-d spec 3.4.2) or the scalable-mode root entry, context entry, PASID-directory entry and
 // PASID-table entry (scalable mode, spec 3.4.3), checks them (spec 7.1.3 fault conditions) and
-// returns what the context cache holds. Every memory read is recorded in the walk.
+// returns what the context cache holds. Every memory read is recorded in the walk; it only reads
+// (const memory).
 // Allocation-free; no exceptions.
 #pragma once
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include "vtdsim/cache/cache_entries.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/translation.hpp"
-#include "vtdsim/mem/sparse_memory.hpp"
+#include "vtdsim/mem/physical_memory.hpp"
 
 namespace vtdsim::core {
 
@@ -26,7 +27,8 @@ struct ContextResolution {
 
 class ContextResolver {
  public:
-  ContextResolver(const config::CapabilityConfig& cap, const mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
+  ContextResolver(const config::CapabilityConfig& cap, const mem::PhysicalMemory& memory)
+      : cap_(cap), memory_(memory) {}
 
   // root_table: RTADDR latched by SRTP. `pasid` is the request's PASID (Pasid{} if none).
   ContextResolution resolve(std::uint64_t root_table, bool scalable, SourceId source, Pasid pasid,
@@ -37,7 +39,7 @@ class ContextResolver {
   ContextResolution resolve_scalable(std::uint64_t root_table, SourceId source, Pasid pasid, WalkReads& walk) const;
 
   const config::CapabilityConfig& cap_;
-  const mem::SparseMemory& memory_;
+  const mem::PhysicalMemory& memory_;
 };
 
 }  // namespace vtdsim::core

@@ -10,6 +10,8 @@
 // next table's host address and the path's rights so far; it reports the non-leaf entries it used
 // (each with its A bit set, by this walk or before) for the caches to fill.
 // Every memory read is recorded, in order. Allocation-free; no exceptions.
+// Read-only (the const-memory constructor, for a side-effect-free translation such as
+// transport_dbg): every check is made as usual but no A/D bit is written (out.writes stays 0).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -17,7 +19,7 @@
 #include "vtdsim/cache/cache_entries.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/translation.hpp"
-#include "vtdsim/mem/sparse_memory.hpp"
+#include "vtdsim/mem/physical_memory.hpp"
 
 namespace vtdsim::core {
 
@@ -71,7 +73,10 @@ struct FsWalkOutcome {
 
 class FirstStageWalker {
  public:
-  FirstStageWalker(const config::CapabilityConfig& cap, mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
+  FirstStageWalker(const config::CapabilityConfig& cap, mem::PhysicalMemory& memory)
+      : cap_(cap), memory_(memory), writable_(&memory) {}
+  FirstStageWalker(const config::CapabilityConfig& cap, const mem::PhysicalMemory& memory)
+      : cap_(cap), memory_(memory) {}
 
   FsWalkOutcome walk(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads,
                      const FsWalkStart& start = {}) const;
@@ -80,7 +85,8 @@ class FirstStageWalker {
   void walk_into(const FsWalkContext& context, const FsWalkRequest& request, WalkReads& reads, const FsWalkStart& start,
                  FsWalkOutcome& out) const;
   const config::CapabilityConfig& cap_;
-  mem::SparseMemory& memory_;
+  const mem::PhysicalMemory& memory_;
+  mem::PhysicalMemory* writable_ = nullptr;  // nullptr: read-only walk
 };
 
 }  // namespace vtdsim::core

@@ -10,7 +10,7 @@
 #include "vtdsim/cache/cache_entries.hpp"
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/translation.hpp"
-#include "vtdsim/mem/sparse_memory.hpp"
+#include "vtdsim/mem/physical_memory.hpp"
 
 namespace vtdsim::core {
 
@@ -46,7 +46,7 @@ struct WalkOutcome {
 
 class PageWalker {
  public:
-  PageWalker(const config::CapabilityConfig& cap, const mem::SparseMemory& memory) : cap_(cap), memory_(memory) {}
+  PageWalker(const config::CapabilityConfig& cap, const mem::PhysicalMemory& memory) : cap_(cap), memory_(memory) {}
 
   // top_level: the table's level count (3, 4 or 5); tells which read goes through SLPTPTR.
   // scalable: leaf bit 11 (SNP) is allowed in scalable mode (legacy: only with ECAP.SC).
@@ -54,7 +54,7 @@ class PageWalker {
 
  private:
   const config::CapabilityConfig& cap_;
-  const mem::SparseMemory& memory_;
+  const mem::PhysicalMemory& memory_;
 };
 
 }  // namespace vtdsim::core

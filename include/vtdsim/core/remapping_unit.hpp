@@ -12,7 +12,7 @@
 #include "vtdsim/core/invalidation.hpp"
 #include "vtdsim/core/register_file.hpp"
 #include "vtdsim/core/translation.hpp"
-#include "vtdsim/mem/sparse_memory.hpp"
+#include "vtdsim/mem/physical_memory.hpp"
 
 namespace vtdsim::core {
 
@@ -33,7 +33,9 @@ struct CommandCounters {
 
 class RemappingUnit {
  public:
-  RemappingUnit(const config::UnitConfig& config, mem::SparseMemory& memory);
+  // The unit walks its tables, fetches its queue and writes wait status and A/D bits in `memory`
+  // (SparseMemory in replay, the platform's memory over TLM in a SystemC platform).
+  RemappingUnit(const config::UnitConfig& config, mem::PhysicalMemory& memory);
 
   // MMIO register access at the spec offsets (VT-d spec 11.4), size 4 or 8 bytes.
   std::uint64_t read_register(std::uint32_t offset, unsigned size);
@@ -42,6 +44,10 @@ class RemappingUnit {
   // Translates one DMA request. Faults are recorded in the fault recording registers.
   // No allocation on this path.
   TranslationResult translate(const TranslationRequest& request);
+  // The translation `request` would get, from the tables alone and without side effects: no cache
+  // is looked up or filled, no fault is recorded, no A/D bit is written (a read-only walk). For
+  // debug accesses (TLM transport_dbg); the result's walk lists the reads it made.
+  TranslationResult translate_debug(const TranslationRequest& request) const;
 
   // Applies an invalidation to the caches directly (trace replay, tests); returns entries dropped.
   std::uint64_t invalidate(const InvalidationRequest& request);
@@ -68,7 +74,7 @@ class RemappingUnit {
   void set_invalidation_observer(InvalidationObserver observer) { invalidation_observer_ = std::move(observer); }
 
   const config::UnitConfig& config() const { return config_; }
-  mem::SparseMemory& memory() { return memory_; }
+  mem::PhysicalMemory& memory() { return memory_; }
   cache::TranslationCaches& caches() { return caches_; }
   const cache::TranslationCaches& caches() const { return caches_; }
   RegisterFile& registers() { return registers_; }
@@ -101,7 +107,7 @@ class RemappingUnit {
   void queue_error(std::uint64_t iqei);
 
   config::UnitConfig config_;
-  mem::SparseMemory& memory_;
+  mem::PhysicalMemory& memory_;
   RegisterFile registers_;
   FaultRecorder faults_;
   cache::TranslationCaches caches_;

@@ -63,9 +63,12 @@ struct IommuCounters {
 
 class Iommu {
  public:
-  // The unit reads its tables from `memory`. ATS endpoints exist from the start when
+  // The unit reads its tables (and queue) from `memory`: SparseMemory, or a platform's memory over
+  // TLM (sysc::TlmTableMemory). When the memory times its own accesses (PhysicalMemory::timed), the
+  // time each translation's and queue run's accesses took is handed to the timing model, which
+  // charges it in place of timing.memory_read. ATS endpoints exist from the start when
   // config.caches.device_tlb.enabled, else from enable_ats().
-  Iommu(const config::UnitConfig& config, mem::SparseMemory& memory);
+  Iommu(const config::UnitConfig& config, mem::PhysicalMemory& memory);
   ~Iommu();
   Iommu(const Iommu&) = delete;
   Iommu& operator=(const Iommu&) = delete;
@@ -106,6 +109,8 @@ class Iommu {
 
  private:
   config::UnitConfig config_;
+  mem::PhysicalMemory& memory_;
+  bool memory_timed_ = false;  // memory_.timed(), read once
   std::unique_ptr<core::RemappingUnit> unit_;
   std::unique_ptr<core::AtsEndpoints> ats_;  // after unit_: unregisters its handler first
   timing::TimingModel timing_;
@@ -132,8 +137,10 @@ inline DmaCompletion Iommu::dma(const DmaRequest& r, std::uint64_t issue_cycle, 
     const std::uint64_t chunk = remaining < in_page ? remaining : in_page;
     req.iova = Iova(addr);
     req.size = static_cast<std::uint32_t>(chunk);
+    const std::uint64_t memory_before = memory_timed_ ? memory_.elapsed_ps() : 0;
     const core::TranslationResult result = ats_ ? ats_->dma(req) : unit_->translate(req);
-    const std::uint64_t done = timing_.complete(issue_cycle, req, result);
+    const std::uint64_t memory_ps = memory_timed_ ? memory_.elapsed_ps() - memory_before : 0;
+    const std::uint64_t done = timing_.complete(issue_cycle, req, result, memory_ps);
     recorder_.record(req, result, done - issue_cycle);
     if (done > c.completion_cycle) c.completion_cycle = done;
     if (!result.ok() && c.ok()) c.fault = result.fault;

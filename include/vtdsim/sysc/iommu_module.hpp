@@ -35,6 +35,18 @@
 //    vtdsim/iommu/tlm naming the mistake (programming errors of the initiator); with
 //    set_report_faults(true) every DMA fault is an SC_REPORT_INFO of type vtdsim/iommu/fault
 //    (source-id, IOVA, fault reason). Both go through sc_report_handler, so set_actions applies.
+//  - Where the tables live: the first constructor takes an Iommu built on memory the caller owns
+//    (the model's SparseMemory: platform/, `vtdsim run`); the second builds and owns an Iommu whose
+//    root, context, PASID and paging structures, invalidation queue and wait-status writes are
+//    accessed over mem_out (TlmTableMemory): in the platform's own memory target, timed
+//    (b_transport, the memory's delays are the walk's memory time) or functional (transport_dbg).
+//  - transport_dbg on dma_in (needs a DmaExtension for the source-id): the translation the DMA
+//    would get from the tables (RemappingUnit::translate_debug: no cache, statistics, fault record
+//    or A/D bit touched; its walk is itself debug accesses), then transport_dbg on mem_out with the
+//    host address, per run of host-contiguous pages; returns the bytes the target moved, 0 on a
+//    translation fault, without a DmaExtension, or beyond kMaxPagesPerRequest pages. Byte enables
+//    and streaming width are ignored, as for any debug transport (IEEE 1666-2011 11.3, the debug
+//    transport interface).
 //  - set_stats_dump(path): at the end of the simulation (end_of_simulation, after sc_stop) the
 //    module writes iommu::to_json of its IOMMU (docs/stats.md) to path; a file it cannot write is
 //    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
@@ -52,6 +64,7 @@
 
 #include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
+#include "vtdsim/sysc/tlm_table_memory.hpp"
 
 namespace vtdsim::sysc {
 
@@ -84,6 +97,11 @@ class IommuModule : public sc_core::sc_module {
 
   SC_HAS_PROCESS(IommuModule);
   IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu);
+  // The IOMMU's tables in the platform's memory: owns an Iommu built from `config` on a
+  // TlmTableMemory over mem_out (no YAML needed: config::UnitConfig{} is the default unit).
+  IommuModule(sc_core::sc_module_name name, const config::UnitConfig& config, TableAccess tables = TableAccess::kTimed);
+  // The memory over mem_out the owned Iommu uses (nullptr with the first constructor).
+  const TlmTableMemory* table_memory() const { return table_memory_.get(); }
 
   iommu::Iommu& iommu() { return iommu_; }
   const iommu::Iommu& iommu() const { return iommu_; }
@@ -114,6 +132,10 @@ class IommuModule : public sc_core::sc_module {
   void end_of_simulation() override;
   void refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_status status, std::uint64_t& counter,
               const std::string& why);
+  void bind_processes();  // both constructors: socket callbacks, the line and message processes
+  // After the IOMMU accessed the tables over mem_out from a call at local time stamp_before +
+  // delay: a target that waited moved sc_time_stamp(); take that out of delay.
+  void discount_waits(const sc_core::sc_time& stamp_before, sc_core::sc_time& delay) const;
   void before_end_of_elaboration() override;
   // From any process, after an access at local time `at`: schedules drive_lines on a level
   // change and queues the messages the unit sent.
@@ -127,6 +149,8 @@ class IommuModule : public sc_core::sc_module {
   };
   void queue_message(std::uint64_t address, std::uint32_t data, const sc_core::sc_time& at);
 
+  std::unique_ptr<TlmTableMemory> table_memory_;  // second constructor only
+  std::unique_ptr<iommu::Iommu> owned_iommu_;     // second constructor only
   iommu::Iommu& iommu_;
   IommuModuleCounters counters_;
   double ns_per_cycle_;

@@ -14,6 +14,11 @@
 //              PSC part     = psc_hit             if a paging-structure cache hit.
 //   reads    = every memory read of the result (context and paging entries), each costing
 //              memory_read + per_read, one after another (each read depends on the previous).
+//              With the tables in a memory that times its own accesses (set_memory_timed(true):
+//              a platform's memory over TLM, mem::PhysicalMemory::timed), the walk costs
+//              reads * per_read + memory_cycles(memory_ps) instead: memory_ps, passed to
+//              complete(), is the sum of the memory's annotated delays of the translation's
+//              accesses (its reads and first-stage A/D writes), converted to cycles once.
 //   A request without reads completes at t + lookup. A request with reads needs one of `walkers`
 //   page walkers: it starts at max(t + lookup, earliest time a walker is free), occupies that
 //   walker until it completes, and completes at start + reads * (memory_read + per_read).
@@ -26,9 +31,10 @@
 //   first walk's result and reports the second request as an IOTLB hit; the timing model makes it
 //   wait for the data. A second miss that walks again (e.g. a fault that is not cached) joins too.
 // Device-TLB hits (translated requests) cost only the context part.
-// Invalidations: complete_invalidation(t, descriptors, waits) = t + descriptors *
-//   invalidation_descriptor + waits * wait_descriptor; with waits > 0 the completion is also
-//   no earlier than the end of every walk in progress (an invalidation wait drains them). Any
+// Invalidations: complete_invalidation(t, descriptors, waits, memory_ps) = t + descriptors *
+//   invalidation_descriptor + waits * wait_descriptor + memory_cycles(memory_ps) (memory_ps: the
+//   measured time of the descriptor fetches and status writes, 0 unless the memory is timed); with waits > 0 the
+//   completion is also no earlier than the end of every walk in progress (an invalidation wait drains them). Any
 //   invalidation discards the in-flight fill table (later requests must not merge into walks that
 //   may return stale data).
 //
@@ -72,9 +78,12 @@ class TimingModel {
   // Completion cycle of one translation issued at issue_cycle (>= issue_cycle). Inline: the
   // common case (no memory read, no walk in flight to join) is the lookup cost alone; walks and
   // joins are in complete_walk.
+  // memory_ps: the time a timed memory took for the translation's accesses (see above; ignored
+  // unless set_memory_timed(true)).
   [[gnu::always_inline]] inline std::uint64_t complete(std::uint64_t issue_cycle,
                                                        const core::TranslationRequest& request,
-                                                       const core::TranslationResult& result) {
+                                                       const core::TranslationResult& result,
+                                                       std::uint64_t memory_ps = 0) {
     if (!any_issue_ || issue_cycle < stats_.first_issue) stats_.first_issue = issue_cycle;
     any_issue_ = true;
     ++stats_.translations;
@@ -86,7 +95,7 @@ class TimingModel {
     std::uint64_t done = ready;
     if (__builtin_expect(result.walk.count > 0, 0) ||
         (issue_cycle < inflight_max_done_ && config_.merge_pending_walks && page_lookup)) {
-      done = complete_walk(issue_cycle, ready, page_lookup, request, result);
+      done = complete_walk(issue_cycle, ready, page_lookup, request, result, memory_ps);
     }
     if (done > stats_.last_completion) stats_.last_completion = done;
     if (shared_latency_ == nullptr) latency_.record(done - issue_cycle);
@@ -94,7 +103,8 @@ class TimingModel {
   }
 
   // Completion cycle of a batch of invalidation descriptors (waits = wait descriptors among them).
-  std::uint64_t complete_invalidation(std::uint64_t issue_cycle, std::uint32_t descriptors, std::uint32_t waits);
+  std::uint64_t complete_invalidation(std::uint64_t issue_cycle, std::uint32_t descriptors, std::uint32_t waits,
+                                      std::uint64_t memory_ps = 0);
 
   // Cost of the lookup part (context + IOTLB + PSC) for a result, and the cost of one read.
   std::uint64_t lookup_cycles(const core::TranslationResult& r) const {
@@ -116,6 +126,17 @@ class TimingModel {
     return c;
   }
   std::uint64_t read_cycles() const { return std::uint64_t{config_.memory_read} + config_.per_read; }
+  // Walker cycles of a walk with `reads` memory reads whose accesses a timed memory measured at
+  // memory_ps in all (the one formula for both kinds of memory).
+  std::uint64_t walk_cycles(std::uint64_t reads, std::uint64_t memory_ps) const {
+    return memory_timed_ ? reads * config_.per_read + memory_cycles(memory_ps) : reads * read_cycles();
+  }
+  // Picoseconds of memory time in IOMMU cycles, rounded up (the walker waits for the data).
+  std::uint64_t memory_cycles(std::uint64_t ps) const;
+  // Whether walks take their memory time from the memory (complete()'s memory_ps) instead of
+  // memory_read; iommu::Iommu sets it from mem::PhysicalMemory::timed().
+  void set_memory_timed(bool timed) { memory_timed_ = timed; }
+  bool memory_timed() const { return memory_timed_; }
 
   // Fraction of walker capacity in use between the first issue and the last completion.
   double walker_occupancy() const;
@@ -146,7 +167,7 @@ class TimingModel {
   // the common IOTLB hit does not need it).
   [[gnu::noinline]] std::uint64_t complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,
                                                 const core::TranslationRequest& request,
-                                                const core::TranslationResult& result);
+                                                const core::TranslationResult& result, std::uint64_t memory_ps);
   void add_inflight(std::uint64_t issue, const Inflight& fill);
 
   config::TimingConfig config_;
@@ -159,6 +180,7 @@ class TimingModel {
   LatencyHistogram latency_;
   const LatencyHistogram* shared_latency_ = nullptr;  // see share_latency
   bool any_issue_ = false;
+  bool memory_timed_ = false;
 };
 
 }  // namespace vtdsim::timing

@@ -38,6 +38,7 @@
 
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/iommu/iommu.hpp"
+#include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/trace/trace_event.hpp"
 #include "vtdsim/trace/trace_source.hpp"
 
