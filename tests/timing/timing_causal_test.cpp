@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdint>
 #include <vector>
 
@@ -192,6 +193,8 @@ std::uint64_t decoupled_queue_cycles(std::uint32_t n) {
 
 TEST(CausalTiming, MoreWalkersNeverQueueMore) {
   const std::uint64_t q1 = decoupled_queue_cycles(1), q2 = decoupled_queue_cycles(2), q4 = decoupled_queue_cycles(4);
+  std::printf("queue cycles with 1 / 2 / 4 walkers: %llu / %llu / %llu\n", static_cast<unsigned long long>(q1),
+              static_cast<unsigned long long>(q2), static_cast<unsigned long long>(q4));
   EXPECT_GT(q1, 0u);
   EXPECT_LT(q2, q1);
   EXPECT_LE(q4, q2);
