@@ -255,6 +255,10 @@ timing::TimingStats difference(const timing::TimingStats& a, const timing::Timin
   r.invalidation_descriptors = sub(a.invalidation_descriptors, b.invalidation_descriptors);
   r.wait_descriptors = sub(a.wait_descriptors, b.wait_descriptors);
   r.invalidation_cycles = sub(a.invalidation_cycles, b.invalidation_cycles);
+  r.late_walks = sub(a.late_walks, b.late_walks);
+  r.gap_fills = sub(a.gap_fills, b.gap_fills);
+  r.early_hits = sub(a.early_hits, b.early_hits);
+  r.behind_horizon = sub(a.behind_horizon, b.behind_horizon);
   return r;
 }
 
@@ -368,7 +372,8 @@ nlohmann::json to_json(const cache::CacheStats& s) {
           {"qemu_flushes", s.qemu_flushes}};
 }
 
-nlohmann::json to_json(const timing::TimingStats& s, std::uint32_t walkers) {
+namespace {
+nlohmann::json timing_counters_json(const timing::TimingStats& s, std::uint32_t walkers) {
   double occupancy = 0.0;
   if (s.last_completion > s.first_issue && walkers > 0) {
     occupancy =
@@ -391,6 +396,20 @@ nlohmann::json to_json(const timing::TimingStats& s, std::uint32_t walkers) {
             {"descriptors", s.invalidation_descriptors},
             {"wait_descriptors", s.wait_descriptors},
             {"cycles", s.invalidation_cycles}}}};
+}
+}  // namespace
+
+nlohmann::json to_json(const timing::TimingStats& s, std::uint32_t walkers) {
+  nlohmann::json j = timing_counters_json(s, walkers);
+  // Only when requests arrived out of time order (never in the replay of a sorted trace): the
+  // causal booking's work and what it could not do exactly (docs/stats.md).
+  if (s.late_walks + s.gap_fills + s.early_hits + s.behind_horizon > 0) {
+    j["causal"] = {{"late_walks", s.late_walks},
+                   {"gap_fills", s.gap_fills},
+                   {"early_hits", s.early_hits},
+                   {"behind_horizon", s.behind_horizon}};
+  }
+  return j;
 }
 
 nlohmann::json to_json(const timing::TimingModel& m) {

@@ -1,3 +1,4 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn of the AT slots' threads
 #include "vtdsim/sysc/iommu_module.hpp"
 
 #include <algorithm>
@@ -31,7 +32,8 @@ IommuModule::IommuModule(sc_core::sc_module_name name, iommu::Iommu& iommu)
       fault_irq("fault_irq"),
       inv_irq("inv_irq"),
       iommu_(iommu),
-      ns_per_cycle_(1.0 / iommu.config().timing.clock_ghz) {
+      ns_per_cycle_(1.0 / iommu.config().timing.clock_ghz),
+      at_peq_(this, &IommuModule::at_phase) {
   bind_processes();
 }
 
@@ -46,12 +48,14 @@ IommuModule::IommuModule(sc_core::sc_module_name name, const config::UnitConfig&
       table_memory_(std::make_unique<TlmTableMemory>(mem_out, tables)),
       owned_iommu_(std::make_unique<iommu::Iommu>(config, *table_memory_)),
       iommu_(*owned_iommu_),
-      ns_per_cycle_(1.0 / config.timing.clock_ghz) {
+      ns_per_cycle_(1.0 / config.timing.clock_ghz),
+      at_peq_(this, &IommuModule::at_phase) {
   bind_processes();
 }
 
 void IommuModule::bind_processes() {
   dma_in.register_b_transport(this, &IommuModule::b_transport);
+  dma_in.register_nb_transport_fw(this, &IommuModule::nb_transport_fw);
   dma_in.register_transport_dbg(this, &IommuModule::transport_dbg);
   dma_in.register_get_direct_mem_ptr(this, &IommuModule::get_direct_mem_ptr);
   mmio.register_b_transport(this, &IommuModule::mmio_b_transport);
@@ -184,6 +188,10 @@ void IommuModule::refuse(tlm::tlm_generic_payload& payload, tlm::tlm_response_st
 }
 
 void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
+  transport(payload, delay);
+}
+
+void IommuModule::transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
   DmaExtension* ext = payload.get_extension<DmaExtension>();
   const std::uint64_t addr = payload.get_address();
   const std::uint64_t len = payload.get_data_length();
@@ -298,6 +306,124 @@ void IommuModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::s
   }
   give_back(piece);
   payload.set_response_status(status);
+}
+
+void IommuModule::set_translation_slots(unsigned slots) {
+  if (slots == 0 || !at_slots_.empty()) {
+    SC_REPORT_ERROR("vtdsim/iommu", "set_translation_slots: at least 1, and before the end of elaboration");
+    return;
+  }
+  slots_wanted_ = slots;
+}
+
+void IommuModule::end_of_elaboration() {
+  const auto initiators = static_cast<std::size_t>(dma_in.size());
+  at_txns_.reserve(slots_wanted_ + initiators);
+  at_waiting_.reserve(initiators);  // one request per initiator may wait for END_REQ (15.2.6)
+  at_responding_.assign(initiators, 0);
+  at_free_.reserve(slots_wanted_);
+  for (unsigned k = 0; k < slots_wanted_; ++k) {
+    at_slots_.push_back(std::make_unique<AtSlot>());
+    AtSlot* slot = at_slots_.back().get();
+    at_free_.push_back(slot);
+    sc_core::sc_spawn_options options;
+    options.set_stack_size(0x10000);
+    sc_core::sc_spawn([this, slot] { at_slot_thread(*slot); }, sc_core::sc_gen_unique_name("at_slot"), &options);
+  }
+}
+
+int IommuModule::at_initiator(const tlm::tlm_generic_payload& payload) const {
+  for (const AtTxn& t : at_txns_)
+    if (t.payload == &payload) return t.id;
+  return -1;
+}
+
+tlm::tlm_sync_enum IommuModule::nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
+                                                sc_core::sc_time& t) {
+  if (phase == tlm::BEGIN_REQ) {
+    if (at_txns_.size() == at_txns_.capacity()) {  // more than one request per initiator before END_REQ
+      SC_REPORT_ERROR("vtdsim/iommu/tlm", "BEGIN_REQ before the END_REQ of the previous request (15.2.6)");
+      return tlm::TLM_COMPLETED;
+    }
+    if (payload.has_mm()) payload.acquire();
+    at_txns_.push_back({&payload, id});
+    at_peq_.notify(payload, phase, t);
+    return tlm::TLM_ACCEPTED;
+  }
+  if (phase == tlm::END_RESP) {
+    at_peq_.notify(payload, phase, t);
+    return tlm::TLM_COMPLETED;
+  }
+  SC_REPORT_ERROR("vtdsim/iommu/tlm", "nb_transport_fw: only BEGIN_REQ and END_RESP reach a target");
+  return tlm::TLM_COMPLETED;
+}
+
+void IommuModule::at_phase(tlm::tlm_generic_payload& payload, const tlm::tlm_phase& phase) {
+  const int id = at_initiator(payload);
+  if (id < 0) return;
+  if (phase == tlm::BEGIN_REQ) {
+    if (at_free_.empty()) {
+      at_waiting_.push_back({&payload, id});  // END_REQ held back: backpressure
+      return;
+    }
+    AtSlot* slot = at_free_.back();
+    at_free_.pop_back();
+    at_accept(*slot, payload, id);
+    slot->start.notify();
+  } else if (phase == tlm::END_RESP) {
+    at_responding_[static_cast<std::size_t>(id)] = 0;
+    at_response_ended_.notify();
+  }
+}
+
+void IommuModule::at_accept(AtSlot& slot, tlm::tlm_generic_payload& payload, int id) {
+  slot.payload = &payload;
+  slot.id = id;
+  slot.response_done = false;
+  tlm::tlm_phase phase = tlm::END_REQ;
+  sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+  // TLM_COMPLETED here ends the transaction early (15.2.9): the request is still carried out,
+  // without a response.
+  slot.response_done = dma_in[id]->nb_transport_bw(payload, phase, t) == tlm::TLM_COMPLETED;
+}
+
+void IommuModule::at_slot_thread(AtSlot& slot) {
+  for (;;) {
+    if (slot.payload == nullptr) sc_core::wait(slot.start);
+    tlm::tlm_generic_payload& payload = *slot.payload;
+    const auto id = static_cast<std::size_t>(slot.id);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    transport(payload, delay);  // issues now, at END_REQ
+    sc_core::wait(delay);
+    if (!slot.response_done) {
+      while (at_responding_[id]) sc_core::wait(at_response_ended_);  // one BEGIN_RESP at a time (15.2.6)
+      at_responding_[id] = 1;
+      tlm::tlm_phase phase = tlm::BEGIN_RESP;
+      sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+      const tlm::tlm_sync_enum r = dma_in[slot.id]->nb_transport_bw(payload, phase, t);
+      if (r == tlm::TLM_COMPLETED || (r == tlm::TLM_UPDATED && phase == tlm::END_RESP)) {
+        at_responding_[id] = 0;
+        at_response_ended_.notify();
+      } else {
+        while (at_responding_[id]) sc_core::wait(at_response_ended_);  // END_RESP on the forward path
+      }
+    }
+    for (std::size_t k = 0; k < at_txns_.size(); ++k) {
+      if (at_txns_[k].payload == &payload) {
+        at_txns_.erase(at_txns_.begin() + static_cast<std::ptrdiff_t>(k));
+        break;
+      }
+    }
+    if (payload.has_mm()) payload.release();
+    slot.payload = nullptr;
+    if (!at_waiting_.empty()) {  // the oldest held request gets this slot: its END_REQ now
+      const AtTxn next = at_waiting_.front();
+      at_waiting_.erase(at_waiting_.begin());
+      at_accept(slot, *next.payload, next.id);
+    } else {
+      at_free_.push_back(&slot);
+    }
+  }
 }
 
 IommuModule::PooledPayload& IommuModule::take_payload() {

@@ -47,6 +47,16 @@
 //    translation fault, without a DmaExtension, or beyond kMaxPagesPerRequest pages. Byte enables
 //    and streaming width are ignored, as for any debug transport (IEEE 1666-2011 11.3, the debug
 //    transport interface).
+//  - AT (approximately timed): nb_transport_fw on dma_in follows the base protocol's four phases
+//    (IEEE 1666-2011 15.2). BEGIN_REQ goes through a payload event queue to its own time; END_REQ
+//    is sent when one of translation_slots() slots is free and held back while none is (the
+//    backpressure: the initiator may not send its next request before it); the slot's thread
+//    then translates and forwards through the same path as b_transport (transport(), issued at
+//    the time of END_REQ, so AT requests reach the timing model in time order), waits the
+//    latency and sends BEGIN_RESP on nb_transport_bw, one response at a time per initiator (the
+//    response exclusion rule). The initiator ends the response with END_RESP on the forward
+//    path, TLM_UPDATED + END_RESP or TLM_COMPLETED on the backward call; the slot is free again
+//    then. LT and AT initiators may share dma_in.
 //  - set_stats_dump(path): at the end of the simulation (end_of_simulation, after sc_stop) the
 //    module writes iommu::to_json of its IOMMU (docs/stats.md) to path; a file it cannot write is
 //    an SC_REPORT_WARNING of type "vtdsim/iommu", not an abort.
@@ -59,6 +69,7 @@
 #include <vector>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -85,6 +96,9 @@ struct IommuMessageCounters {
 class IommuModule : public sc_core::sc_module {
  public:
   static constexpr unsigned kMaxPagesPerRequest = 32;  // 128 KiB of 4K pages
+  // AT requests held at once: VT-d and Intel's datasheets give no number; gem5's SMMUv3 device
+  // interface has 16 translation slots (src/dev/arm/SMMUv3.py, xlate_slots), taken as the default.
+  static constexpr unsigned kDefaultTranslationSlots = 16;
 
   tlm_utils::multi_passthrough_target_socket<IommuModule> dma_in;
   tlm_utils::simple_target_socket<IommuModule> mmio;
@@ -114,12 +128,33 @@ class IommuModule : public sc_core::sc_module {
   void set_stats_dump(std::string path) { stats_dump_path_ = std::move(path); }
   // Whether every DMA fault is also an SC_REPORT_INFO (type vtdsim/iommu/fault); off by default.
   void set_report_faults(bool on) { report_faults_ = on; }
+  // AT requests the module holds between END_REQ and the end of their response (>= 1); call
+  // before the simulation starts.
+  void set_translation_slots(unsigned slots);
+  unsigned translation_slots() const { return slots_wanted_; }
   sc_core::sc_time cycles_to_time(std::uint64_t cycles) const;
   // The IOMMU cycle of local time t: t truncated to whole nanoseconds, then Iommu::cycle_at_ns.
   std::uint64_t issue_cycle(const sc_core::sc_time& t, std::uint64_t* ns = nullptr) const;
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  // The one DMA path (LT and AT): translate at sc_time_stamp() + delay, forward on mem_out, add
+  // the latency to delay; the outcome is in the payload's response status and DmaExtension.
+  void transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
+  // AT (see the header comment).
+  struct AtSlot {
+    tlm::tlm_generic_payload* payload = nullptr;
+    int id = 0;
+    bool response_done = false;
+    sc_core::sc_event start;
+  };
+  tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& payload, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& t);
+  void at_phase(tlm::tlm_generic_payload& payload, const tlm::tlm_phase& phase);  // the queue's callback
+  void at_accept(AtSlot& slot, tlm::tlm_generic_payload& payload, int id);        // END_REQ
+  void at_slot_thread(AtSlot& slot);
+  int at_initiator(const tlm::tlm_generic_payload& payload) const;
+  void end_of_elaboration() override;
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& payload);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& payload, tlm::tlm_dmi& dmi);
   void mmio_b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
@@ -166,6 +201,19 @@ class IommuModule : public sc_core::sc_module {
   std::deque<Message> message_queue_;                              // rare: an event per fault burst or wait-with-IF
   sc_core::sc_event message_queued_;
   tlm::tlm_generic_payload message_payload_;
+  // AT state: sized at the end of elaboration, no allocation per request.
+  tlm_utils::peq_with_cb_and_phase<IommuModule> at_peq_;
+  unsigned slots_wanted_ = kDefaultTranslationSlots;
+  std::vector<std::unique_ptr<AtSlot>> at_slots_;
+  std::vector<AtSlot*> at_free_;
+  struct AtTxn {
+    tlm::tlm_generic_payload* payload;
+    int id;
+  };
+  std::vector<AtTxn> at_txns_;       // transactions between BEGIN_REQ and the end of the response
+  std::vector<AtTxn> at_waiting_;    // BEGIN_REQ seen, END_REQ held back (no free slot), in order
+  std::vector<char> at_responding_;  // per initiator: a BEGIN_RESP not yet ended
+  sc_core::sc_event at_response_ended_;
 };
 
 }  // namespace vtdsim::sysc

@@ -20,21 +20,30 @@
 //              complete(), is the sum of the memory's annotated delays of the translation's
 //              accesses (its reads and first-stage A/D writes), converted to cycles once.
 //   A request without reads completes at t + lookup. A request with reads needs one of `walkers`
-//   page walkers: it starts at max(t + lookup, earliest time a walker is free), occupies that
-//   walker until it completes, and completes at start + reads * (memory_read + per_read).
-//   Queueing for a walker therefore shows up in the latency.
+//   page walkers for reads * (memory_read + per_read) cycles: it takes the earliest interval of
+//   that length at or after t + lookup that is free on some walker in simulated time (WalkerPool,
+//   walker_pool.hpp: each walker books busy intervals, so a walk that arrives after walks later in
+//   time, as under temporal decoupling, uses the time really free at its own cycle), and completes
+//   at its end. In time order that is max(t + lookup, earliest free walker), as a single "free at"
+//   cycle per walker gives. Queueing for a walker therefore shows up in the latency.
 // Pending-walk merging (merge_pending_walks): each walk that started a page walk records an
-//   in-flight fill (domain, PASID, page range, completion cycle) in a small fixed table. A later
-//   request to the same domain/PASID whose address lies in a page still being walked (completion
-//   after its issue cycle) joins that walk: it completes at max(t + lookup, walk completion) and
-//   uses no walker. This matters because the functional core has already filled the IOTLB with the
-//   first walk's result and reports the second request as an IOTLB hit; the timing model makes it
-//   wait for the data. A second miss that walks again (e.g. a fault that is not cached) joins too.
+//   in-flight fill (domain, PASID, page range, issue and completion cycle, reads) in a small fixed
+//   table. A later request to the same domain/PASID whose address lies in a page being walked at
+//   its issue cycle (fill issued at or before it, completing after it) joins that walk: it
+//   completes at max(t + lookup, walk completion) and uses no walker. This matters because the
+//   functional core has already filled the IOTLB with the first walk's result and reports the
+//   second request as an IOTLB hit; the timing model makes it wait for the data. A second miss
+//   that walks again (e.g. a fault that is not cached) joins too. An IOTLB hit on a page whose fill
+//   is issued *after* the hit (called earlier, later in simulated time: the functional core's
+//   caches follow call order) would have missed at its own cycle: it is timed as the walk the fill
+//   made (same reads, on a walker) and counted in `early_hits`.
 // Device-TLB hits (translated requests) cost only the context part.
 // Invalidations: complete_invalidation(t, descriptors, waits, memory_ps) = t + descriptors *
 //   invalidation_descriptor + waits * wait_descriptor + memory_cycles(memory_ps) (memory_ps: the
-//   measured time of the descriptor fetches and status writes, 0 unless the memory is timed); with waits > 0 the
-//   completion is also no earlier than the end of every walk in progress (an invalidation wait drains them). Any
+//   measured time of the descriptor fetches and status writes, 0 unless the memory is timed);
+//   with waits > 0 the completion is also no earlier than the end of every walk issued at or
+//   before t (an invalidation wait drains them; walks later in simulated time that happened to be
+//   booked first do not count). Any
 //   invalidation discards the in-flight fill table (later requests must not merge into walks that
 //   may return stale data).
 //
@@ -47,6 +56,7 @@
 #include "vtdsim/config/unit_config.hpp"
 #include "vtdsim/core/translation.hpp"
 #include "vtdsim/timing/latency_histogram.hpp"
+#include "vtdsim/timing/walker_pool.hpp"
 
 namespace vtdsim::timing {
 
@@ -66,6 +76,11 @@ struct TimingStats {
   std::uint64_t invalidation_descriptors = 0;
   std::uint64_t wait_descriptors = 0;
   std::uint64_t invalidation_cycles = 0;
+  // Arrivals out of time order (docs/caches-timing-stats.md "Causal booking"); all 0 in time order.
+  std::uint64_t late_walks = 0;      // walks issued before the issue cycle of a walk booked earlier
+  std::uint64_t gap_fills = 0;       // walks placed in a walker's idle time before a later booking
+  std::uint64_t early_hits = 0;      // IOTLB hits on a fill later in simulated time, timed as its walk
+  std::uint64_t behind_horizon = 0;  // walks or hits that may have been timed late: history forgotten
 };
 
 class TimingModel {
@@ -156,13 +171,16 @@ class TimingModel {
 
  private:
   struct Inflight {
-    std::uint64_t base = 0, size = 0, done = 0;
-    std::uint32_t pasid = 0;
+    std::uint64_t base = 0, size = 0, done = 0, issue = 0;
+    std::uint64_t busy = 0;  // the walk's walker cycles
+    std::uint32_t pasid = 0, reads = 0;
     std::uint16_t domain = 0;
     bool valid = false;
   };
-  const Inflight* find_inflight(std::uint64_t issue, std::uint16_t domain, std::uint32_t pasid,
-                                std::uint64_t iova) const;
+  // The walk in flight at `issue` to join (nullptr: none); *future = a fill of the page issued
+  // after `issue` (nullptr: none).
+  const Inflight* find_inflight(std::uint64_t issue, std::uint16_t domain, std::uint32_t pasid, std::uint64_t iova,
+                                const Inflight** future) const;
   // The part of complete() for a request that joins a pending walk or walks itself (out of line:
   // the common IOTLB hit does not need it).
   [[gnu::noinline]] std::uint64_t complete_walk(std::uint64_t issue, std::uint64_t ready, bool page_lookup,
@@ -171,11 +189,13 @@ class TimingModel {
   void add_inflight(std::uint64_t issue, const Inflight& fill);
 
   config::TimingConfig config_;
-  std::vector<std::uint64_t> walker_free_;  // cycle at which each walker is free
+  WalkerPool walkers_;
   std::array<Inflight, kInflightSlots> inflight_{};
   // Upper bound of `done` over the valid in-flight fills (0 when none): a lookup issued at or
   // after it cannot merge with any, so find_inflight returns without scanning the slots.
   std::uint64_t inflight_max_done_ = 0;
+  std::uint64_t reused_fill_done_ = 0;  // latest completion of a fill whose slot was reused
+  std::uint64_t last_walk_issue_ = 0;   // issue cycle of the latest-issued walk booked so far
   TimingStats stats_;
   LatencyHistogram latency_;
   const LatencyHistogram* shared_latency_ = nullptr;  // see share_latency
