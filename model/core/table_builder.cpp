@@ -475,6 +475,10 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
   leaf_flags.write = perms.write;
   leaf_flags.user = perms.user;
   leaf_flags.execute_disable = !perms.execute;
+  leaf_flags.accessed = perms.accessed;
+  leaf_flags.dirty = perms.dirty;
+  spec::FsEntryFlags table_flags;
+  table_flags.accessed = perms.tables_accessed;
   for (std::uint64_t off = 0; off < size; off += page_size) {
     const std::uint64_t va = iova.value + off;
     std::uint64_t table = s.table;
@@ -483,7 +487,7 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
       const FsPagingEntry e{read64(addr)};
       if (!e.present()) {
         const std::uint64_t next = allocate_fs_table(s);
-        write64(addr, FsPagingEntry::make_table(next).raw);
+        write64(addr, FsPagingEntry::make_table(next, table_flags).raw);
         table = next;
       } else {
         table = e.address();

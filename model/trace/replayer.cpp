@@ -186,8 +186,14 @@ void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
         if (!e.perms.read)
           throw std::invalid_argument("map in first-stage domain " + std::to_string(e.domain.value) +
                                       " without read permission: first-stage entries cannot be write-only");
+        // The entries Linux writes (__domain_mapping with use_first_level, pfn_to_dma_pte): XD,
+        // A, and D on writable pages set, A in new tables, so walks write no A/D bits.
         core::FsPerms fs;
         fs.write = e.perms.write;
+        fs.execute = false;
+        fs.accessed = true;
+        fs.dirty = e.perms.write;
+        fs.tables_accessed = true;
         b.map_fs(core::FsSpaceId(e.domain.value), e.iova, e.host.value, e.size, fs, e.page_size);
       } else {
         ensure_domain(e.domain, default_levels(config_.cap), false);

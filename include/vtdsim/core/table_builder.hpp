@@ -41,11 +41,17 @@ struct FsSpaceId {
   constexpr explicit FsSpaceId(std::uint16_t v = 0) : value(v) {}
 };
 
-// First-stage leaf attributes (spec 9.7): R/W, U/S, XD = !execute.
+// First-stage leaf attributes (spec 9.7): R/W, U/S, XD = !execute; A and D preset in the leaf
+// (and A in the tables this map creates) as a driver may set them, so walks need not write them
+// (Linux's __domain_mapping / pfn_to_dma_pte set DMA_FL_PTE_ACCESS, and DMA_FL_PTE_DIRTY for
+// writable pages).
 struct FsPerms {
   bool write = true;
   bool user = true;
   bool execute = true;
+  bool accessed = false;
+  bool dirty = false;
+  bool tables_accessed = false;
 };
 
 // First-stage controls of a PASID-table entry (spec 9.6).
