@@ -83,8 +83,9 @@ class VtdDriver {
   // one P_IOTLB_INV_DSC (6.5.2.4) of (DID, RID_PASID 0), granularity page-selective-within-PASID
   // (11b), AM = ilog2(roundup_pow_of_two(pages)), ADDR aligned down to 2^AM pages, IH = 1 (as in
   // every P_IOTLB page flush of the real Linux 6.1 / 6.12 logs, traces/qemu/q10-*sm-flts-strict;
-  // their legacy page flushes have IH = 0, as the second-stage path here); no MAMV fallback. flush_domain: a PASID-selective P_IOTLB (granularity 10b, AM, IH and
-  // ADDR 0: qi_flush_piotlb with npages -1, from intel_flush_iotlb_all).
+  // their legacy page flushes have IH = 0, as the second-stage path here); no MAMV fallback.
+  // flush_domain: a PASID-selective P_IOTLB (granularity 10b, AM, IH and ADDR 0: qi_flush_piotlb
+  // with npages -1, from intel_flush_iotlb_all).
   // map: the range was just mapped (CAP.CM=1): no device-TLB invalidation follows (Linux's
   // iommu_flush_iotlb_psi with map = 1).
   void flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper,
