@@ -64,6 +64,13 @@ std::uint64_t TableBuilder::rtaddr() const {
   return root_table_ | (static_cast<std::uint64_t>(format_ == TableFormat::kScalable ? 1 : 0) << kRtaddrTtmShift);
 }
 
+void TableBuilder::restart_root(TableFormat format) {
+  format_ = format;
+  context_tables_.clear();
+  pasid_dirs_.clear();
+  root_table_ = allocate_page();
+}
+
 std::uint64_t TableBuilder::allocate_pages(std::uint64_t count) {
   if (count == 0 || count > (region_end_ - next_) / kPageSize4K) {
     throw std::runtime_error("TableBuilder: table region [" + hex(region_base_) + ", " + hex(region_end_) +
@@ -427,6 +434,8 @@ const TableBuilder::FsSpace& TableBuilder::fs_space_or_throw(FsSpaceId space, co
 
 std::uint64_t TableBuilder::fs_table(FsSpaceId space) const { return fs_space_or_throw(space, "fs_table").table; }
 
+unsigned TableBuilder::fs_levels(FsSpaceId space) const { return fs_space_or_throw(space, "fs_levels").levels; }
+
 void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::uint64_t size, FsPerms perms,
                           std::uint64_t page_size) {
   fs_space_or_throw(space, "map_fs");
@@ -466,6 +475,10 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
   leaf_flags.write = perms.write;
   leaf_flags.user = perms.user;
   leaf_flags.execute_disable = !perms.execute;
+  leaf_flags.accessed = perms.accessed;
+  leaf_flags.dirty = perms.dirty;
+  spec::FsEntryFlags table_flags;
+  table_flags.accessed = perms.tables_accessed;
   for (std::uint64_t off = 0; off < size; off += page_size) {
     const std::uint64_t va = iova.value + off;
     std::uint64_t table = s.table;
@@ -474,7 +487,7 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
       const FsPagingEntry e{read64(addr)};
       if (!e.present()) {
         const std::uint64_t next = allocate_fs_table(s);
-        write64(addr, FsPagingEntry::make_table(next).raw);
+        write64(addr, FsPagingEntry::make_table(next, table_flags).raw);
         table = next;
       } else {
         table = e.address();
@@ -483,6 +496,46 @@ void TableBuilder::map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::ui
     write64(fs_host(s, table) + FsPagingEntry::offset(va, leaf_level),
             FsPagingEntry::make_page(out + off, leaf_level, leaf_flags).raw);
   }
+}
+
+std::uint64_t TableBuilder::unmap_fs(FsSpaceId space, Iova iova, std::uint64_t size) {
+  const FsSpace& s = fs_space_or_throw(space, "unmap_fs");
+  if (size == 0 || !aligned(size, kPageSize4K) || !aligned(iova.value, kPageSize4K)) {
+    bad("unmap_fs: iova " + hex(iova.value) + " and size " + hex(size) + " must be 4 KiB aligned and non-zero");
+  }
+  const std::uint64_t end = iova.value + size;
+  if (end < iova.value || !spec::fs_canonical(iova.value, s.levels) || !spec::fs_canonical(end - 1, s.levels))
+    bad("unmap_fs: iova range [" + hex(iova.value) + ", " + hex(end) + ") is not canonical");
+  using spec::FsPagingEntry;
+  std::uint64_t cleared = 0;
+  std::uint64_t va = iova.value;
+  while (va < end) {
+    std::uint64_t table = s.table;
+    std::uint64_t step = kPageSize4K;
+    for (unsigned level = s.levels; level >= 1; --level) {
+      const std::uint64_t addr = fs_host(s, table) + FsPagingEntry::offset(va, level);
+      const FsPagingEntry e{read64(addr)};
+      const std::uint64_t cover = FsPagingEntry::coverage(level);
+      if (!e.present()) {  // nothing mapped below: skip to the end of this entry's range
+        step = cover - (va & (cover - 1));
+        break;
+      }
+      if (level == 1 || (level <= 3 && e.page_size())) {
+        if (!aligned(va, cover) || end - va < cover) {
+          bad("unmap_fs: range [" + hex(iova.value) + ", " + hex(end) + ") would split the " + hex(cover) +
+              "-byte page at " + hex(va & ~(cover - 1)));
+        }
+        write64(addr, 0);
+        ++cleared;
+        step = cover;
+        break;
+      }
+      table = e.address();
+    }
+    if (end - va <= step) break;
+    va += step;
+  }
+  return cleared;
 }
 
 std::uint64_t TableBuilder::fs_entry_table_address(FsSpaceId space, Iova iova, unsigned level) const {

@@ -75,7 +75,7 @@ std::uint64_t DmaApi::map(std::uint64_t phys, std::uint64_t size, DmaDirection d
   vtd_->map(domain_, pfn << 12, phys & ~0xfffull, pages * 4096, perms);
   counters_.pages_mapped += pages;
   // Counted before the flush: a thread can be suspended inside it when the run ends.
-  if (vtd_->caching_mode()) ++counters_.map_flushes;
+  if (vtd_->flushes_after_map()) ++counters_.map_flushes;
   vtd_->notify_mapped(domain_, pfn << 12, pages, keeper);
   const std::uint64_t bus = (pfn << 12) | offset;
   if (monitor_) monitor_->add_intent(source_, bus, size, phys);

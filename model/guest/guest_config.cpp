@@ -16,4 +16,13 @@ const char* to_string(WorkloadKind kind) {
   return "?";
 }
 
+const char* to_string(TranslationStageRequest r) {
+  switch (r) {
+    case TranslationStageRequest::kAuto: return "auto";
+    case TranslationStageRequest::kFirst: return "first";
+    case TranslationStageRequest::kSecond: return "second";
+  }
+  return "?";
+}
+
 }  // namespace vtdsim::guest

@@ -50,14 +50,14 @@ void GuestOs::add_device(const DeviceConfig& config, virtio::VirtioPciDevice* de
 void GuestOs::boot_thread() {
   tlm_utils::tlm_quantumkeeper keeper;
   keeper.reset();
-  vtd_->init(keeper);
-  // intel_iommu_init decides strict vs lazy once CAP/ECAP are known. The VT-d driver programs
-  // legacy-mode tables (second stage only), so first_stage_by_default is false here.
+  vtd_->init(keeper, config_.translation_stage);
+  // intel_iommu_init decides strict vs lazy once CAP/ECAP are known: with caching mode only
+  // first-stage DMA domains keep the flush queue.
   DmaPolicyInputs in;
   in.request = config_.dma_policy;
   in.default_lazy = config_.default_lazy;
   in.caching_mode = vtd_->caching_mode();
-  in.first_stage = first_stage_by_default(false, false, true);
+  in.first_stage = vtd_->first_stage();
   policy_ = decide_dma_policy(in);
   for (auto& d : devices_) probe(*d, keeper);
   keeper.sync();

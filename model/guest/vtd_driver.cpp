@@ -1,6 +1,7 @@
 #include "vtdsim/guest/vtd_driver.hpp"
 
 #include "vtdsim/core/invalidation_decoder.hpp"
+#include "vtdsim/guest/dma_policy.hpp"
 #include "vtdsim/spec/registers.hpp"
 
 namespace vtdsim::guest {
@@ -29,17 +30,31 @@ void VtdDriver::gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils:
   ok = false;
 }
 
-bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper) {
+bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper, TranslationStageRequest stage) {
   cap_ = mmio_.read(base_ + reg::kCap, 8, keeper);
   ecap_ = mmio_.read(base_ + reg::kEcap, 8, keeper);
   bool ok = true;
+  // first_level_by_default (Linux 6.1 / 6.12 drivers/iommu/intel/iommu.c): first stage when the
+  // unit has scalable mode and FLTS (with SLTS too, DMA-API domains still get first stage).
+  const bool offered = reg::ecap::smts(ecap_) && reg::ecap::flts(ecap_);
+  first_stage_ = stage == TranslationStageRequest::kFirst ||
+                 (stage == TranslationStageRequest::kAuto &&
+                  first_stage_by_default(reg::ecap::smts(ecap_), reg::ecap::flts(ecap_), reg::ecap::slts(ecap_)));
+  if (first_stage_ && !offered) return false;  // platform_config's resolve refuses it first
+  if (first_stage_) {
+    tables_->restart_root(core::TableFormat::kScalable);
+    // Scalable mode takes 256-bit descriptors only (IQA.DW = 1, spec 6.5.2; a 128-bit one is an
+    // invalidation queue error): 128 of them in the page, as Linux sets DW when ECAP.SMTS.
+    wide_ = true;
+    slots_ = 128;
+  }
   // Unmask the fault event (FECTL.IM, 11.4.7.2; masked after reset) as Linux's dmar_set_interrupt.
   mmio_.write(base_ + reg::kFectl, 4, 0, keeper);
   mmio_.write(base_ + reg::kRtaddr, 8, tables_->rtaddr(), keeper);
   gcmd(reg::gcmd::kSrtp, reg::gcmd::kSrtp, keeper, ok);
   // 6.5.2 / 11.4.10: queue base and size, tail 0, then QIE.
   mmio_.write(base_ + reg::kIqt, 8, 0, keeper);
-  mmio_.write(base_ + reg::kIqa, 8, queue_base_, keeper);
+  mmio_.write(base_ + reg::kIqa, 8, queue_base_ | (wide_ ? std::uint64_t{1} << 11 : 0), keeper);
   gcmd(reg::gcmd::kQie, reg::gcmd::kQie, keeper, ok);
   if (!ok) return false;
   tail_ = 0;
@@ -58,6 +73,21 @@ bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper) {
 }
 
 void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper, bool device_tlb) {
+  if (first_stage_) {
+    // Linux 6.1 dmar_domain_attach_device: the PASID entry (domain_setup_first_level, then
+    // pasid_flush_caches), then the context entry (domain_context_mapping).
+    const core::FsSpaceId space(domain.value);
+    if (!tables_->has_fs_space(space)) tables_->create_fs_space(space, 4);
+    core::ScalableContextOptions options;
+    options.device_tlb = device_tlb;
+    tables_->set_scalable_context(source, options);
+    tables_->set_pasid_entry_first_stage(source, Pasid(options.rid_pasid), space, domain);
+    pasid_entry_changed(domain, keeper);
+    if (device_tlb) ats_devices_[domain.value].push_back(source);
+    context_changed(source, domain,
+                    device_tlb ? core::TranslationType::kDeviceTlb : core::TranslationType::kUntranslated, keeper);
+    return;
+  }
   if (!tables_->has_domain(domain)) tables_->create_domain(domain, 4);
   core::LegacyContextOptions options;
   options.device_tlb = device_tlb;
@@ -68,6 +98,13 @@ void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumk
 }
 
 void VtdDriver::attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  if (first_stage_) {  // scalable mode: PGTT 100b (intel_pasid_setup_pass_through)
+    tables_->set_scalable_context(source, core::ScalableContextOptions{});
+    tables_->set_pasid_entry(source, Pasid(0), core::TableBuilder::PasidMode::kPassThrough, domain);
+    pasid_entry_changed(domain, keeper);
+    context_changed(source, domain, core::TranslationType::kPassThrough, keeper);
+    return;
+  }
   tables_->set_pass_through(source, domain);
   context_changed(source, domain, core::TranslationType::kPassThrough, keeper);
 }
@@ -85,6 +122,7 @@ void VtdDriver::context_changed(SourceId source, DomainId domain, core::Translat
     e.source = source;
     e.domain = domain;
     e.translation_type = type;
+    if (first_stage_ && type != core::TranslationType::kPassThrough) e.stage = trace::ContextStage::kFirst;
     log_->record(e);
   }
   if (!caching_mode()) {
@@ -100,7 +138,33 @@ void VtdDriver::context_changed(SourceId source, DomainId domain, core::Translat
   cc.source = source;
   record_invalidation(cc);
   ++counters_.attach_domain_invalidations;
-  flush_domain(domain, keeper);
+  flush_domain_iotlb(domain, keeper);  // a legacy iotlb_inv_dsc for either stage, as Linux 6.1
+}
+
+void VtdDriver::pasid_entry_changed(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  if (!caching_mode()) {
+    flush_write_buffer(keeper);
+    return;
+  }
+  // pasid_cache_invalidation_with_pasid: PASID-selective within the domain (6.5.2.2, G = 01b).
+  queue(qi::make_pc(qi::pc::kPasid, domain.value, 0));
+  ++counters_.pasid_cache_invalidations;
+  core::InvalidationRequest pc;
+  pc.target = core::InvalidationTarget::kPasidCache;
+  pc.granularity = core::InvalidationGranularity::kPasid;
+  pc.domain = domain;
+  pc.pasid = Pasid(0);
+  record_invalidation(pc);
+  queue(qi::make_piotlb(qi::piotlb::kPasid, domain.value, 0));
+  ++counters_.domain_invalidations;
+  ++counters_.attach_domain_invalidations;
+  core::InvalidationRequest r;
+  r.target = core::InvalidationTarget::kPasidIotlb;
+  r.granularity = core::InvalidationGranularity::kPasid;
+  r.domain = domain;
+  r.pasid = Pasid(0);
+  record_invalidation(r);
+  submit(keeper);
 }
 
 bool VtdDriver::caching_mode() const { return reg::cap::cm(cap_); }
@@ -120,7 +184,8 @@ void VtdDriver::flush_write_buffer(tlm_utils::tlm_quantumkeeper& keeper) {
 
 bool VtdDriver::notify_mapped(DomainId domain, std::uint64_t iova, std::uint64_t pages,
                               tlm_utils::tlm_quantumkeeper& keeper) {
-  if (caching_mode()) {
+  // __mapping_notify_one: the page-selective flush only for second-stage domains.
+  if (flushes_after_map()) {
     flush_pages(domain, iova, pages, keeper, true);
     return true;
   }
@@ -129,7 +194,22 @@ bool VtdDriver::notify_mapped(DomainId domain, std::uint64_t iova, std::uint64_t
 }
 
 void VtdDriver::map(DomainId domain, std::uint64_t iova, std::uint64_t host, std::uint64_t size, Perms perms) {
-  tables_->map(domain, Iova(iova), HostAddr(host), size, perms);
+  if (first_stage_) {
+    // __domain_mapping with use_first_level: P is always set, so a first-stage page is readable
+    // whatever the direction (a DMA_FROM_DEVICE mapping is read-write), R/W from IOMMU_WRITE;
+    // XD, U/S and A set, D for writable pages (DMA_FL_PTE_XD | _US | _ACCESS, _DIRTY), A in new
+    // tables (pfn_to_dma_pte): the unit never has to write A/D bits into this guest's tables.
+    core::FsPerms fs;
+    fs.write = perms.write;
+    fs.execute = false;
+    fs.accessed = true;
+    fs.dirty = perms.write;
+    fs.tables_accessed = true;
+    tables_->map_fs(core::FsSpaceId(domain.value), Iova(iova), host, size, fs);
+    perms.read = true;
+  } else {
+    tables_->map(domain, Iova(iova), HostAddr(host), size, perms);
+  }
   if (log_ && log_->enabled()) {
     trace::TraceEvent e;
     e.kind = trace::EventKind::kMap;
@@ -143,7 +223,10 @@ void VtdDriver::map(DomainId domain, std::uint64_t iova, std::uint64_t host, std
 }
 
 void VtdDriver::unmap(DomainId domain, std::uint64_t iova, std::uint64_t size) {
-  tables_->unmap(domain, Iova(iova), size);
+  if (first_stage_)
+    tables_->unmap_fs(core::FsSpaceId(domain.value), Iova(iova), size);
+  else
+    tables_->unmap(domain, Iova(iova), size);
   if (log_ && log_->enabled()) {
     trace::TraceEvent e;
     e.kind = trace::EventKind::kUnmap;
@@ -156,6 +239,10 @@ void VtdDriver::unmap(DomainId domain, std::uint64_t iova, std::uint64_t size) {
 
 void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages,
                             tlm_utils::tlm_quantumkeeper& keeper, bool map) {
+  if (first_stage_) {
+    flush_pages_first_stage(domain, iova, pages, keeper, map);
+    return;
+  }
   unsigned am = 0;
   while ((1ull << am) < pages) ++am;
   std::uint64_t base = iova & ~((4096ull << am) - 1);
@@ -183,7 +270,45 @@ void VtdDriver::flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t p
   submit(keeper);
 }
 
+void VtdDriver::flush_pages_first_stage(DomainId domain, std::uint64_t iova, std::uint64_t pages,
+                                        tlm_utils::tlm_quantumkeeper& keeper, bool map) {
+  unsigned am = 0;
+  while ((1ull << am) < pages) ++am;                         // ilog2(__roundup_pow_of_two(npages))
+  const std::uint64_t base = iova & ~((4096ull << am) - 1);  // ALIGN_DOWN(addr, VTD_PAGE_SIZE << mask)
+  queue(qi::make_piotlb(qi::piotlb::kPage, domain.value, 0, base, static_cast<std::uint8_t>(am), true));
+  ++counters_.page_invalidations;
+  if (map) ++counters_.map_page_invalidations;
+  core::InvalidationRequest r;
+  r.target = core::InvalidationTarget::kPasidIotlb;
+  r.granularity = core::InvalidationGranularity::kPage;
+  r.domain = domain;
+  r.pasid = Pasid(0);
+  r.addr = Iova(base);
+  r.address_mask = static_cast<std::uint8_t>(am);
+  r.invalidation_hint = true;
+  record_invalidation(r);
+  if (!map) queue_device_tlb(domain, base, am, false);
+  submit(keeper);
+}
+
 void VtdDriver::flush_domain(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
+  if (first_stage_) {
+    queue(qi::make_piotlb(qi::piotlb::kPasid, domain.value, 0));
+    ++counters_.domain_invalidations;
+    core::InvalidationRequest r;
+    r.target = core::InvalidationTarget::kPasidIotlb;
+    r.granularity = core::InvalidationGranularity::kPasid;
+    r.domain = domain;
+    r.pasid = Pasid(0);
+    record_invalidation(r);
+    queue_device_tlb(domain, 0, 0, true);
+    submit(keeper);
+    return;
+  }
+  flush_domain_iotlb(domain, keeper);
+}
+
+void VtdDriver::flush_domain_iotlb(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
   queue(qi::make_iotlb(qi::iotlb::kDomain, domain.value, 0, 0, false, true, true));
   ++counters_.domain_invalidations;
   core::InvalidationRequest r;
@@ -230,9 +355,13 @@ void VtdDriver::record_invalidation(const core::InvalidationRequest& r) {
 }
 
 void VtdDriver::queue(const qi::Descriptor& d) {
-  const std::uint64_t addr = queue_base_ + 16 * tail_;
+  const std::uint64_t addr = queue_base_ + (wide_ ? 32 : 16) * tail_;
   memory_.memory().write64(addr, d.lo());
   memory_.memory().write64(addr + 8, d.hi());
+  if (wide_) {
+    memory_.memory().write64(addr + 16, d.qw[2]);
+    memory_.memory().write64(addr + 24, d.qw[3]);
+  }
   tail_ = (tail_ + 1) % slots_;
 }
 
@@ -247,7 +376,7 @@ void VtdDriver::submit(tlm_utils::tlm_quantumkeeper& keeper) {
   queue(qi::make_wait(true, status_addr, seq));
   ++counters_.wait_descriptors;
   ++counters_.submissions;
-  mmio_.write(base_ + reg::kIqt, 8, tail_ << 4, keeper);
+  mmio_.write(base_ + reg::kIqt, 8, tail_ << (wide_ ? 5 : 4), keeper);
   for (int i = 0; i < 1000; ++i) {
     std::uint32_t status = 0;
     memory_.memory().read32(status_addr, status);

@@ -117,6 +117,7 @@ DeviceConfig resolve_device(const RawDeviceConfig& r) {
 GuestConfig resolve_guest(const RawGuestConfig& r) {
   GuestConfig g;
   set_if(g.dma_policy, r.dma_policy);
+  set_if(g.translation_stage, r.translation_stage);
   set_if(g.default_lazy, r.default_lazy);
   if (r.cpus) g.cpus = static_cast<unsigned>(*r.cpus);
   if (g.cpus == 0) throw ConfigError("guest.cpus", "must be in [1, 256]");
@@ -153,6 +154,10 @@ PlatformConfig resolve(const RawPlatformConfig& raw, const config::UnitConfig& u
   set_if(c.memory.bandwidth_gbps, raw.memory_bandwidth_gbps);
   set_if(c.hop_latency_ns, raw.hop_latency_ns);
   c.guest = resolve_guest(raw.guest);
+  if (c.guest.translation_stage == guest::TranslationStageRequest::kFirst && !(unit.cap.smts && unit.cap.flts))
+    throw ConfigError("guest.translation_stage",
+                      "first-stage tables need scalable mode and first-stage translation (ECAP.SMTS and FLTS, VT-d "
+                      "spec 11.4.3): set iommu.cap.smts and iommu.cap.flts to true, or use auto or second");
   set_if(c.duration_us, raw.duration_us);
   set_if(c.seed, raw.seed);
   for (std::size_t i = 0; i < raw.devices.size(); ++i) {
@@ -273,6 +278,8 @@ nlohmann::json to_json(const PlatformConfig& c) {
   for (const DeviceConfig& d : c.devices)
     if (d.guest_bypass) bypass.push_back(d.name);
   if (!bypass.empty()) j["guest"]["iommu_bypass"] = bypass;
+  if (c.guest.translation_stage != guest::TranslationStageRequest::kAuto)
+    j["guest"]["translation_stage"] = guest::to_string(c.guest.translation_stage);
   j["workload"] = {{"duration_us", c.duration_us}, {"seed", c.seed}};
   return j;
 }

@@ -190,7 +190,7 @@ std::vector<std::string> name_list(const YAML::Node& r, const std::string& path)
 RawGuestConfig parse_guest(const YAML::Node& g) {
   check_keys(g, "guest",
              {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us", "force_dma_api",
-              "iova_limit_bits", "refuse_access_platform", "iommu_bypass"});
+              "iova_limit_bits", "refuse_access_platform", "iommu_bypass", "translation_stage"});
   RawGuestConfig r;
   if (g["dma_policy"]) {
     const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
@@ -204,6 +204,17 @@ RawGuestConfig parse_guest(const YAML::Node& g) {
       r.dma_policy = guest::DmaPolicyRequest::kPassthrough;
     else
       throw ConfigError("guest.dma_policy", "expected auto, strict, lazy or passthrough, got '" + v + "'");
+  }
+  if (g["translation_stage"]) {
+    const std::string v = parse_string(g["translation_stage"], "guest.translation_stage");
+    if (v == "auto")
+      r.translation_stage = guest::TranslationStageRequest::kAuto;
+    else if (v == "first")
+      r.translation_stage = guest::TranslationStageRequest::kFirst;
+    else if (v == "second")
+      r.translation_stage = guest::TranslationStageRequest::kSecond;
+    else
+      throw ConfigError("guest.translation_stage", "expected auto, first or second, got '" + v + "'");
   }
   if (g["kernel_default_dma"]) {
     const std::string v = parse_string(g["kernel_default_dma"], "guest.kernel_default_dma");

@@ -60,6 +60,7 @@ bool decode_record(const BinaryRecord& r, TraceEvent& e, const char** reason) {
   if (r.inv_granularity > static_cast<std::uint8_t>(core::InvalidationGranularity::kPasid))
     return bad("invalidation granularity out of range");
   if (r.inv_flags > 7) return bad("invalidation flags have unknown bits");
+  if (r.stage > static_cast<std::uint8_t>(ContextStage::kFirst)) return bad("context stage out of range");
   for (std::uint8_t b : r.reserved)
     if (b != 0) return bad("reserved bytes are not zero");
 
@@ -77,6 +78,7 @@ bool decode_record(const BinaryRecord& r, TraceEvent& e, const char** reason) {
   e.page_size = little_endian(r.page_size);
   e.translation_type = static_cast<core::TranslationType>(r.translation_type);
   e.levels = r.levels;
+  e.stage = static_cast<ContextStage>(r.stage);
   core::InvalidationRequest& inv = e.invalidation;
   inv.target = static_cast<core::InvalidationTarget>(r.inv_target);
   inv.granularity = static_cast<core::InvalidationGranularity>(r.inv_granularity);
@@ -170,10 +172,11 @@ void BinaryTraceReader::read_header() {
                          std::to_string(sizeof(BinaryHeader)) + " bytes)");
   BinaryHeader header;
   std::memcpy(&header, cur_, sizeof(header));
-  if (little_endian(header.version) != kBinaryVersion)
+  if (little_endian(header.version) < kBinaryOldestVersion || little_endian(header.version) > kBinaryVersion)
     throw TraceError(path_, 0,
                      "unsupported binary trace version " + std::to_string(little_endian(header.version)) +
-                         " (this build reads version " + std::to_string(kBinaryVersion) + ")");
+                         " (this build reads versions " + std::to_string(kBinaryOldestVersion) + " to " +
+                         std::to_string(kBinaryVersion) + ")");
   if (little_endian(header.record_size) != sizeof(BinaryRecord))
     throw TraceError(path_, 0,
                      "record size " + std::to_string(little_endian(header.record_size)) + ", expected " +

@@ -43,6 +43,7 @@ BinaryRecord encode_record(const TraceEvent& e) {
   r.perms = static_cast<std::uint8_t>((e.perms.read ? 1 : 0) | (e.perms.write ? 2 : 0));
   r.translation_type = static_cast<std::uint8_t>(e.translation_type);
   r.levels = e.levels;
+  r.stage = static_cast<std::uint8_t>(e.stage);
   const core::InvalidationRequest& inv = e.invalidation;
   r.inv_addr = little_endian(inv.addr.value);
   r.inv_pasid = little_endian(inv.pasid.value);

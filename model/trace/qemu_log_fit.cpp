@@ -109,6 +109,11 @@ std::vector<QemuFitFinding> check_qemu_log_fit(const QemuImportStats& s, const c
                    "the domain-ids, so these were inferred from the invalidations around each device's DMA: " +
                        list + "; check with --check-qemu"});
   }
+  if (s.sm_stage_unknown)
+    out.push_back({Severity::kWarning,
+                   "scalable-mode log without any IOTLB invalidation after its first translation, so whether QEMU ran "
+                   "with x-flts=on (first-stage tables) is not known: replayed with second-stage tables; if it did, "
+                   "replay with --qemu-flts=on (--qemu-flts=off says it did not)"});
   if (s.invalidations_of_unknown_domains > 0)
     out.push_back({Severity::kWarning, std::to_string(s.invalidations_of_unknown_domains) +
                                            " invalidation(s) name a domain-id that no device of this scalable-mode "

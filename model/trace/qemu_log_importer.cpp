@@ -201,6 +201,22 @@ std::string qemu_release_shown(const QemuImportStats& s) {
   return "";
 }
 
+const char* to_string(QemuFlts flts) {
+  switch (flts) {
+    case QemuFlts::kAuto: return "auto";
+    case QemuFlts::kOn: return "on";
+    case QemuFlts::kOff: return "off";
+  }
+  return "?";
+}
+
+QemuFlts parse_qemu_flts(const std::string& name) {
+  if (name == "auto") return QemuFlts::kAuto;
+  if (name == "on") return QemuFlts::kOn;
+  if (name == "off") return QemuFlts::kOff;
+  throw std::invalid_argument("bad x-flts setting '" + name + "' (expected auto, on or off)");
+}
+
 QemuLogImporter::QemuLogImporter(const std::string& path) : input_(std::make_unique<CompressedInput>(path)) {}
 
 QemuLogImporter::QemuLogImporter(std::unique_ptr<CompressedInput> input) : input_(std::move(input)) {}
@@ -214,12 +230,13 @@ void QemuLogImporter::fail(const std::string& what) const {
 bool QemuLogImporter::next_into(TraceEvent& out) {
   // Events wait while an invalidation in front of them has an undecided domain-id (scalable mode).
   static constexpr std::size_t kMaxHeld = 1u << 16;
-  while (pending_.empty() || pending_.front().undecided) {
+  while (pending_.empty() || pending_.front().undecided || pending_.front().stage_undecided) {
     std::string_view line;
     if (pending_.size() >= kMaxHeld || !read_line_ending_on_failure(*input_, line, input_failed_)) {
       if (pending_.empty()) return false;
       domains_.decide_all(input_->line_number());
       apply_domain_decisions();
+      if (pending_.front().stage_undecided) decide_stage(ContextStage::kSecond, 0);
       continue;
     }
     ++stats_.lines;
@@ -288,6 +305,27 @@ void QemuLogImporter::apply_domain_decisions() {
   }
 }
 
+ContextStage QemuLogImporter::scalable_stage() const {
+  if (flts_ == QemuFlts::kOn) return ContextStage::kFirst;
+  if (flts_ == QemuFlts::kOff) return ContextStage::kSecond;
+  return stage_decided_ ? stats_.sm_stage : ContextStage::kLegacy;
+}
+
+// First-stage contexts get stage=first; second-stage ones stay legacy contexts (the tables the
+// replay built for scalable-mode logs before, same decisions and walks).
+void QemuLogImporter::decide_stage(ContextStage stage, std::uint64_t line) {
+  if (stage_decided_ || flts_ != QemuFlts::kAuto) return;
+  stage_decided_ = true;
+  stats_.sm_stage = stage;
+  stats_.sm_stage_line = line;
+  stats_.sm_stage_unknown = line == 0;
+  for (Pending& p : pending_) {
+    if (!p.stage_undecided) continue;
+    p.stage_undecided = false;
+    if (stage == ContextStage::kFirst) p.event.stage = ContextStage::kFirst;
+  }
+}
+
 void QemuLogImporter::bind(SourceId source, const Binding& binding) {
   auto it = emitted_.find(source.value);
   if (it != emitted_.end() && it->second.domain == binding.domain && it->second.levels == binding.levels &&
@@ -300,7 +338,17 @@ void QemuLogImporter::bind(SourceId source, const Binding& binding) {
   e.domain = binding.domain;
   e.levels = binding.levels;
   e.translation_type = binding.type;
+  if (!scalable_) {
+    emit(e);
+    return;
+  }
+  const ContextStage stage = scalable_stage();
+  if (stage == ContextStage::kFirst) e.stage = ContextStage::kFirst;
+  if (flts_ != QemuFlts::kAuto) {
+    stats_.sm_stage = stage;
+  }
   emit(e);
+  if (stage == ContextStage::kLegacy) pending_.back().stage_undecided = true;
 }
 
 const std::pair<const std::string_view, QemuLogImporter::NameEntry>& QemuLogImporter::name_entry(
@@ -488,6 +536,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       if (am > 52) fail(std::string(name) + ": address mask out of range");
       e.invalidation.addr = Iova(addr);
       e.invalidation.address_mask = static_cast<std::uint8_t>(am);
+      if (sm_translated_) decide_stage(ContextStage::kSecond, input_->line_number());
       emit_invalidation(e, static_cast<std::uint16_t>(did), addr >> 12, 1ull << am);
       break;
     }
@@ -499,6 +548,7 @@ void QemuLogImporter::process_line(std::string_view line) {
       if (!did.whole || did.value > 0xffff) fail(std::string(name) + ": bad domain " + quoted(last));
       const auto d = static_cast<std::uint16_t>(did.value);
       if (scalable_) domains_.domain_flushed(d);
+      if (sm_translated_) decide_stage(ContextStage::kSecond, input_->line_number());
       emit_invalidation(e, d, 0, 0);
       break;
     }
@@ -585,6 +635,7 @@ void QemuLogImporter::raw_descriptor(std::string_view args) {
     const bool page = e.invalidation.granularity == InvalidationGranularity::kPage;
     ++(page ? stats_.pasid_iotlb_page : stats_.pasid_iotlb_pasid);
     if (!page && scalable_) domains_.pasid_flushed(e.invalidation.domain.value, e.invalidation.pasid.value);
+    if (sm_translated_) decide_stage(ContextStage::kFirst, input_->line_number());
     const std::uint64_t pages = page ? 1ull << e.invalidation.address_mask : 0;
     emit_invalidation(e, e.invalidation.domain.value, e.invalidation.addr.value >> 12, pages);
     return;
@@ -669,6 +720,7 @@ void QemuLogImporter::translate(std::string_view dev, std::uint64_t iova, std::u
     binding.domain = scalable_domain(source);
     binding.levels = 4;
     if (learned == learned_.end()) ++stats_.unknown_domain_translations;
+    sm_translated_ = true;
     domains_.translated(source, iova >> 12, input_->line_number());
     apply_domain_decisions();
   } else if (learned != learned_.end()) {

@@ -58,6 +58,94 @@ void Replayer::ensure_domain(DomainId domain, unsigned levels, bool from_context
                                 std::to_string(levels));
 }
 
+// The first context with a stage: a scalable-mode root table instead of the legacy one (nothing
+// has used the legacy one yet: no context was set), programmed as at start.
+void Replayer::start_scalable_tables() {
+  if (!config_.cap.smts)
+    throw std::invalid_argument(
+        "a context with stage= needs scalable mode, but iommu.cap.smts is false (ECAP.SMTS, VT-d spec 11.4.3); "
+        "--set iommu.cap.smts=true");
+  core::TableBuilder& b = tables_->builder;
+  b.restart_root(core::TableFormat::kScalable);
+  core::RemappingUnit& unit = iommu_->unit();
+  unit.write_register(spec::reg::kRtaddr, 8, b.rtaddr());
+  unit.write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kSrtp | spec::reg::gcmd::kTe);
+}
+
+// A context event: legacy context entries (spec 9.3), or, once the trace's first context had a
+// stage, scalable-mode ones with a RID_PASID PASID entry (spec 9.4, 9.6).
+void Replayer::apply_context(const TraceEvent& e) {
+  core::TableBuilder& b = tables_->builder;
+  const bool translated = e.translation_type == core::TranslationType::kUntranslated ||
+                          e.translation_type == core::TranslationType::kDeviceTlb;
+  if (context_format_ == ContextFormat::kUndecided) {
+    if (e.stage != ContextStage::kLegacy) start_scalable_tables();
+    context_format_ = e.stage != ContextStage::kLegacy ? ContextFormat::kScalable : ContextFormat::kLegacy;
+  } else if (translated && (e.stage != ContextStage::kLegacy) != (context_format_ == ContextFormat::kScalable)) {
+    throw std::invalid_argument(
+        context_format_ == ContextFormat::kScalable
+            ? "a legacy context (no stage=) in a trace whose contexts are scalable-mode ones: one unit has one "
+              "root-table format (RTADDR.TTM, VT-d spec 11.4.5); give it stage=second or stage=first"
+            : "a context with stage= in a trace whose first context was a legacy one: one unit has one root-table "
+              "format (RTADDR.TTM, VT-d spec 11.4.5); give every translated context a stage=");
+  }
+  if (context_format_ == ContextFormat::kLegacy) {
+    switch (e.translation_type) {
+      case core::TranslationType::kUntranslated:
+      case core::TranslationType::kDeviceTlb: {
+        ensure_domain(e.domain, e.levels, true);
+        core::LegacyContextOptions o;
+        o.device_tlb = e.translation_type == core::TranslationType::kDeviceTlb;
+        b.set_context(e.source, e.domain, o);
+        break;
+      }
+      case core::TranslationType::kPassThrough: b.set_pass_through(e.source, e.domain, false, e.levels); break;
+      case core::TranslationType::kBlocked: b.set_blocked(e.source); break;
+    }
+    return;
+  }
+  if (e.translation_type == core::TranslationType::kBlocked) {
+    b.set_blocked(e.source);
+    return;
+  }
+  core::ScalableContextOptions o;
+  o.device_tlb = e.translation_type == core::TranslationType::kDeviceTlb;
+  b.set_scalable_context(e.source, o);
+  const Pasid rid_pasid(o.rid_pasid);
+  if (e.translation_type == core::TranslationType::kPassThrough) {
+    b.set_pasid_entry(e.source, rid_pasid, core::TableBuilder::PasidMode::kPassThrough, e.domain);
+    return;
+  }
+  const core::FsSpaceId space(e.domain.value);
+  if (e.stage == ContextStage::kFirst) {
+    if (!config_.cap.flts)
+      throw std::invalid_argument(
+          "a first-stage context (stage=first: PGTT 001b) but iommu.cap.flts is false (ECAP.FLTS, VT-d spec "
+          "11.4.3); --set iommu.cap.flts=true");
+    if (b.has_domain(e.domain))
+      throw std::invalid_argument("domain " + std::to_string(e.domain.value) +
+                                  " has second-level tables, this context asks for first-stage ones (stage=first)");
+    if (!b.has_fs_space(space)) {
+      b.create_fs_space(space, e.levels);
+    } else if (b.fs_levels(space) != e.levels) {
+      throw std::invalid_argument("domain " + std::to_string(e.domain.value) + " already has " +
+                                  std::to_string(b.fs_levels(space)) + "-level first-stage tables, context asks for " +
+                                  std::to_string(e.levels));
+    }
+    b.set_pasid_entry_first_stage(e.source, rid_pasid, space, e.domain);
+    return;
+  }
+  if (!config_.cap.slts)
+    throw std::invalid_argument(
+        "a second-stage scalable-mode context (stage=second: PGTT 010b) but iommu.cap.slts is false (ECAP.SLTS, "
+        "VT-d spec 11.4.3); --set iommu.cap.slts=true");
+  if (b.has_fs_space(space))
+    throw std::invalid_argument("domain " + std::to_string(e.domain.value) +
+                                " has first-stage tables, this context asks for second-level ones (stage=second)");
+  ensure_domain(e.domain, e.levels, true);
+  b.set_pasid_entry(e.source, rid_pasid, core::TableBuilder::PasidMode::kSecondLevel, e.domain);
+}
+
 void Replayer::apply(const TraceEvent& e) { apply_event(e); }
 
 inline void Replayer::apply_event(const TraceEvent& e) {
@@ -93,29 +181,38 @@ void Replayer::apply_software_event(const TraceEvent& e, std::uint64_t issue) {
   switch (e.kind) {
     case EventKind::kDma: break;  // apply_dma
     case EventKind::kMap:
-      ensure_domain(e.domain, default_levels(config_.cap), false);
-      b.map(e.domain, e.iova, e.host, e.size, e.perms, e.page_size);
+      if (b.has_fs_space(core::FsSpaceId(e.domain.value))) {
+        // First-stage leaves (spec 9.7) have no read bit: present means readable.
+        if (!e.perms.read)
+          throw std::invalid_argument("map in first-stage domain " + std::to_string(e.domain.value) +
+                                      " without read permission: first-stage entries cannot be write-only");
+        // The entries Linux writes (__domain_mapping with use_first_level, pfn_to_dma_pte): XD,
+        // A, and D on writable pages set, A in new tables, so walks write no A/D bits.
+        core::FsPerms fs;
+        fs.write = e.perms.write;
+        fs.execute = false;
+        fs.accessed = true;
+        fs.dirty = e.perms.write;
+        fs.tables_accessed = true;
+        b.map_fs(core::FsSpaceId(e.domain.value), e.iova, e.host.value, e.size, fs, e.page_size);
+      } else {
+        ensure_domain(e.domain, default_levels(config_.cap), false);
+        b.map(e.domain, e.iova, e.host, e.size, e.perms, e.page_size);
+      }
       ++counters_.maps;
       break;
     case EventKind::kUnmap:
-      if (!b.has_domain(e.domain))
-        throw std::invalid_argument("unmap in domain " + std::to_string(e.domain.value) + ", which has no tables");
-      counters_.leaves_unmapped += b.unmap(e.domain, e.iova, e.size);
+      if (b.has_fs_space(core::FsSpaceId(e.domain.value))) {
+        counters_.leaves_unmapped += b.unmap_fs(core::FsSpaceId(e.domain.value), e.iova, e.size);
+      } else {
+        if (!b.has_domain(e.domain))
+          throw std::invalid_argument("unmap in domain " + std::to_string(e.domain.value) + ", which has no tables");
+        counters_.leaves_unmapped += b.unmap(e.domain, e.iova, e.size);
+      }
       ++counters_.unmaps;
       break;
     case EventKind::kContext:
-      switch (e.translation_type) {
-        case core::TranslationType::kUntranslated:
-        case core::TranslationType::kDeviceTlb: {
-          ensure_domain(e.domain, e.levels, true);
-          core::LegacyContextOptions o;
-          o.device_tlb = e.translation_type == core::TranslationType::kDeviceTlb;
-          b.set_context(e.source, e.domain, o);
-          break;
-        }
-        case core::TranslationType::kPassThrough: b.set_pass_through(e.source, e.domain, false, e.levels); break;
-        case core::TranslationType::kBlocked: b.set_blocked(e.source); break;
-      }
+      apply_context(e);
       iommu_->set_ats_enabled(e.source, e.translation_type == core::TranslationType::kDeviceTlb);
       ++counters_.contexts;
       break;

@@ -300,9 +300,11 @@ bool parse_text_event(const std::string& line, TraceEvent& e) {
     check_range(e.iova.value, e.size, "unmap");
     if ((e.iova.value | e.size) & (kPageSize4K - 1)) bad("iova and size of an unmap must be multiples of 4 KiB");
   } else if (kind == "context") {
-    const char* usage = "<time> context <bb:dd.f> <domain> <translated|passthrough|blocked|devtlb> [levels=3|4|5]";
+    const char* usage =
+        "<time> context <bb:dd.f> <domain> <translated|passthrough|blocked|devtlb> [levels=3|4|5] "
+        "[stage=first|second]";
     e.kind = EventKind::kContext;
-    need_count(t, 5, 6, usage);
+    need_count(t, 5, 7, usage);
     e.source = parse_source(t[2]);
     e.domain = DomainId(static_cast<std::uint16_t>(parse_bounded(t[3], "domain", 0xffff)));
     if (t[4] == "translated")
@@ -316,13 +318,30 @@ bool parse_text_event(const std::string& line, TraceEvent& e) {
     else
       bad("bad translation type '" + t[4] + "' (expected translated, passthrough, blocked or devtlb)");
     e.levels = 4;
-    if (t.size() == 6) {
-      auto p = keyed(t[5], "levels");
-      if (!p) bad("unexpected '" + t[5] + "'; expected: " + usage);
-      const std::uint64_t l = parse_u64(*p, "levels");
-      if (l < 3 || l > 5) bad("levels must be 3, 4 or 5, got " + *p);
-      e.levels = static_cast<std::uint8_t>(l);
+    bool have_levels = false, have_stage = false;
+    for (std::size_t i = 5; i < t.size(); ++i) {
+      if (auto p = keyed(t[i], "levels"); p && !have_levels) {
+        const std::uint64_t l = parse_u64(*p, "levels");
+        if (l < 3 || l > 5) bad("levels must be 3, 4 or 5, got " + *p);
+        e.levels = static_cast<std::uint8_t>(l);
+        have_levels = true;
+      } else if (auto q = keyed(t[i], "stage"); q && !have_stage) {
+        if (*q == "first")
+          e.stage = ContextStage::kFirst;
+        else if (*q == "second")
+          e.stage = ContextStage::kSecond;
+        else
+          bad("bad stage '" + *q + "' (expected first or second)");
+        have_stage = true;
+      } else {
+        bad("unexpected '" + t[i] + "'; expected: " + usage);
+      }
     }
+    if (have_stage && e.translation_type != TranslationType::kUntranslated &&
+        e.translation_type != TranslationType::kDeviceTlb)
+      bad("stage= applies to translated and devtlb contexts only");
+    if (e.stage == ContextStage::kFirst && e.levels != 4 && e.levels != 5)
+      bad("first-stage tables have 4 or 5 levels (spec 9.7), got levels=" + std::to_string(e.levels));
   } else if (kind == "inv") {
     e.kind = EventKind::kInvalidate;
     parse_invalidation(t, e);
@@ -361,6 +380,8 @@ std::string format_text_event(const TraceEvent& e) {
         case TranslationType::kDeviceTlb: s += "devtlb"; break;
       }
       s += " levels=" + std::to_string(e.levels);
+      if (e.stage == ContextStage::kFirst) s += " stage=first";
+      if (e.stage == ContextStage::kSecond) s += " stage=second";
       break;
     }
     case EventKind::kInvalidate: {

@@ -126,3 +126,26 @@ TEST(ReplayQemuCli, PasidInvalidationLinesWithoutRawDescriptorsAreAnError) {
   EXPECT_TRUE(contains(r.output, "vtd_inv_desc_iotlb_pasid_pages lines (1) without the raw p-iotlb descriptors"))
       << r.output;
 }
+
+// An x-flts=on log on a hardware IOTLB (#12): replayed on first-stage tables, and converted to a
+// binary trace (version 2) that keeps the stage; the unit must offer FLTS, and a bad --qemu-flts
+// is a usage error.
+TEST(ReplayQemuCli, FirstStageLogsReplayAndConvertWithTheirStage) {
+  const std::string log = kLogs + "q10-sm-flts-strict.log.zst";
+  const std::string hw = " --config " + kSrc + "/configs/hw-64x4.yaml";
+  const CliRun no_flts = run("replay " + log + hw);
+  EXPECT_EQ(no_flts.code, 2) << no_flts.output;
+  EXPECT_TRUE(contains(no_flts.output, "--set iommu.cap.flts=true")) << no_flts.output;
+  const CliRun fs = run("replay " + log + hw + " --set iommu.cap.flts=true");
+  EXPECT_EQ(fs.code, 0) << fs.output;
+  EXPECT_TRUE(contains(fs.output, "IOTLB         61.12% hit rate (816 hits, 519 misses)")) << fs.output;
+  const CliRun off = run("replay " + log + hw + " --qemu-flts=off");
+  EXPECT_TRUE(contains(off.output, "IOTLB         86.22% hit rate (1151 hits, 184 misses)")) << off.output;
+  vtdsim::testutil::TempFile bin(".bin");
+  EXPECT_EQ(run("convert " + log + " " + bin.path()).code, 0);
+  const CliRun replayed = run("replay " + bin.path() + hw + " --set iommu.cap.flts=true");
+  EXPECT_TRUE(contains(replayed.output, "IOTLB         61.12% hit rate (816 hits, 519 misses)")) << replayed.output;
+  const CliRun bad = run("replay " + log + hw + " --qemu-flts=maybe");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.output, "bad x-flts setting 'maybe' (expected auto, on or off)")) << bad.output;
+}

@@ -35,6 +35,7 @@ struct ReplayArgs {
   bool skip_bad = false;
   bool check_qemu = false;
   bool allow_faults = false;
+  std::string qemu_flts = "auto";
 };
 
 // A one-line progress bar on stderr, shown only when stderr is a terminal and the replay has
@@ -112,8 +113,10 @@ void run_replay(const ReplayArgs& a) {
     throw UsageError(std::string("configuration: ") + e.what());
   }
   trace::TraceFormat format;
+  trace::QemuFlts flts;
   try {
     format = trace::parse_trace_format(a.format);
+    flts = trace::parse_qemu_flts(a.qemu_flts);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -127,6 +130,7 @@ void run_replay(const ReplayArgs& a) {
   Progress progress(nullptr);
   try {
     opened = trace::open_trace(a.trace, format);
+    if (auto* importer = dynamic_cast<trace::QemuLogImporter*>(opened.source.get())) importer->set_flts(flts);
     if (opened.format == trace::TraceFormat::kQemu) {
       const trace::TraceSource* source = opened.source.get();
       replayer.set_translation_callback([&, source](const trace::TranslationObservation& o) {
@@ -189,6 +193,10 @@ void run_replay(const ReplayArgs& a) {
                           {"sm_domains_from_attach", s.sm_domains_from_attach},
                           {"sm_domains_inferred", s.sm_domains_inferred},
                           {"invalidations_of_unknown_domains", s.invalidations_of_unknown_domains},
+                          {"sm_stage", s.sm_stage == trace::ContextStage::kFirst    ? "first"
+                                       : s.sm_stage == trace::ContextStage::kSecond ? "second"
+                                                                                    : ""},
+                          {"sm_stage_line", s.sm_stage_line},
                           {"findings", listed}};
   }
   if (!a.json.empty()) {
@@ -275,6 +283,9 @@ void add_replay(CLI::App& app) {
   cmd->add_flag("--allow-faults", args->allow_faults,
                 "QEMU log: replay even when translations fault or descriptors cannot be decoded (QEMU logs only "
                 "translations that succeeded, so this is an error by default: exit 2)");
+  cmd->add_option("--qemu-flts", args->qemu_flts,
+                  "QEMU log in scalable mode: whether QEMU ran with x-flts=on (first-stage tables): auto|on|off "
+                  "(default auto: from the guest's first IOTLB invalidation after its first translation)");
   cmd->callback([args] { run_replay(*args); });
 }
 

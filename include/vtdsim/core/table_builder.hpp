@@ -41,11 +41,17 @@ struct FsSpaceId {
   constexpr explicit FsSpaceId(std::uint16_t v = 0) : value(v) {}
 };
 
-// First-stage leaf attributes (spec 9.7): R/W, U/S, XD = !execute.
+// First-stage leaf attributes (spec 9.7): R/W, U/S, XD = !execute; A and D preset in the leaf
+// (and A in the tables this map creates) as a driver may set them, so walks need not write them
+// (Linux's __domain_mapping / pfn_to_dma_pte set DMA_FL_PTE_ACCESS, and DMA_FL_PTE_DIRTY for
+// writable pages).
 struct FsPerms {
   bool write = true;
   bool user = true;
   bool execute = true;
+  bool accessed = false;
+  bool dirty = false;
+  bool tables_accessed = false;
 };
 
 // First-stage controls of a PASID-table entry (spec 9.6).
@@ -68,6 +74,10 @@ class TableBuilder {
   std::uint64_t root_table() const { return root_table_; }
   // Value for RTADDR_REG (spec 11.4.5): root-table address | TTM in bits 11:10.
   std::uint64_t rtaddr() const;
+  // Starts a new, empty root table in `format` (the replayer learns the format from the trace's
+  // first context event). Contexts and PASID directories written so far are forgotten; domains
+  // and first-stage spaces are kept. Program RTADDR_REG and SRTP again afterwards.
+  void restart_root(TableFormat format);
 
   // One zeroed 4 KiB page (or `count` contiguous pages) from the region.
   std::uint64_t allocate_page() { return allocate_pages(1); }
@@ -119,6 +129,7 @@ class TableBuilder {
   // guest_table_base; the entries hold guest-physical addresses (spec 3.8).
   void create_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage, std::uint64_t guest_table_base);
   bool has_fs_space(FsSpaceId space) const { return fs_spaces_.count(space.value) != 0; }
+  unsigned fs_levels(FsSpaceId space) const;
   // FSPTPTR of the space: host address, or guest-physical when nested.
   std::uint64_t fs_table(FsSpaceId space) const;
   // Maps [iova, iova + size) (a canonical range) to [out, out + size) with pages of page_size
@@ -126,6 +137,9 @@ class TableBuilder {
   // entries get P, R/W, U/S = 1 and XD = 0; `perms` go in the leaves, A = D = 0. Throws like map().
   void map_fs(FsSpaceId space, Iova iova, std::uint64_t out, std::uint64_t size, FsPerms perms = {},
               std::uint64_t page_size = kPageSize4K);
+  // Clears the first-stage leaves covering [iova, iova + size) (4 KiB aligned), as unmap() does
+  // for second-level tables: unmapped parts skipped, a split superpage refused, tables not freed.
+  std::uint64_t unmap_fs(FsSpaceId space, Iova iova, std::uint64_t size);
   // Host address of the first-stage entry at `level` translating iova (throws if its table does
   // not exist); tests use it to read A/D bits back or corrupt entries.
   std::uint64_t fs_entry_address(FsSpaceId space, Iova iova, unsigned level) const;

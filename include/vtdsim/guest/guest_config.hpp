@@ -57,6 +57,13 @@ struct DeviceConfig {
   std::vector<WorkloadConfig> later_phases;  // blk: run one after the other after `workload`
 };
 
+// guest.translation_stage: which tables the VT-d driver gives DMA domains. kAuto: as Linux 6.x
+// (first_level_by_default in drivers/iommu/intel/iommu.c of 6.1 and 6.12): first-stage tables when
+// the unit offers scalable mode and first-stage translation (ECAP.SMTS and FLTS; with SLTS too
+// DMA-API domains still get first stage), else second-stage tables; kFirst / kSecond force one.
+enum class TranslationStageRequest : std::uint8_t { kAuto, kFirst, kSecond };
+const char* to_string(TranslationStageRequest r);
+
 struct GuestConfig {
   // The kernel argument (iommu.strict=1 / iommu.strict=0 / iommu=pt / none); the policy in force
   // is Linux's decision from it and CAP (guest/dma_policy.hpp), made at boot.
@@ -67,6 +74,7 @@ struct GuestConfig {
   double lazy_timeout_us = 10000.0;  // IOVA_FQ_TIMEOUT
   bool force_dma_api = false;        // platform quirk (Xen-like)
   unsigned iova_limit_bits = 48;     // dma_limit: 64-bit DMA mask capped by the 4-level domain aperture
+  TranslationStageRequest translation_stage = TranslationStageRequest::kAuto;
   bool pass_through() const { return dma_policy == guest::DmaPolicyRequest::kPassthrough; }
 };
 

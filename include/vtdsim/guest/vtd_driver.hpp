@@ -14,6 +14,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "vtdsim/core/table_builder.hpp"
+#include "vtdsim/guest/guest_config.hpp"
 #include "vtdsim/guest/guest_memory.hpp"
 #include "vtdsim/guest/mmio_port.hpp"
 #include "vtdsim/guest/event_sink.hpp"
@@ -22,8 +23,9 @@
 namespace vtdsim::guest {
 
 struct VtdDriverCounters {
-  std::uint64_t page_invalidations = 0;     // page-selective IOTLB descriptors
-  std::uint64_t domain_invalidations = 0;   // domain-selective IOTLB descriptors
+  std::uint64_t page_invalidations = 0;     // page-selective IOTLB descriptors (P_IOTLB ones for first stage)
+  std::uint64_t domain_invalidations = 0;   // domain-selective IOTLB descriptors (P_IOTLB PASID-selective ones
+                                            // for first stage)
   std::uint64_t global_invalidations = 0;   // global IOTLB / context-cache descriptors
   std::uint64_t context_invalidations = 0;  // device-selective context-cache descriptors
   std::uint64_t wait_descriptors = 0;
@@ -34,6 +36,7 @@ struct VtdDriverCounters {
   std::uint64_t map_page_invalidations = 0;       // of page_invalidations: after a map (CAP.CM=1)
   std::uint64_t attach_domain_invalidations = 0;  // of domain_invalidations: after a context entry (CAP.CM=1)
   std::uint64_t write_buffer_flushes = 0;         // GCMD.WBF (CAP.RWBF, CAP.CM=0)
+  std::uint64_t pasid_cache_invalidations = 0;    // pc_inv_dsc after a PASID entry (first stage, CAP.CM=1)
 };
 
 class VtdDriver {
@@ -41,9 +44,17 @@ class VtdDriver {
   VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
             std::uint64_t tables_size, EventSink* log);
 
-  // Reads CAP/ECAP, sets the root table, enables queued invalidation, flushes, enables translation.
-  // Returns false (and leaves translation off) when a status bit never follows its command.
-  bool init(tlm_utils::tlm_quantumkeeper& keeper);
+  // Reads CAP/ECAP, picks the DMA domains' stage (`stage`, see first_stage()), sets the root table,
+  // enables queued invalidation, flushes, enables translation. Returns false (and leaves
+  // translation off) when a status bit never follows its command.
+  bool init(tlm_utils::tlm_quantumkeeper& keeper, TranslationStageRequest stage = TranslationStageRequest::kAuto);
+  // DMA domains use first-stage tables (as Linux's domain_use_first_level): scalable-mode tables,
+  // each domain a first-stage address space behind the device's RID_PASID (0) entry with PGTT
+  // 001b and DID = domain (intel_pasid_setup_first_level), flushed with P_IOTLB descriptors
+  // (qi_flush_piotlb). Otherwise legacy-mode context entries and second-level tables.
+  bool first_stage() const { return first_stage_; }
+  // A map is followed by a page-selective flush (CAP.CM=1 and second-stage tables).
+  bool flushes_after_map() const { return caching_mode() && !first_stage_; }
   bool enabled() const { return enabled_; }
   std::uint64_t cap() const { return cap_; }
   bool caching_mode() const;  // CAP.CM as read at init
@@ -68,6 +79,13 @@ class VtdDriver {
   // IOTLB invalidation + wait (6.5.2.3, 6.5.2.8). flush_pages covers [iova, iova + pages * 4K)
   // with one page-selective descriptor of the smallest aligned power-of-two size (as Linux's
   // qi_flush_iotlb with its address mask); falls back to domain-selective beyond CAP.MAMV.
+  // First stage (Linux 6.1 iommu_flush_iotlb_psi -> qi_flush_piotlb, drivers/iommu/intel/dmar.c):
+  // one P_IOTLB_INV_DSC (6.5.2.4) of (DID, RID_PASID 0), granularity page-selective-within-PASID
+  // (11b), AM = ilog2(roundup_pow_of_two(pages)), ADDR aligned down to 2^AM pages, IH = 1 (as in
+  // every P_IOTLB page flush of the real Linux 6.1 / 6.12 logs, traces/qemu/q10-*sm-flts-strict;
+  // their legacy page flushes have IH = 0, as the second-stage path here); no MAMV fallback.
+  // flush_domain: a PASID-selective P_IOTLB (granularity 10b, AM, IH and ADDR 0: qi_flush_piotlb
+  // with npages -1, from intel_flush_iotlb_all).
   // map: the range was just mapped (CAP.CM=1): no device-TLB invalidation follows (Linux's
   // iommu_flush_iotlb_psi with map = 1).
   void flush_pages(DomainId domain, std::uint64_t iova, std::uint64_t pages, tlm_utils::tlm_quantumkeeper& keeper,
@@ -87,6 +105,12 @@ class VtdDriver {
   // Logs the context event and invalidates after a context entry was written.
   void context_changed(SourceId source, DomainId domain, core::TranslationType type,
                        tlm_utils::tlm_quantumkeeper& keeper);
+  // First stage: the RID_PASID entry was written (pasid_flush_caches): CAP.CM=1: PASID-selective
+  // pc_inv_dsc and P_IOTLB of (domain, 0); CM=0: write-buffer flush if CAP.RWBF.
+  void pasid_entry_changed(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
+  void flush_domain_iotlb(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);  // iotlb_inv_dsc G = 10b
+  void flush_pages_first_stage(DomainId domain, std::uint64_t iova, std::uint64_t pages,
+                               tlm_utils::tlm_quantumkeeper& keeper, bool map);
   void queue(const spec::qi::Descriptor& d);
   void submit(tlm_utils::tlm_quantumkeeper& keeper);  // adds the wait descriptor, writes IQT, polls
   void record_invalidation(const core::InvalidationRequest& r);
@@ -106,6 +130,8 @@ class VtdDriver {
   std::uint32_t wait_seq_ = 0;
   std::uint64_t cap_ = 0, ecap_ = 0;
   bool enabled_ = false;
+  bool first_stage_ = false;
+  bool wide_ = false;  // 256-bit descriptors (scalable mode)
   VtdDriverCounters counters_;
   std::map<std::uint16_t, std::vector<SourceId>> ats_devices_;  // domain -> devices with ATS (TT = 01b)
 };

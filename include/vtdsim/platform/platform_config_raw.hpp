@@ -65,6 +65,7 @@ struct RawDeviceConfig {
 
 struct RawGuestConfig {
   std::optional<guest::DmaPolicyRequest> dma_policy;
+  std::optional<guest::TranslationStageRequest> translation_stage;
   std::optional<bool> default_lazy, force_dma_api;
   std::optional<std::uint64_t> cpus, lazy_batch, iova_limit_bits;
   std::optional<double> lazy_timeout_us;

@@ -37,7 +37,8 @@ template <typename T>
 // its sum in 0x80..0xff). access must be 1 or 2: access - 1 <= 1, with the 1 subtracted from the
 // word first (a borrow out of lane 1 happens only for access 0, which becomes 0xff: rejected).
 // levels (lane 4) is not checked: 0 added, bit 7 not tested (a carry into it comes only from an
-// invalid lane 3). The reserved bytes 74..79 are the top six bytes of the word at 72..79.
+// invalid lane 3). In the word at 72..79, byte 2 (74) is the stage (<= 2, the same lane test) and
+// the top five bytes (75..79) are reserved.
 constexpr std::uint64_t lane(unsigned i, std::uint8_t v) { return std::uint64_t{v} << (8 * i); }
 inline constexpr std::uint64_t kLaneTop = 0x80;
 inline constexpr std::uint64_t kAccessBias = lane(1, 1);  // lane 1 holds access - 1
@@ -58,11 +59,14 @@ static_assert(kLaneChecked == (kLaneTop * 0x0101'0101'0101'0101ull & ~lane(4, 0x
                     offsetof(BinaryRecord, perms) == 66 && offsetof(BinaryRecord, translation_type) == 67 &&
                     offsetof(BinaryRecord, levels) == 68 && offsetof(BinaryRecord, inv_target) == 69 &&
                     offsetof(BinaryRecord, inv_granularity) == 70 && offsetof(BinaryRecord, inv_flags) == 71 &&
-                    offsetof(BinaryRecord, reserved) == 74 && sizeof(BinaryRecord) == 80,
-                "byte fields at 64..71, reserved bytes at 74..79");
+                    offsetof(BinaryRecord, stage) == 74 && offsetof(BinaryRecord, reserved) == 75 &&
+                    sizeof(BinaryRecord) == 80,
+                "byte fields at 64..71, stage at 74, reserved bytes at 75..79");
   const std::uint64_t x = field<std::uint64_t>(p, 64) - kAccessBias;
-  const std::uint64_t reserved = field<std::uint64_t>(p, 72) >> 16;  // bytes 74..79
-  return (((x | (x + kLaneAdd)) & kLaneChecked) | reserved) == 0;
+  const std::uint64_t tail = field<std::uint64_t>(p, 72);
+  const std::uint64_t stage = (tail >> 16) & 0xff;  // byte 74
+  constexpr std::uint64_t kStageAdd = 0x7f - static_cast<std::uint8_t>(ContextStage::kFirst);
+  return (((x | (x + kLaneAdd)) & kLaneChecked) | ((stage | (stage + kStageAdd)) & kLaneTop) | (tail >> 24)) == 0;
 }
 
 // Bits 0..n-1 of a small value to n bools (bytes 0/1, bit 0 first): multiplying by
@@ -107,6 +111,7 @@ static_assert(
   e.page_size = VTDSIM_FIELD(std::uint64_t, page_size);
   e.translation_type = static_cast<core::TranslationType>(p[offsetof(BinaryRecord, translation_type)]);
   e.levels = p[offsetof(BinaryRecord, levels)];
+  e.stage = static_cast<ContextStage>(p[offsetof(BinaryRecord, stage)]);
   core::InvalidationRequest& inv = e.invalidation;
   inv.target = static_cast<core::InvalidationTarget>(p[offsetof(BinaryRecord, inv_target)]);
   inv.granularity = static_cast<core::InvalidationGranularity>(p[offsetof(BinaryRecord, inv_granularity)]);

@@ -23,7 +23,10 @@ namespace vtdsim::trace {
 // ---- On-disk layout (all integers little-endian) -------------------------------------------
 
 inline constexpr char kBinaryMagic[8] = {'V', 'T', 'D', 'S', 'T', 'R', 'C', '\x1a'};
-inline constexpr std::uint16_t kBinaryVersion = 1;
+// Version 2 (#12) gave byte 74, reserved and zero in version 1, to the context's stage: a version-1
+// file reads the same (its contexts are legacy ones). Both versions are read; version 2 is written.
+inline constexpr std::uint16_t kBinaryVersion = 2;
+inline constexpr std::uint16_t kBinaryOldestVersion = 1;
 
 #pragma pack(push, 1)
 struct BinaryHeader {
@@ -58,14 +61,16 @@ struct BinaryRecord {
   std::uint8_t inv_flags;          // 71  bit0 invalidation_hint, bit1 drain_reads, bit2 drain_writes
   std::uint8_t inv_function_mask;  // 72
   std::uint8_t inv_address_mask;   // 73
-  std::uint8_t reserved[6];        // 74  zero
+  std::uint8_t stage;              // 74  kContext: ContextStage (version 2; zero in version 1)
+  std::uint8_t reserved[5];        // 75  zero
 };
 #pragma pack(pop)
 
 static_assert(sizeof(BinaryHeader) == 16, "binary trace header is 16 bytes on disk");
 static_assert(sizeof(BinaryRecord) == 80, "binary trace record is 80 bytes on disk");
 static_assert(offsetof(BinaryRecord, pasid) == 48 && offsetof(BinaryRecord, source) == 56 &&
-                  offsetof(BinaryRecord, kind) == 64 && offsetof(BinaryRecord, reserved) == 74,
+                  offsetof(BinaryRecord, kind) == 64 && offsetof(BinaryRecord, stage) == 74 &&
+                  offsetof(BinaryRecord, reserved) == 75,
               "binary trace record layout");
 static_assert(std::is_trivially_copyable_v<BinaryRecord> && std::is_standard_layout_v<BinaryRecord>,
               "binary records are copied as bytes");

@@ -17,6 +17,18 @@
 //       and no paging depth: contexts get 4 levels, and each device's domain is learnt from the
 //       invalidations around it (scalable_domains.hpp); while a domain-id is being inferred the
 //       events are held back, so its invalidations can be rewritten before they are handed out.
+//       Whether QEMU ran with x-flts=on (first-stage tables) is not logged either: QEMU 10.0's
+//       stage is one for the whole unit (vtd_do_iommu_translate walks vtd_iova_to_flpte iff
+//       s->flts && s->root_scalable; vtd_cap_init then offers ECAP.FLTS without SLTS, so
+//       vtd_pe_type_check refuses PGTT 010b). With QemuFlts::kAuto it is read from the guest's
+//       first IOTLB invalidation after the first translation: Linux flushes first-stage domains
+//       with PASID-based IOTLB invalidations and second-stage ones with legacy IOTLB
+//       invalidations, page-selective (6.1 iommu_flush_iotlb_psi, 6.12 cache_tag_flush_range)
+//       and flush-queue ones alike (6.1 intel_flush_iotlb_all, 6.12 cache_tag_flush_all), all by
+//       domain_use_first_level / use_first_level. Until then the scalable contexts (and everything
+//       after them) are held back; first-stage ones get stage=first, second-stage ones stay
+//       legacy contexts as before. A log that never tells is replayed as second stage and says so
+//       (QemuImportStats::sm_stage_unknown).
 //   vtd_inv_desc_iotlb_pages domain D addr A mask M   -> inv iotlb page did=D addr=A am=M
 //   vtd_inv_desc_iotlb_domain ... domain D            -> inv iotlb domain did=D
 //   vtd_inv_desc_iotlb_global                         -> inv iotlb global
@@ -85,12 +97,23 @@ struct QemuImportStats {
   std::vector<std::string> sm_domains_inferred;                // "00:02.0 -> 0x4 (line N)": learnt by guess
   std::uint64_t invalidations_of_unknown_domains = 0;          // scalable mode: no source known for the DID
   std::uint64_t nonzero_rid_pasid = 0;                         // scalable contexts with RID_PASID != 0
+  // Scalable mode: the stage of the contexts (kFirst: QEMU x-flts=on; kSecond: off; kLegacy: not
+  // known yet, or a legacy-mode log), the line that told it (0: forced by QemuFlts), and whether
+  // the log ended (or 65536 events were held) without telling: then second stage was assumed.
+  ContextStage sm_stage = ContextStage::kLegacy;
+  std::uint64_t sm_stage_line = 0;
+  bool sm_stage_unknown = false;
   std::uint64_t events_of(EventKind kind) const { return events[static_cast<int>(kind)]; }
 };
 
 // Domain used for a source whose domain the log never showed (no vtd_iotlb_cc_* line before its
 // first translation), with 3-level tables (QEMU's default aw-bits=39).
 inline constexpr std::uint16_t kQemuUnknownDomain = 0xffff;
+
+// Whether the QEMU that wrote a scalable-mode log ran with x-flts=on (see above).
+enum class QemuFlts : std::uint8_t { kAuto, kOn, kOff };
+const char* to_string(QemuFlts flts);
+QemuFlts parse_qemu_flts(const std::string& name);  // auto, on, off; std::invalid_argument otherwise
 
 class QemuLogImporter final : public TraceSource {
  public:
@@ -102,6 +125,8 @@ class QemuLogImporter final : public TraceSource {
   std::string position() const override;  // "FILE:LINE" of the line that produced the last event
 
   const QemuImportStats& stats() const { return stats_; }
+  // Before the first next(): the x-flts setting of the QEMU that wrote the log (default kAuto).
+  void set_flts(QemuFlts flts) { flts_ = flts; }
 
  private:
   struct Binding {
@@ -161,8 +186,12 @@ class QemuLogImporter final : public TraceSource {
   struct Pending {
     TraceEvent event;
     std::uint64_t line = 0;
-    bool undecided = false;  // an invalidation whose domain-id ScalableDomains has not decided
+    bool undecided = false;        // an invalidation whose domain-id ScalableDomains has not decided
+    bool stage_undecided = false;  // a scalable context whose stage is not known yet
   };
+  // Scalable mode, kAuto: the stage is known (line: the invalidation that told, 0 if assumed).
+  void decide_stage(ContextStage stage, std::uint64_t line);
+  ContextStage scalable_stage() const;  // of a new scalable context; kLegacy while undecided
   std::deque<Pending> pending_;
   std::uint64_t position_line_ = 0;
   QemuImportStats stats_;
@@ -188,6 +217,9 @@ class QemuLogImporter final : public TraceSource {
   bool scalable_ = false;
   ScalableDomains domains_;
   std::uint64_t undecided_held_ = 0;  // undecided invalidations in pending_
+  QemuFlts flts_ = QemuFlts::kAuto;
+  bool sm_translated_ = false;  // a translation in scalable mode: the next IOTLB flush tells the stage
+  bool stage_decided_ = false;
 };
 
 // The oldest QEMU release whose trace the log's lines show ("10.2", "10.1", "10.0"), or "" when

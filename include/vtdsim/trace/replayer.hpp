@@ -22,6 +22,14 @@
 //            context event naming the domain, else 4 if CAP.SAGAW has it, else 3, else 5).
 //   unmap    TableBuilder::unmap. Neither map nor unmap invalidates any cache.
 //   context  TableBuilder::set_context / set_pass_through / set_blocked. No invalidation either.
+//            A context with a stage (ContextStage::kSecond / kFirst) makes the replay scalable:
+//            the first context decides (a new root table, RTADDR.TTM = 01b, SRTP again), and
+//            every translated context then is a scalable-mode context entry whose RID_PASID (0)
+//            PASID entry has PGTT 010b (the domain's second-level table) or 001b (the domain's
+//            first-stage tables, DID = domain; its maps build IA-32e entries, TableBuilder::
+//            map_fs), pass-through ones PGTT 100b. Mixing legacy and scalable contexts, a
+//            first-stage context for a domain with second-level tables (or the reverse), and a
+//            stage the configuration's ECAP does not offer (SMTS, FLTS, SLTS) are errors.
 //   inv      Iommu::invalidate: applied, recorded, and timed as one descriptor.
 // Device TLB (ATS): with caches.device_tlb.enabled, a `context ... devtlb` event enables ATS for
 // the source (any other context type disables it and drops its device TLB); its DMAs then go
@@ -115,6 +123,10 @@ class Replayer {
   std::uint64_t run_from(Source& source, const std::function<void(std::uint64_t)>& progress);
   struct Tables;
   void ensure_domain(DomainId domain, unsigned levels_hint, bool from_context);
+  void apply_context(const TraceEvent& e);
+  void start_scalable_tables();
+  enum class ContextFormat : std::uint8_t { kUndecided, kLegacy, kScalable };
+  ContextFormat context_format_ = ContextFormat::kUndecided;
 
   config::UnitConfig config_;
   ReplayOptions options_;
