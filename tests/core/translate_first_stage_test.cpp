@@ -395,6 +395,21 @@ TEST(TranslateFirstStage, WriteToACachedCleanPageWalksToSetDirty) {
   EXPECT_EQ(w2.walk_writes, 0);
 }
 
+// A first write to a page with A = D = 0 sets both and caches the leaf: the read after it hits
+// (spec 6.2.3: the entry is cached once its A bit is set; D = 1 allows writes too).
+TEST(TranslateFirstStage, ReadAfterTheFirstWriteHits) {
+  FirstStageRig rig;
+  ASSERT_EQ(rig.read(rig.entry(0x5000, 1)) & (FsPagingEntry::kAccessed | FsPagingEntry::kDirty), 0u);
+  const core::TranslationResult w = rig.tx(0x5000, kPasid, Req{Access::kWrite});
+  ASSERT_TRUE(w.ok()) << w.fault;
+  EXPECT_FALSE(w.outcome.iotlb_hit);
+  const core::TranslationResult r = rig.tx(0x5000, kPasid);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.outcome.iotlb_hit);
+  EXPECT_EQ(r.walk.count, 0u);
+  EXPECT_TRUE(rig.tx(0x5000, kPasid, Req{Access::kWrite}).outcome.iotlb_hit);
+}
+
 TEST(TranslateFirstStage, CachedLeavesKeepTheAccessRightsOfTheirPath) {
   FsPasidOptions o;
   o.supervisor_requests = true;
