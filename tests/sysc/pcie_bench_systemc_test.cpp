@@ -66,6 +66,13 @@ TEST(PcieBenchSystemc, OutstandingTagsBoundReads) {
   c.device.outstanding = 8;
   const MeasureResult bw8 = run_bench_systemc(c, point(Op::kRead, IommuMode::kOff, 1 << 20), Measure::kBandwidth);
   EXPECT_NEAR(bw8.measured.gbit_per_s, 8 * 512 / lat, 0.1);
+  // A 4 KiB read is 8 MRds of 512 B (MRRS) and needs 8 tags: with 8 tags the 8 slot threads
+  // still get one DMA in flight, so the bandwidth run is one DMA per latency.
+  const BenchPoint big = point(Op::kRead, IommuMode::kOff, 1 << 20, 4096);
+  const MeasureResult one4k = run_bench_systemc(c, big, Measure::kLatency);
+  const MeasureResult bw4k = run_bench_systemc(c, big, Measure::kBandwidth);
+  EXPECT_NEAR(bw4k.measured.gbit_per_s, 4096 * 8 / one4k.measured.lat_mean_ns, 0.01);
+  EXPECT_NEAR(bw4k.measured.gbit_per_s, run_bench(c, big, Measure::kBandwidth).measured.gbit_per_s, 0.01);
 }
 
 TEST(PcieBenchSystemc, PostedWritesDoNotWaitForCompletions) {
