@@ -13,6 +13,7 @@
 #include "vtdsim/pciebench/bench_host.hpp"
 #include "vtdsim/pciebench/host_memory.hpp"
 #include "vtdsim/pciebench/phase_summary.hpp"
+#include "vtdsim/pciebench/translation_queue.hpp"
 
 namespace vtdsim::pciebench {
 
@@ -90,7 +91,8 @@ class Engine {
         link_(c.link),
         rng_(c.device.seed),
         host_(std::make_unique<BenchHost>(c, p)),
-        memory_(c.memory.bandwidth_gbyte_per_s, host_->data_ns) {
+        memory_(c.memory.bandwidth_gbyte_per_s, host_->data_ns),
+        queue_(c.root_complex.translation_slots, c.root_complex.in_order_translation) {
     clock_ = host_->unit->config().timing.clock_ghz;
     tags_ = c.device.outstanding;
     free_tags_ = tags_;
@@ -206,15 +208,12 @@ class Engine {
   }
 
   void at_root_complex(const Event& e) {
-    const double t = e.t + c_.root_complex.latency_ns;
-    double translated = translate(t, e.addr, e.size);
+    // Posted writes commit in arrival order (a write waits for the previous one's commit); with
+    // in_order_translation reads leave translation in arrival order too; with translation_slots
+    // a request may wait for a slot before its translation starts.
+    const double t = queue_.enter(e.t + c_.root_complex.latency_ns);
+    const double translated = queue_.leave(translate(t, e.addr, e.size), p_.op == Op::kWrite);
     note_phase_stats(e.dma);
-    if (p_.op == Op::kWrite || c_.root_complex.in_order_translation) {
-      // Posted writes commit in arrival order (a write waits for the previous one's commit); with
-      // in_order_translation reads leave translation in arrival order too.
-      translated = std::max(translated, last_translated_);
-      last_translated_ = translated;
-    }
     // The memory server sees requests in the order their translations finish.
     push(translated, Kind::kTranslated, e.dma, e.addr, e.size);
   }
@@ -284,13 +283,14 @@ class Engine {
   std::mt19937_64 rng_;
   std::unique_ptr<BenchHost> host_;
   HostMemory memory_;
+  TranslationQueue queue_;
   double clock_ = 1;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0, seq_slot_ = 0;
   std::uint32_t tags_ = 1, free_tags_ = 1, credits_ = 1, parts_per_dma_ = 1;
   std::uint64_t total_ = 0, issued_ = 0, in_flight_ = 0;
   bool one_at_a_time_ = false, issue_pending_ = false;
-  double next_issue_ = 0, last_translated_ = 0;
+  double next_issue_ = 0;
   std::vector<Dma> dmas_;
   std::vector<std::uint32_t> done_order_;
   std::vector<double> done_time_, lat_;

@@ -8,22 +8,15 @@
 namespace vtdsim::pciebench_sysc {
 
 HostMemoryModule::HostMemoryModule(sc_core::sc_module_name name, double bandwidth_gbyte_per_s, double latency_ns,
-                                   bool in_order_reads)
-    : sc_core::sc_module(name),
-      socket("socket"),
-      memory_(bandwidth_gbyte_per_s, latency_ns),
-      in_order_reads_(in_order_reads) {
+                                   pciebench::TranslationQueue& queue)
+    : sc_core::sc_module(name), socket("socket"), memory_(bandwidth_gbyte_per_s, latency_ns), queue_(queue) {
   socket.register_b_transport(this, &HostMemoryModule::b_transport);
 }
 
 void HostMemoryModule::b_transport(int, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay) {
   const auto len = static_cast<std::uint32_t>(payload.get_data_length());
   const double arrival = now_ns() + delay / sc_core::sc_time(1, sc_core::SC_NS);
-  double t = arrival;
-  if (payload.is_write() || in_order_reads_) {
-    t = std::max(t, last_exit_ns_);
-    last_exit_ns_ = t;
-  }
+  const double t = queue_.leave(arrival, payload.is_write());
   double done = t;
   if (payload.is_read()) {
     done = memory_.read_ready(t, len);

@@ -15,7 +15,8 @@ void wait_until_ns(double t_ns) {
 }
 
 PcieLinkModule::PcieLinkModule(sc_core::sc_module_name name, const pciebench::LinkConfig& link,
-                               const pciebench::RootComplexConfig& root_complex, std::uint32_t tags, SourceId source)
+                               const pciebench::RootComplexConfig& root_complex, std::uint32_t tags, SourceId source,
+                               pciebench::TranslationQueue& queue)
     : sc_core::sc_module(name),
       device_side("device_side"),
       host_side("host_side"),
@@ -24,7 +25,8 @@ PcieLinkModule::PcieLinkModule(sc_core::sc_module_name name, const pciebench::Li
       flight_ns_(link.latency_ns),
       source_(source),
       tags_(tags),
-      credits_(root_complex.posted_credits) {
+      credits_(root_complex.posted_credits),
+      queue_(queue) {
   device_side.register_b_transport(this, &PcieLinkModule::b_transport);
   SC_THREAD(posted_thread);
   SC_THREAD(commit_thread);
@@ -67,6 +69,8 @@ double PcieLinkModule::forward(Piece& piece) {
     ++counters_.translated;
     if (piece.ext->outcome.walk_start_level > 0 && !piece.ext->outcome.iotlb_hit) ++counters_.walked;
   }
+  ++served_tickets_;
+  served_event_.notify();
   return delay / sc_core::sc_time(1, sc_core::SC_NS);
 }
 
@@ -90,12 +94,14 @@ void PcieLinkModule::b_transport(tlm::tlm_generic_payload& payload, sc_core::sc_
 }
 
 void PcieLinkModule::read(tlm::tlm_generic_payload& payload, const pciebench::TlpSplit& requests) {
-  // Each MRd in one of three stages, acted on in time order: on the way up (t = reaches the root
-  // complex), its data at the root complex (t = ready), its completions on the way down (t = the
-  // last reaches the device).
-  enum Stage : std::uint8_t { kUp, kData, kDown, kDone };
+  // Each MRd in one of these stages, acted on in time order: on the way up (t = reaches the root
+  // complex; it enters translation when its turn in arrival order comes), entered (t = its
+  // translation starts), its data at the root complex (t = ready), its completions on the way
+  // down (t = the last reaches the device).
+  enum Stage : std::uint8_t { kUp, kEntered, kData, kDown, kDone };
   struct Part {
     Piece* piece;
+    std::uint64_t ticket;
     double t;
     Stage stage;
   };
@@ -113,27 +119,44 @@ void PcieLinkModule::read(tlm::tlm_generic_payload& payload, const pciebench::Tl
     gp.set_data_length(n);
     const double sent = link_.send_upstream(issue, link_.mrd_bytes());
     ++counters_.mrd;
-    parts.push_back(Part{&piece, sent + to_root_complex_ns_, kUp});
+    parts.push_back(Part{&piece, next_ticket_++, sent + to_root_complex_ns_, kUp});
     addr += n;
     offset += n;
   }
   std::size_t left = parts.size();
   while (left > 0) {
+    bool waiting_turn = false;
     Part* next = nullptr;
-    for (Part& p : parts)
-      if (p.stage != kDone && (next == nullptr || p.t < next->t)) next = &p;
-    wait_until_ns(next->t);
+    for (Part& p : parts) {
+      if (p.stage == kUp && p.ticket == served_tickets_) {
+        p.t = queue_.enter(p.t);
+        p.stage = kEntered;
+      }
+      if (p.stage == kUp) waiting_turn = true;
+      if (p.stage != kUp && p.stage != kDone && (next == nullptr || p.t < next->t)) next = &p;
+    }
+    const double now = now_ns();
+    // Due within the kernel's time resolution (1 ps): a shorter wait would not advance time.
+    if (next == nullptr || next->t > now + 1e-3) {
+      // Sleep until the next part's time, or until another TLP went down (a turn may have come).
+      if (next == nullptr)
+        sc_core::wait(served_event_);
+      else if (waiting_turn)
+        sc_core::wait(sc_core::sc_time(next->t - now, sc_core::SC_NS), served_event_);
+      else
+        sc_core::wait(sc_core::sc_time(next->t - now, sc_core::SC_NS));
+      continue;
+    }
     switch (next->stage) {
-      case kUp:
-        next->t = now_ns() + forward(*next->piece);
+      case kEntered:
+        next->t = now + forward(*next->piece);
         next->stage = kData;
         break;
       case kData: {
-        const double ready = now_ns();
-        double sent = ready;
+        double sent = now;
         const tlm::tlm_generic_payload& gp = next->piece->payload;
         for (std::uint32_t n : link_.completions(gp.get_address(), gp.get_data_length()).payloads) {
-          sent = link_.send_downstream(ready, link_.cpld_bytes(n));
+          sent = link_.send_downstream(now, link_.cpld_bytes(n));
           ++counters_.cpld;
         }
         next->t = sent + flight_ns_;
@@ -146,6 +169,7 @@ void PcieLinkModule::read(tlm::tlm_generic_payload& payload, const pciebench::Tl
         next->stage = kDone;
         --left;
         break;
+      case kUp:
       case kDone: break;
     }
   }
@@ -168,7 +192,8 @@ void PcieLinkModule::write(tlm::tlm_generic_payload& payload, const pciebench::T
     gp.set_data_length(n);
     const double sent = link_.send_upstream(issue, link_.mwr_bytes(n));
     ++counters_.mwr;
-    posted_.push_back(Posted{&piece, sent + to_root_complex_ns_, id ? id->id : 0, i + 1 == writes.payloads.size()});
+    posted_.push_back(
+        Posted{&piece, next_ticket_++, sent + to_root_complex_ns_, id ? id->id : 0, i + 1 == writes.payloads.size()});
     addr += n;
     offset += n;
   }
@@ -182,6 +207,8 @@ void PcieLinkModule::posted_thread() {
     wait_until_ns(posted_.front().at_ns);
     Posted p = posted_.front();
     posted_.pop_front();
+    while (served_tickets_ != p.ticket) sc_core::wait(served_event_);
+    wait_until_ns(queue_.enter(p.at_ns));
     p.at_ns = now_ns() + forward(*p.piece);
     commits_.push_back(p);
     commit_event_.notify();

@@ -81,8 +81,9 @@ MeasureResult simulate(const BenchConfig& c, const BenchPoint& p, Measure m) {
   const std::uint64_t total = c.device.warmup + (latency ? c.device.latency_measure : c.device.measure);
 
   DmaEngine device("device", c.device, p, host.bus_base(), slots, total, latency);
-  PcieLinkModule link("link", c.link, c.root_complex, c.device.outstanding, pciebench::BenchHost::kDevice);
-  HostMemoryModule memory("memory", c.memory.bandwidth_gbyte_per_s, host.data_ns, c.root_complex.in_order_translation);
+  pciebench::TranslationQueue queue(c.root_complex.translation_slots, c.root_complex.in_order_translation);
+  PcieLinkModule link("link", c.link, c.root_complex, c.device.outstanding, pciebench::BenchHost::kDevice, queue);
+  HostMemoryModule memory("memory", c.memory.bandwidth_gbyte_per_s, host.data_ns, queue);
   std::unique_ptr<sysc::IommuModule> iommu;
   std::unique_ptr<IdleCpu> cpu;
   device.socket.bind(link.device_side);

@@ -4,10 +4,11 @@
 // delay; the arrival itself with the IOMMU off), and gets the discrete-event engine's memory
 // arithmetic (pciebench::HostMemory: FIFO over 64 B lines, read data after the latency, a posted
 // write committed when served).
-// Before that, the root complex's exit from translation keeps arrival order where the PCIe
-// ordering rules or the configuration ask for it (dma_bench.hpp): posted writes always (PCIe Base
-// spec 2.4.1), reads with root_complex.in_order_translation. Calls come in arrival order
-// (the link waits to each TLP's arrival before forwarding), so "the one before" is the last call.
+// Before that, the request leaves the root complex's translation stage (pciebench::
+// TranslationQueue::leave, the queue the PcieLinkModule entered it through): in arrival order
+// where the PCIe ordering rules or the configuration ask for it, posted writes always (PCIe Base
+// spec 2.4.1), reads with root_complex.in_order_translation. Calls come in arrival order (the
+// link forwards TLPs in arrival order), so "the one before" is the last call.
 #pragma once
 #include <cstdint>
 #include <systemc>
@@ -15,6 +16,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "vtdsim/pciebench/host_memory.hpp"
+#include "vtdsim/pciebench/translation_queue.hpp"
 
 namespace vtdsim::pciebench_sysc {
 
@@ -26,7 +28,8 @@ class HostMemoryModule : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<HostMemoryModule> socket;
 
-  HostMemoryModule(sc_core::sc_module_name name, double bandwidth_gbyte_per_s, double latency_ns, bool in_order_reads);
+  HostMemoryModule(sc_core::sc_module_name name, double bandwidth_gbyte_per_s, double latency_ns,
+                   pciebench::TranslationQueue& queue);
 
   const HostMemoryCounters& counters() const { return counters_; }
 
@@ -34,8 +37,7 @@ class HostMemoryModule : public sc_core::sc_module {
   void b_transport(int id, tlm::tlm_generic_payload& payload, sc_core::sc_time& delay);
 
   pciebench::HostMemory memory_;
-  bool in_order_reads_;
-  double last_exit_ns_ = 0;  // when the previous request left translation
+  pciebench::TranslationQueue& queue_;
   HostMemoryCounters counters_;
 };
 

@@ -5,14 +5,17 @@
 // RCB splitting, one FIFO server per direction), the timing the same as dma_bench.hpp describes:
 //   read of n bytes (non-posted): takes one device tag per MRd (all at once, TokenPool), waits the
 //     device's annotated delay (its internal latency), sends the MRds upstream, each reaching the
-//     root complex link.latency_ns + root_complex.latency_ns after it left; there each MRd goes
+//     root complex link.latency_ns + root_complex.latency_ns after it left; there, in arrival
+//     order, each MRd enters the root complex's translation stage (pciebench::TranslationQueue,
+//     shared with the HostMemoryModule where requests leave it: it may wait for a slot) and goes
 //     down host_side as a payload of its own (IommuModule::dma_in, or memory when the IOMMU is
 //     off) and its data come back after the returned delay; its completions (CplD, split at RCB
 //     and MPS) queue on the downstream direction, and when the last reaches the device (+ link
 //     latency) the tag is free. b_transport returns when every part's data have arrived.
 //   write of n bytes (posted, PCIe Base spec 2.4.1): takes one root-port posted credit per MWr,
 //     waits the device's delay, queues the MWrs upstream and returns at once: the device does not
-//     wait for the write. The root port handles posted TLPs in arrival order (its own thread),
+//     wait for the write. The root port handles posted TLPs in arrival order (its own thread,
+//     through the same translation stage),
 //     and a credit returns when its MWr is committed (the delay host_side returned); the DMA's
 //     last commit is reported to the PostedCommitObserver with the DMA's DmaIdExtension.
 // Every forwarded payload carries a sysc::DmaExtension with the link's source-id.
@@ -28,6 +31,7 @@
 
 #include "vtdsim/pciebench/bench_config.hpp"
 #include "vtdsim/pciebench/pcie_link.hpp"
+#include "vtdsim/pciebench/translation_queue.hpp"
 #include "vtdsim/pciebench_sysc/token_pool.hpp"
 #include "vtdsim/sysc/dma_extension.hpp"
 
@@ -61,8 +65,10 @@ class PcieLinkModule : public sc_core::sc_module {
 
   SC_HAS_PROCESS(PcieLinkModule);
   // tags: the device's read-request tags (pcie_bench.device.outstanding).
+  // queue: the root complex's translation stage (the HostMemoryModule calls its leave()).
   PcieLinkModule(sc_core::sc_module_name name, const pciebench::LinkConfig& link,
-                 const pciebench::RootComplexConfig& root_complex, std::uint32_t tags, SourceId source);
+                 const pciebench::RootComplexConfig& root_complex, std::uint32_t tags, SourceId source,
+                 pciebench::TranslationQueue& queue);
 
   void set_posted_observer(PostedCommitObserver* observer) { observer_ = observer; }
   const pciebench::PcieLink& link() const { return link_; }
@@ -78,7 +84,8 @@ class PcieLinkModule : public sc_core::sc_module {
   };
   struct Posted {
     Piece* piece;
-    double at_ns;  // reaches the root complex's translation / commit (arrival, then commit)
+    std::uint64_t ticket;  // arrival order at the root complex
+    double at_ns;          // reaches the root complex's translation / commit (arrival, then commit)
     std::uint64_t dma;
     bool last;  // the DMA's last MWr
   };
@@ -87,6 +94,7 @@ class PcieLinkModule : public sc_core::sc_module {
   void read(tlm::tlm_generic_payload& payload, const pciebench::TlpSplit& requests);
   void write(tlm::tlm_generic_payload& payload, const pciebench::TlpSplit& writes);
   // One TLP down host_side now: the delay it took (translation + memory). Throws on an error.
+  // The TLP with the next ticket: the next one's turn comes after it.
   double forward(Piece& piece);
   void posted_thread();  // the root port's posted queue, in arrival order
   void commit_thread();  // credits back at each commit
@@ -98,6 +106,10 @@ class PcieLinkModule : public sc_core::sc_module {
   double flight_ns_;           // link flight
   SourceId source_;
   TokenPool tags_, credits_;
+  pciebench::TranslationQueue& queue_;
+  std::uint64_t next_ticket_ = 0;     // given as TLPs leave the device (the upstream link is FIFO)
+  std::uint64_t served_tickets_ = 0;  // TLPs that have entered translation and gone down
+  sc_core::sc_event served_event_;
   PostedCommitObserver* observer_ = nullptr;
   LinkCounters counters_;
   std::vector<std::unique_ptr<Piece>> pieces_;
