@@ -42,7 +42,10 @@ void parse_link(const YAML::Node& n, const std::string& path, LinkConfig& c) {
 }
 
 void parse_root_complex(const YAML::Node& n, const std::string& path, RootComplexConfig& c) {
-  config::check_keys(n, path, {"latency_ns", "posted_credits", "in_order_translation"});
+  config::check_keys(n, path, {"latency_ns", "posted_credits", "in_order_translation", "translation_slots"});
+  if (n["translation_slots"])
+    c.translation_slots =
+        static_cast<std::uint32_t>(parse_uint(n["translation_slots"], path + ".translation_slots", 4096));
   if (n["in_order_translation"])
     c.in_order_translation = parse_bool(n["in_order_translation"], path + ".in_order_translation");
   if (n["latency_ns"]) c.latency_ns = parse_nonneg(n["latency_ns"], path + ".latency_ns");

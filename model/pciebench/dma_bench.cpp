@@ -8,11 +8,12 @@
 #include <stdexcept>
 #include <vector>
 
-#include "vtdsim/core/table_builder.hpp"
 #include "vtdsim/iommu/iommu.hpp"
 #include "vtdsim/iommu/iommu_json.hpp"
-#include "vtdsim/mem/sparse_memory.hpp"
-#include "vtdsim/spec/registers.hpp"
+#include "vtdsim/pciebench/bench_host.hpp"
+#include "vtdsim/pciebench/host_memory.hpp"
+#include "vtdsim/pciebench/phase_summary.hpp"
+#include "vtdsim/pciebench/translation_queue.hpp"
 
 namespace vtdsim::pciebench {
 
@@ -61,38 +62,9 @@ void validate(const BenchConfig& c, const BenchPoint& p) {
 
 namespace {
 
-constexpr SourceId kDevice{0x0300};  // 03:00.0
-constexpr DomainId kDomain{1};
-constexpr std::uint64_t kIovaBase = 1ull << 32;  // the buffer's IOVA (1 GiB aligned)
-constexpr std::uint64_t kHostBase = 1ull << 33;  // and its host-physical address
-constexpr std::uint32_t kLine = 64;              // memory access granule
-
-// The host side of the bench: memory holding the tables, the IOMMU programmed as a driver does
-// (VT-d spec 11.4.5 RTADDR_REG, 11.4.4 GCMD_REG SRTP then TE), the buffer mapped in one domain.
-struct Host {
-  mem::SparseMemory memory;
-  std::unique_ptr<core::TableBuilder> tables;
-  std::unique_ptr<iommu::Iommu> unit;
-
-  Host(const config::UnitConfig& config, const BenchPoint& p) {
-    const unsigned haw = config.cap.haw;
-    tables = std::make_unique<core::TableBuilder>(memory, 1ull << (haw - 1), 1ull << (haw - 2),
-                                                  core::TableFormat::kLegacy, haw);
-    unit = std::make_unique<iommu::Iommu>(config, memory);
-    if (p.iommu == IommuMode::kOff) return;
-    // Linux picks 4-level (48-bit) tables when SAGAW offers them (intel-iommu.c, domain agaw).
-    tables->create_domain(kDomain, (config.cap.sagaw & 0b0100) ? 4 : 3);
-    const std::uint64_t page = p.iommu == IommuMode::k2M ? kPageSize2M : kPageSize4K;
-    const std::uint64_t size = (p.window_bytes + page - 1) / page * page;
-    tables->map(kDomain, Iova(kIovaBase), HostAddr(kHostBase), size, Perms{true, true}, page);
-    tables->set_context(kDevice, kDomain);
-    core::RemappingUnit& u = unit->unit();
-    u.write_register(spec::reg::kRtaddr, 8, tables->rtaddr());
-    u.write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kSrtp);
-    u.write_register(spec::reg::kGcmd, 4, spec::reg::gcmd::kTe);
-    if (!u.registers().translation_enabled()) throw std::logic_error("pcie-bench: translation did not enable");
-  }
-};
+constexpr SourceId kDevice = BenchHost::kDevice;
+constexpr std::uint64_t kIovaBase = BenchHost::kIovaBase;
+constexpr std::uint64_t kHostBase = BenchHost::kHostBase;
 
 enum class Kind : std::uint8_t { kIssue, kAtRootComplex, kTranslated, kDataReady, kAtDevice, kCommitted };
 
@@ -113,14 +85,15 @@ struct Dma {
 
 class Engine {
  public:
-  Engine(const BenchConfig& c, const BenchPoint& p, Measure m) : c_(c), p_(p), link_(c.link), rng_(c.device.seed) {
-    config::UnitConfig unit = c.iommu;
-    const bool remote = p.memory == Placement::kRemote;
-    data_ns_ = c.memory.latency_ns + (remote ? c.memory.remote_extra_ns : 0);
-    const double walk_ns = c.memory.latency_ns + (remote && c.memory.remote_walk_reads ? c.memory.remote_extra_ns : 0);
-    unit.timing.memory_read = static_cast<std::uint32_t>(std::llround(walk_ns * unit.timing.clock_ghz));
-    host_ = std::make_unique<Host>(unit, p);
-    clock_ = unit.timing.clock_ghz;
+  Engine(const BenchConfig& c, const BenchPoint& p, Measure m)
+      : c_(c),
+        p_(p),
+        link_(c.link),
+        rng_(c.device.seed),
+        host_(std::make_unique<BenchHost>(c, p)),
+        memory_(c.memory.bandwidth_gbyte_per_s, host_->data_ns),
+        queue_(c.root_complex.translation_slots, c.root_complex.in_order_translation) {
+    clock_ = host_->unit->config().timing.clock_ghz;
     tags_ = c.device.outstanding;
     free_tags_ = tags_;
     credits_ = c.root_complex.posted_credits;
@@ -234,33 +207,22 @@ class Engine {
     return std::max(t, static_cast<double>(done.completion_cycle) / clock_);
   }
 
-  // Memory: a FIFO bandwidth server over 64 B lines, then the access latency.
-  double memory_access(double t, std::uint32_t size) {
-    const std::uint32_t lines = (size + kLine - 1) / kLine;
-    const double start = std::max(t, mem_free_);
-    mem_free_ = start + lines * kLine / c_.memory.bandwidth_gbyte_per_s;  // bytes / (GB/s) = ns
-    return mem_free_ + data_ns_;
-  }
-
   void at_root_complex(const Event& e) {
-    const double t = e.t + c_.root_complex.latency_ns;
-    double translated = translate(t, e.addr, e.size);
+    // Posted writes commit in arrival order (a write waits for the previous one's commit); with
+    // in_order_translation reads leave translation in arrival order too; with translation_slots
+    // a request may wait for a slot before its translation starts.
+    const double t = queue_.enter(e.t + c_.root_complex.latency_ns);
+    const double translated = queue_.leave(translate(t, e.addr, e.size), p_.op == Op::kWrite);
     note_phase_stats(e.dma);
-    if (p_.op == Op::kWrite || c_.root_complex.in_order_translation) {
-      // Posted writes commit in arrival order (a write waits for the previous one's commit); with
-      // in_order_translation reads leave translation in arrival order too.
-      translated = std::max(translated, last_translated_);
-      last_translated_ = translated;
-    }
     // The memory server sees requests in the order their translations finish.
     push(translated, Kind::kTranslated, e.dma, e.addr, e.size);
   }
 
   void translated(const Event& e) {
     if (p_.op == Op::kRead) {
-      push(memory_access(e.t, e.size), Kind::kDataReady, e.dma, e.addr, e.size);
+      push(memory_.read_ready(e.t, e.size), Kind::kDataReady, e.dma, e.addr, e.size);
     } else {
-      push(memory_access(e.t, e.size) - data_ns_, Kind::kCommitted, e.dma, e.addr, e.size);
+      push(memory_.write_committed(e.t, e.size), Kind::kCommitted, e.dma, e.addr, e.size);
     }
   }
 
@@ -306,20 +268,8 @@ class Engine {
 
   // DMAs completed in positions [from, to) of the completion order.
   PhaseResult phase(std::uint64_t from, std::uint64_t to, int ph) const {
-    PhaseResult r;
+    PhaseResult r = summarize_phase(done_time_, lat_, from, to, p_.transfer_bytes);
     if (to <= from) return r;
-    r.dmas = to - from;
-    const double start = from == 0 ? 0.0 : done_time_[from - 1];
-    const double span = done_time_[to - 1] - start;
-    r.gbit_per_s = span > 0 ? static_cast<double>(r.dmas * p_.transfer_bytes) * 8.0 / span : 0;
-    std::vector<double> l(lat_.begin() + static_cast<std::ptrdiff_t>(from),
-                          lat_.begin() + static_cast<std::ptrdiff_t>(to));
-    double sum = 0;
-    for (double v : l) sum += v;
-    r.lat_mean_ns = sum / static_cast<double>(l.size());
-    auto mid = l.begin() + static_cast<std::ptrdiff_t>(l.size() / 2);
-    std::nth_element(l.begin(), mid, l.end());
-    r.lat_median_ns = *mid;
     if (phase_translations_[ph] > 0)
       r.iotlb_miss_rate = static_cast<double>(phase_walks_[ph]) / static_cast<double>(phase_translations_[ph]);
     if (phase_walks_[ph] > 0)
@@ -331,14 +281,16 @@ class Engine {
   BenchPoint p_;
   PcieLink link_;
   std::mt19937_64 rng_;
-  std::unique_ptr<Host> host_;
-  double clock_ = 1, data_ns_ = 0;
+  std::unique_ptr<BenchHost> host_;
+  HostMemory memory_;
+  TranslationQueue queue_;
+  double clock_ = 1;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::uint64_t seq_ = 0, seq_slot_ = 0;
   std::uint32_t tags_ = 1, free_tags_ = 1, credits_ = 1, parts_per_dma_ = 1;
   std::uint64_t total_ = 0, issued_ = 0, in_flight_ = 0;
   bool one_at_a_time_ = false, issue_pending_ = false;
-  double next_issue_ = 0, mem_free_ = 0, last_translated_ = 0;
+  double next_issue_ = 0;
   std::vector<Dma> dmas_;
   std::vector<std::uint32_t> done_order_;
   std::vector<double> done_time_, lat_;

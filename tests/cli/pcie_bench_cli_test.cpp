@@ -88,6 +88,33 @@ TEST(PcieBenchCli, BadInputExits2) {
   EXPECT_EQ(run(base + "--transfer 64 --window 4K --set pcie_bench.device.outstanding=0"), 2);
   // A 32 KiB read is 64 read requests of 512 B: more than the preset's 34 tags.
   EXPECT_EQ(run(base + "--transfer 32K --window 64K"), 2);
+  EXPECT_EQ(run(base + "--engine gem5"), 2);
 }
+
+#ifdef VTDSIM_HAVE_SYSTEMC
+TEST(PcieBenchCli, SystemcEngineWritesTheSameColumnsAndAgrees) {
+  const std::string args = "--config " + kPreset +
+                           " --iommu 4k --window 4K,64M --set pcie_bench.device.measure=5000"
+                           " --set pcie_bench.device.warmup=2000 --set pcie_bench.device.latency_measure=2000 --csv ";
+  ASSERT_EQ(run(args + tmp("des.csv") + " --engine des"), 0);
+  ASSERT_EQ(run(args + tmp("sc.csv") + " --engine systemc --json " + tmp("sc.json")), 0);
+  const auto des = vtdsim::study::read_csv(tmp("des.csv"));
+  const auto sc = vtdsim::study::read_csv(tmp("sc.csv"));
+  EXPECT_EQ(sc.header, des.header);
+  ASSERT_EQ(sc.rows.size(), 2u);
+  ASSERT_EQ(des.rows.size(), 2u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (std::size_t c = 0; c < 5; ++c) EXPECT_EQ(sc.rows[r][c], des.rows[r][c]);
+    for (std::size_t c : {5u, 6u}) {  // gbit_per_s, lat_mean_ns within 1 %
+      const double d = std::stod(des.rows[r][c]);
+      EXPECT_NEAR(std::stod(sc.rows[r][c]), d, 0.01 * d) << "row " << r << " column " << des.header[c];
+    }
+  }
+  std::ifstream in(tmp("sc.json"));
+  const nlohmann::json j = nlohmann::json::parse(in)["pcie_bench"];
+  EXPECT_EQ(j[0]["engine"], "systemc");
+  EXPECT_EQ(j[1]["bandwidth"]["iommu"]["translations"].get<std::uint64_t>(), 7000u);  // the IommuModule's Iommu
+}
+#endif
 
 }  // namespace

@@ -1,6 +1,8 @@
 // `vtdsim pcie-bench --config FILE --op read|write --transfer BYTES [--window BYTES[,BYTES...]]
-//  --iommu off|4k|2m [--memory local|remote] [--pattern random|sequential] --csv OUT`:
-// the pcie-bench DMA test (pciebench/dma_bench.hpp) over a list of windows, one CSV row per window:
+//  --iommu off|4k|2m [--memory local|remote] [--pattern random|sequential] [--engine des|systemc]
+//  --csv OUT`:
+// the pcie-bench DMA test (pciebench/dma_bench.hpp, or pciebench_sysc/systemc_bench.hpp on the
+// SystemC modules) over a list of windows, one CSV row per window:
 // bandwidth from a run with the device's tags all busy, latency from a run one DMA at a time.
 // docs/caches-timing-stats.md "pcie-bench".
 #include <unistd.h>
@@ -16,6 +18,9 @@
 #include "subcommands.hpp"
 #include "vtdsim/config/config_error.hpp"
 #include "vtdsim/pciebench/dma_bench.hpp"
+#ifdef VTDSIM_HAVE_SYSTEMC
+#include "vtdsim/pciebench_sysc/systemc_bench.hpp"
+#endif
 #include "vtdsim/study/csv_table.hpp"
 #include "vtdsim/study/sweep_grid.hpp"
 
@@ -29,7 +34,8 @@ const std::vector<std::uint64_t> kDefaultWindows = {4ull << 10,   8ull << 10, 16
                                                     4ull << 20,   8ull << 20, 16ull << 20, 32ull << 20, 64ull << 20};
 
 struct BenchArgs {
-  std::string config, csv, json, op = "read", iommu, memory = "local", pattern = "random", transfer = "64";
+  std::string config, csv, json, op = "read", iommu, memory = "local", pattern = "random", transfer = "64",
+                                 engine = "des";
   std::vector<std::string> windows, sets;
 };
 
@@ -67,8 +73,22 @@ std::string fixed(double v, int decimals) {
   return s.str();
 }
 
+// One run on the chosen engine (the discrete-event one, or the SystemC platform's modules).
+pciebench::MeasureResult run_on(const std::string& engine, const pciebench::BenchConfig& c,
+                                const pciebench::BenchPoint& p, pciebench::Measure m) {
+#ifdef VTDSIM_HAVE_SYSTEMC
+  if (engine == "systemc") return pciebench_sysc::run_bench_systemc(c, p, m);
+#endif
+  (void)engine;
+  return pciebench::run_bench(c, p, m);
+}
+
 void run_pcie_bench(const BenchArgs& a) {
   using namespace pciebench;
+#ifndef VTDSIM_HAVE_SYSTEMC
+  if (a.engine == "systemc")
+    throw UsageError("--engine systemc: this vtdsim was built without SystemC (VTDSIM_SYSTEMC=OFF); use --engine des");
+#endif
   BenchPoint base;
   base.op = a.op == "write" ? Op::kWrite : Op::kRead;
   base.iommu = a.iommu == "4k" ? IommuMode::k4K : a.iommu == "2m" ? IommuMode::k2M : IommuMode::kOff;
@@ -125,8 +145,8 @@ void run_pcie_bench(const BenchArgs& a) {
     p.window_bytes = w;
     MeasureResult bw, lat;
     try {
-      bw = run_bench(cfg, p, Measure::kBandwidth);
-      lat = run_bench(cfg, p, Measure::kLatency);
+      bw = run_on(a.engine, cfg, p, Measure::kBandwidth);
+      lat = run_on(a.engine, cfg, p, Measure::kLatency);
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("pcie-bench: ") + e.what());
     }
@@ -150,6 +170,7 @@ void run_pcie_bench(const BenchArgs& a) {
                       {"iommu_mode", to_string(p.iommu)},
                       {"memory", to_string(p.memory)},
                       {"pattern", a.pattern},
+                      {"engine", a.engine},
                       {"window_bytes", w},
                       {"transfer_bytes", p.transfer_bytes},
                       {"bandwidth", phase(bw)},
@@ -191,6 +212,10 @@ void add_pcie_bench(CLI::App& app) {
       ->check(CLI::IsMember({"local", "remote"}));
   cmd->add_option("--pattern", args->pattern, "DMA offsets inside the window")
       ->check(CLI::IsMember({"random", "sequential"}));
+  cmd->add_option("--engine", args->engine,
+                  "des: the discrete-event engine; systemc: the DMA engine, link, IommuModule and memory as SystemC "
+                  "modules (docs/caches-timing-stats.md \"pcie-bench\")")
+      ->check(CLI::IsMember({"des", "systemc"}));
   cmd->add_option("--set", args->sets, "override a configuration key (KEY=VALUE; 'iommu.' may be left out)");
   cmd->add_option("--csv", args->csv, "output CSV (- = stdout)")->required();
   cmd->add_option("--json", args->json, "also write each run's IOMMU stats tree (docs/stats.md) to this file");

@@ -19,6 +19,9 @@ struct RootComplexConfig {
   // Requests leave translation in arrival order: a request behind a miss waits for it (no
   // hit-under-miss across requests). Off: a hit passes a queued miss.
   bool in_order_translation = false;
+  // Requests in translation at once (entered, not yet left; pciebench/translation_queue.hpp); a
+  // request arriving when all are taken waits at the root complex. 0: no limit.
+  std::uint32_t translation_slots = 0;
 };
 
 struct MemoryConfig {

@@ -3,14 +3,17 @@
 // random (or sequential) inside a host buffer of `window_bytes`, through a PCIe link, the root
 // complex with the one iommu::Iommu (functional core + timing model), and host memory.
 //
-// A discrete-event simulation in plain C++ (docs/caches-timing-stats.md "pcie-bench" says why not
-// the SystemC platform). Per DMA read, with every resource a FIFO server in time order:
+// A discrete-event simulation in plain C++; pciebench_sysc/systemc_bench.hpp runs the same
+// bench on SystemC modules (docs/caches-timing-stats.md "pcie-bench", "Two engines"). Per DMA
+// read, with every resource a FIFO server in time order:
 //   device: takes one tag per read request (device.outstanding tags), waits device.issue_ns after
 //           the previous issue, adds device.latency_ns;
 //   link up: the MRd TLPs (PcieLink bytes), + link.latency_ns;
-//   root complex: root_complex.latency_ns, then Iommu::dma at that time: an IOTLB hit costs the
-//           lookup, a miss a page walk whose reads cost the memory's latency (local, or remote
-//           when memory.remote_walk_reads) on one of timing.walkers, queued when all are busy;
+//   root complex: root_complex.latency_ns, then the translation stage (translation_queue.hpp:
+//           with root_complex.translation_slots it may wait for a slot), then Iommu::dma: an
+//           IOTLB hit costs the lookup, a miss a page walk whose reads cost the memory's latency
+//           (local, or remote when memory.remote_walk_reads) on one of timing.walkers, queued
+//           when all are busy;
 //           with root_complex.in_order_translation a request also waits for the one before it;
 //   memory: memory.latency_ns (+ remote_extra_ns) with a bandwidth server;
 //   link down: the CplD TLPs, + link.latency_ns; the last completion frees the tags and ends
