@@ -1,8 +1,5 @@
 #include "vtdsim/pciebench_sysc/systemc_bench.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -17,6 +14,7 @@
 #include "vtdsim/pciebench_sysc/host_memory_module.hpp"
 #include "vtdsim/pciebench_sysc/pcie_link_module.hpp"
 #include "vtdsim/sysc/iommu_module.hpp"
+#include "vtdsim/sysc/simulation_child.hpp"
 
 namespace vtdsim::pciebench_sysc {
 
@@ -123,49 +121,14 @@ MeasureResult simulate(const BenchConfig& c, const BenchPoint& p, Measure m) {
 
 MeasureResult run_bench_systemc(const BenchConfig& config, const BenchPoint& point, Measure measure) {
   pciebench::validate(config, point);
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pcie-bench (systemc): pipe failed");
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("pcie-bench (systemc): fork failed");
-  if (pid == 0) {
-    ::close(fds[0]);
-    // The kernel's banner and reports go to stderr: the caller's stdout may be a CSV.
-    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    ::dup2(STDERR_FILENO, STDOUT_FILENO);
-    std::string out;
-    try {
-      const MeasureResult r = simulate(config, point, measure);
-      out = nlohmann::json{{"warmup", phase_json(r.warmup)},
-                           {"measured", phase_json(r.measured)},
-                           {"iommu", r.iommu.value_or(nlohmann::json())}}
-                .dump();
-    } catch (const std::exception& e) {
-      out = nlohmann::json{{"error", e.what()}}.dump();
-    }
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t k = ::write(fds[1], out.data() + done, out.size() - done);
-      if (k <= 0) break;
-      done += static_cast<std::size_t>(k);
-    }
-    ::close(fds[1]);
-    std::fflush(nullptr);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string in;
-  char buf[65536];
-  ssize_t k;
-  while ((k = ::read(fds[0], buf, sizeof buf)) > 0) in.append(buf, static_cast<std::size_t>(k));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty())
-    throw std::runtime_error("pcie-bench (systemc): the simulation crashed (wait status " + std::to_string(status) +
-                             ")");
-  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json j = sysc::run_in_child(
+      [&] {
+        const MeasureResult r = simulate(config, point, measure);
+        return nlohmann::json{{"warmup", phase_json(r.warmup)},
+                              {"measured", phase_json(r.measured)},
+                              {"iommu", r.iommu.value_or(nlohmann::json())}};
+      },
+      "pcie-bench (systemc)", true);
   if (j.contains("error")) throw std::runtime_error("pcie-bench (systemc): " + j["error"].get<std::string>());
   MeasureResult r;
   r.warmup = phase_from(j.at("warmup"));

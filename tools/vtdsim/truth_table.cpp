@@ -7,7 +7,6 @@
 // forked child that sends its devices' stats back through a pipe.
 #ifdef VTDSIM_HAVE_SYSTEMC
 #include <CLI/CLI.hpp>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,6 +23,7 @@
 #include "vtdsim/platform/platform.hpp"
 #include "vtdsim/platform/platform_config.hpp"
 #include "vtdsim/platform/truth_table.hpp"
+#include "vtdsim/sysc/simulation_child.hpp"
 
 namespace vtdsim::tools {
 
@@ -51,44 +51,15 @@ struct TruthTableOptions {
 
 // One case in a forked child: its devices' stats JSON (or {"error": ...}) as the child's output.
 nlohmann::json run_case(const platform::PlatformConfig& config) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string out;
-    try {
-      platform::Platform p(config);
-      p.run();
-      const nlohmann::json j = p.stats_json();
-      out = nlohmann::json{{"devices", j["devices"]}, {"effective_policy", j["guest"]["dma_policy_effective"]}}.dump();
-    } catch (const std::exception& e) {
-      out = nlohmann::json{{"error", e.what()}}.dump();
-    }
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::close(fds[1]);
-    std::fflush(nullptr);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string in;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) in.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty())
-    throw std::runtime_error("a truth-table case's simulation crashed (exit status " + std::to_string(status) + ")");
-  nlohmann::json j = nlohmann::json::parse(in);
+  nlohmann::json j = sysc::run_in_child(
+      [&] {
+        platform::Platform p(config);
+        p.run();
+        const nlohmann::json stats = p.stats_json();
+        return nlohmann::json{{"devices", stats["devices"]},
+                              {"effective_policy", stats["guest"]["dma_policy_effective"]}};
+      },
+      "a truth-table case");
   if (j.contains("error")) throw std::runtime_error("a truth-table case failed: " + j["error"].get<std::string>());
   return j;
 }
