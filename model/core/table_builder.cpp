@@ -405,9 +405,45 @@ void TableBuilder::create_nested_fs_space(FsSpaceId space, unsigned levels, Doma
   fs_spaces_[space.value] = std::move(s);
 }
 
+void TableBuilder::create_identity_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage) {
+  if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
+  if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
+  domain_or_throw(second_stage, "create_identity_nested_fs_space");
+  FsSpace s;
+  s.levels = levels;
+  s.nested = true;
+  s.identity = true;
+  s.second_stage = second_stage;
+  s.table = allocate_fs_table(s);
+  fs_spaces_[space.value] = std::move(s);
+}
+
+// The second stage's leaf for `address` (a software walk of the domain's table, spec 9.8) maps it
+// to itself with R and W.
+bool TableBuilder::maps_to_itself_read_write(const Domain& domain, std::uint64_t address) const {
+  std::uint64_t table = domain.table;
+  for (unsigned level = domain.levels; level >= 1; --level) {
+    const spec::SlPagingEntry e{read64(table + spec::SlPagingEntry::offset(address, level))};
+    if (!e.present()) return false;
+    if (level == 1 || (level <= 3 && e.page_size())) {
+      const std::uint64_t offset = address & (spec::SlPagingEntry::coverage(level) - 1);
+      return e.readable() && e.writable() && e.address(level) + offset == address;
+    }
+    table = e.address();
+  }
+  return false;
+}
+
 std::uint64_t TableBuilder::allocate_fs_table(FsSpace& space) {
   const std::uint64_t host = allocate_page();
   if (!space.nested) return host;
+  if (space.identity) {
+    if (!maps_to_itself_read_write(domain_or_throw(space.second_stage, "allocate_fs_table"), host))
+      bad("first-stage table page " + hex(host) + " is not mapped to itself (R/W) by second-stage domain " +
+          std::to_string(space.second_stage.value) + ": map the table region one to one first");
+    space.guest_to_host[host] = host;
+    return host;
+  }
   const std::uint64_t guest = space.next_guest_page;
   map(space.second_stage, Iova(guest), HostAddr(host), kPageSize4K, Perms{true, true});
   space.next_guest_page += kPageSize4K;
@@ -583,13 +619,14 @@ void TableBuilder::set_pasid_entry_first_stage(SourceId source, Pasid pasid, FsS
   write_pasid_entry(source, pasid, e.q.data());
 }
 
-void TableBuilder::set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options) {
+void TableBuilder::set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options,
+                                          std::optional<DomainId> did) {
   const FsSpace& s = fs_space_or_throw(space, "set_pasid_entry_nested");
   if (!s.nested) bad("set_pasid_entry_nested: space " + std::to_string(space.value) + " has host-physical tables");
   const Domain& d = domain_or_throw(s.second_stage, "set_pasid_entry_nested");
   const spec::PasidTableEntry e = spec::PasidTableEntry::make_nested(
-      fs_fields(s.table, s.levels, options), d.table, spec::aw_from_paging_levels(d.levels), s.second_stage.value,
-      options.fault_processing_disabled);
+      fs_fields(s.table, s.levels, options), d.table, spec::aw_from_paging_levels(d.levels),
+      did.value_or(s.second_stage).value, options.fault_processing_disabled);
   write_pasid_entry(source, pasid, e.q.data());
 }
 

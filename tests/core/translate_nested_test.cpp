@@ -292,3 +292,52 @@ TEST(TranslateNested, NeedsEcapNest) {
 }
 
 }  // namespace
+
+// A host that maps the guest's RAM one to one with 2 MiB pages (platform.nested): the first-stage
+// tables sit at guest-physical = host-physical addresses, each table address and the output take a
+// 3-read second-stage walk (PML4E, PDPE, PDE leaf), and the PASID entry's DID is the guest domain's.
+TEST(TranslateNested, IdentityTablesOnATwoMiBHostSecondStage) {
+  FsRig rig(nested_config());
+  const DomainId host(7), guest_domain(9);
+  rig.tables->create_domain(host, 4);
+  // 0..6 MiB one to one: the table region (1..5 MiB, txrig) and the output page.
+  rig.tables->map(host, Iova(0), HostAddr(0), 0x60'0000, Perms{true, true}, kPageSize2M);
+  rig.tables->create_identity_nested_fs_space(kFs, 4, host);
+  EXPECT_EQ(rig.tables->fs_entry_table_address(kFs, Iova(0x5000), 4), rig.tables->fs_table(kFs));
+  rig.tables->map_fs(kFs, Iova(0x5000), 0x40'3000, 0x1000);
+  for (unsigned level = 4; level >= 1; --level)
+    EXPECT_EQ(rig.tables->fs_entry_table_address(kFs, Iova(0x5000), level),
+              rig.tables->fs_entry_address(kFs, Iova(0x5000), level))
+        << "guest-physical = host-physical at level " << level;
+  rig.tables->set_pasid_entry_nested(kDev, kPasid, kFs, FsPasidOptions{}, guest_domain);
+  rig.enable();
+  const core::TranslationResult r = rig.tx(0x5123, kPasid);
+  ASSERT_TRUE(r.ok()) << r.fault;
+  EXPECT_EQ(r.host, HostAddr(0x40'3123));
+  EXPECT_EQ(r.stage, TranslationStage::kNested);
+  EXPECT_EQ(r.domain, guest_domain);
+  std::vector<WalkRead> expected = rig.context_reads(kPasid);
+  const auto ss_walk = [&](std::uint64_t gpa) {
+    for (unsigned level = 4; level >= 2; --level)
+      expected.push_back(ss_read(rig.tables->paging_entry_address(host, Iova(gpa), level), level));
+  };
+  for (unsigned level = 4; level >= 1; --level) {
+    ss_walk(rig.tables->fs_entry_table_address(kFs, Iova(0x5000), level));
+    expected.push_back(fs_read(rig.tables->fs_entry_address(kFs, Iova(0x5000), level), level));
+  }
+  ss_walk(0x40'3123);
+  ASSERT_EQ(expected.size(), 5u + 4u * (3u + 1u) + 3u);
+  EXPECT_EQ(reads_of(r), expected);
+}
+
+TEST(TranslateNested, IdentityTablesNeedTheirPagesMappedToThemselves) {
+  FsRig rig(nested_config());
+  const DomainId host(7);
+  rig.tables->create_domain(host, 4);
+  try {
+    rig.tables->create_identity_nested_fs_space(kFs, 4, host);  // nothing mapped yet
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("is not mapped to itself"), std::string::npos) << e.what();
+  }
+}

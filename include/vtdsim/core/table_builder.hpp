@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "vtdsim/mem/sparse_memory.hpp"
 #include "vtdsim/spec/types.hpp"
@@ -128,6 +129,11 @@ class TableBuilder {
   // host memory and mapped (R/W, 4 KiB) in that domain at the next guest-physical page from
   // guest_table_base; the entries hold guest-physical addresses (spec 3.8).
   void create_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage, std::uint64_t guest_table_base);
+  // Guest-physical tables for PGTT 011b where guest-physical = host-physical: the second stage
+  // already maps the builder's region one to one (a host mapping a guest's RAM 1:1), so each
+  // table page is used at its own address. Throws if a table page is not mapped to itself,
+  // readable and writable, in `second_stage` (a nested walk reads and A/D-writes it, spec 3.8).
+  void create_identity_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage);
   bool has_fs_space(FsSpaceId space) const { return fs_spaces_.count(space.value) != 0; }
   unsigned fs_levels(FsSpaceId space) const;
   // FSPTPTR of the space: host address, or guest-physical when nested.
@@ -146,10 +152,13 @@ class TableBuilder {
   // Guest-physical (nested) or host (first-stage only) address of the same entry.
   std::uint64_t fs_entry_table_address(FsSpaceId space, Iova iova, unsigned level) const;
   // PASID-table entry with PGTT 001b (first-stage only; DID = domain, which need not exist) or
-  // 011b (nested: the space's second-stage domain gives SSPTPTR, AW and DID).
+  // 011b (nested: the space's second-stage domain gives SSPTPTR and AW, and the DID unless `did`
+  // names another: Linux's intel_pasid_setup_nested takes the DID of the nested domain, the
+  // second stage being shared by all of a VM's nested domains).
   void set_pasid_entry_first_stage(SourceId source, Pasid pasid, FsSpaceId space, DomainId domain,
                                    FsPasidOptions options = {});
-  void set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options = {});
+  void set_pasid_entry_nested(SourceId source, Pasid pasid, FsSpaceId space, FsPasidOptions options = {},
+                              std::optional<DomainId> did = std::nullopt);
 
   // ---- Entry addresses (tests use them to corrupt or inspect entries on purpose).
   std::uint64_t root_entry_address(unsigned bus) const;
@@ -174,6 +183,7 @@ class TableBuilder {
     std::uint64_t table = 0;  // host address of the top table
     unsigned levels = 4;
     bool nested = false;
+    bool identity = false;  // nested, table pages at guest-physical = host-physical
     DomainId second_stage;
     std::uint64_t next_guest_page = 0;
     std::map<std::uint64_t, std::uint64_t> guest_to_host;  // nested: table pages
@@ -183,6 +193,7 @@ class TableBuilder {
   const FsSpace& fs_space_or_throw(FsSpaceId space, const char* what) const;
   std::uint64_t allocate_fs_table(FsSpace& space);  // returns its table address
   std::uint64_t fs_host(const FsSpace& space, std::uint64_t table_address) const;
+  bool maps_to_itself_read_write(const Domain& domain, std::uint64_t address) const;
   void write_pasid_entry(SourceId source, Pasid pasid, const std::uint64_t* words);
   void require_format(TableFormat format, const char* what) const;
   std::uint64_t legacy_context_table(unsigned bus);                // allocates on first use
