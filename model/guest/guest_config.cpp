@@ -25,4 +25,13 @@ const char* to_string(TranslationStageRequest r) {
   return "?";
 }
 
+const char* to_string(ScalableModeRequest r) {
+  switch (r) {
+    case ScalableModeRequest::kAuto: return "auto";
+    case ScalableModeRequest::kOn: return "on";
+    case ScalableModeRequest::kOff: return "off";
+  }
+  return "?";
+}
+
 }  // namespace vtdsim::guest

@@ -50,7 +50,7 @@ void GuestOs::add_device(const DeviceConfig& config, virtio::VirtioPciDevice* de
 void GuestOs::boot_thread() {
   tlm_utils::tlm_quantumkeeper keeper;
   keeper.reset();
-  vtd_->init(keeper, config_.translation_stage);
+  vtd_->init(keeper, config_);
   // intel_iommu_init decides strict vs lazy once CAP/ECAP are known: with caching mode only
   // first-stage DMA domains keep the flush queue.
   DmaPolicyInputs in;

@@ -30,24 +30,29 @@ void VtdDriver::gcmd(std::uint32_t set_bit, std::uint32_t status_bit, tlm_utils:
   ok = false;
 }
 
-bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper, TranslationStageRequest stage) {
+bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper, const GuestConfig& config) {
   cap_ = mmio_.read(base_ + reg::kCap, 8, keeper);
   ecap_ = mmio_.read(base_ + reg::kEcap, 8, keeper);
   bool ok = true;
-  // first_level_by_default (Linux 6.1 / 6.12 drivers/iommu/intel/iommu.c): first stage when the
-  // unit has scalable mode and FLTS (with SLTS too, DMA-API domains still get first stage).
-  const bool offered = reg::ecap::smts(ecap_) && reg::ecap::flts(ecap_);
+  // sm_supported (Linux 6.1 / 6.12 drivers/iommu/intel/iommu.h): intel_iommu=sm_on and ECAP.SMTS.
+  scalable_ = config.wants_scalable_mode() && reg::ecap::smts(ecap_);
+  // first_level_by_default (drivers/iommu/intel/iommu.c): in scalable mode first stage when the
+  // unit has FLTS (with SLTS too, DMA-API domains still get first stage).
+  const TranslationStageRequest stage = config.translation_stage;
   first_stage_ = stage == TranslationStageRequest::kFirst ||
                  (stage == TranslationStageRequest::kAuto &&
-                  first_stage_by_default(reg::ecap::smts(ecap_), reg::ecap::flts(ecap_), reg::ecap::slts(ecap_)));
-  if (first_stage_ && !offered) return false;  // platform_config's resolve refuses it first
-  if (first_stage_) {
+                  first_stage_by_default(scalable_, reg::ecap::flts(ecap_), reg::ecap::slts(ecap_)));
+  // platform_config's resolve refuses these first.
+  if (first_stage_ && !(scalable_ && reg::ecap::flts(ecap_))) return false;
+  if (config.nested.enabled && !(first_stage_ && reg::ecap::nest(ecap_) && reg::ecap::slts(ecap_))) return false;
+  if (scalable_) {
     tables_->restart_root(core::TableFormat::kScalable);
     // Scalable mode takes 256-bit descriptors only (IQA.DW = 1, spec 6.5.2; a 128-bit one is an
     // invalidation queue error): 128 of them in the page, as Linux sets DW when ECAP.SMTS.
     wide_ = true;
     slots_ = 128;
   }
+  if (config.nested.enabled) map_guest_memory_on_host(config.nested.host_page_size);
   // Unmask the fault event (FECTL.IM, 11.4.7.2; masked after reset) as Linux's dmar_set_interrupt.
   mmio_.write(base_ + reg::kFectl, 4, 0, keeper);
   mmio_.write(base_ + reg::kRtaddr, 8, tables_->rtaddr(), keeper);
@@ -72,16 +77,41 @@ bool VtdDriver::init(tlm_utils::tlm_quantumkeeper& keeper, TranslationStageReque
   return ok;
 }
 
+// Host side of platform.nested (iommufd's IOMMU_HWPT_ALLOC of the VM's second stage, then
+// intel_iommu_domain_alloc_nested): the guest's RAM mapped one to one, readable and writable, in
+// a 4-level second-stage table, with pages of host_page_size (the region rounded out to them).
+void VtdDriver::map_guest_memory_on_host(std::uint64_t host_page_size) {
+  nested_ = true;
+  tables_->create_domain(kHostSecondStage, 4);
+  const std::uint64_t begin = memory_.base() & ~(host_page_size - 1);
+  const std::uint64_t end = (memory_.end() + host_page_size - 1) & ~(host_page_size - 1);
+  tables_->map(kHostSecondStage, Iova(begin), HostAddr(begin), end - begin, Perms{true, true}, host_page_size);
+}
+
 void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper, bool device_tlb) {
-  if (first_stage_) {
-    // Linux 6.1 dmar_domain_attach_device: the PASID entry (domain_setup_first_level, then
-    // pasid_flush_caches), then the context entry (domain_context_mapping).
-    const core::FsSpaceId space(domain.value);
-    if (!tables_->has_fs_space(space)) tables_->create_fs_space(space, 4);
+  if (scalable_) {
+    // Linux 6.1 dmar_domain_attach_device: the PASID entry (intel_pasid_setup_first_level or
+    // _second_level, then pasid_flush_caches), then the context entry (domain_context_mapping).
+    // Nested (Linux 6.12 intel_pasid_setup_nested): PGTT 011b on the host's second stage, with
+    // the DID of the guest's domain, so the guest's P_IOTLB flushes name it.
     core::ScalableContextOptions options;
     options.device_tlb = device_tlb;
+    const core::FsSpaceId space(domain.value);
+    if (first_stage_ && !tables_->has_fs_space(space)) {
+      if (nested_)
+        tables_->create_identity_nested_fs_space(space, 4, kHostSecondStage);
+      else
+        tables_->create_fs_space(space, 4);
+    }
+    if (!first_stage_ && !tables_->has_domain(domain)) tables_->create_domain(domain, 4);
     tables_->set_scalable_context(source, options);
-    tables_->set_pasid_entry_first_stage(source, Pasid(options.rid_pasid), space, domain);
+    const Pasid rid_pasid(options.rid_pasid);
+    if (nested_)
+      tables_->set_pasid_entry_nested(source, rid_pasid, space, core::FsPasidOptions{}, domain);
+    else if (first_stage_)
+      tables_->set_pasid_entry_first_stage(source, rid_pasid, space, domain);
+    else
+      tables_->set_pasid_entry(source, rid_pasid, core::TableBuilder::PasidMode::kSecondLevel, domain);
     pasid_entry_changed(domain, keeper);
     if (device_tlb) ats_devices_[domain.value].push_back(source);
     context_changed(source, domain,
@@ -98,7 +128,7 @@ void VtdDriver::attach(SourceId source, DomainId domain, tlm_utils::tlm_quantumk
 }
 
 void VtdDriver::attach_pass_through(SourceId source, DomainId domain, tlm_utils::tlm_quantumkeeper& keeper) {
-  if (first_stage_) {  // scalable mode: PGTT 100b (intel_pasid_setup_pass_through)
+  if (scalable_) {  // scalable mode: PGTT 100b (intel_pasid_setup_pass_through)
     tables_->set_scalable_context(source, core::ScalableContextOptions{});
     tables_->set_pasid_entry(source, Pasid(0), core::TableBuilder::PasidMode::kPassThrough, domain);
     pasid_entry_changed(domain, keeper);
@@ -122,7 +152,8 @@ void VtdDriver::context_changed(SourceId source, DomainId domain, core::Translat
     e.source = source;
     e.domain = domain;
     e.translation_type = type;
-    if (first_stage_ && type != core::TranslationType::kPassThrough) e.stage = trace::ContextStage::kFirst;
+    if (scalable_ && type != core::TranslationType::kPassThrough)
+      e.stage = first_stage_ ? trace::ContextStage::kFirst : trace::ContextStage::kSecond;
     log_->record(e);
   }
   if (!caching_mode()) {

@@ -180,6 +180,7 @@ nlohmann::json Platform::stats_json() const {
     fq_timer += gd->dma->counters().fq_timer_flushes;
     unmap_flushes += gd->dma->counters().strict_flushes;
   }
+  const guest::VtdDriver& vtd = *guest_->vtd();
   j["guest"] = {{"booted", guest_->booted()},
                 {"dma_policy_effective", guest::to_string(guest_->dma_policy().policy)},
                 {"dma_policy_reason", guest_->dma_policy().reason},
@@ -195,6 +196,11 @@ nlohmann::json Platform::stats_json() const {
                   {"global", vc.global_invalidations},
                   {"device_tlb", vc.device_tlb_invalidations},
                   {"write_buffer_flushes", vc.write_buffer_flushes}}},
+                {"tables",
+                 {{"format", vtd.scalable() ? "scalable" : "legacy"},
+                  {"dma_domains", vtd.nested()        ? "nested"
+                                  : vtd.first_stage() ? "first_stage"
+                                                      : "second_stage"}}},
                 {"vtd_enabled", guest_->vtd()->enabled()},
                 {"wait_descriptors", vc.wait_descriptors},
                 {"wait_timeouts", vc.wait_timeouts},

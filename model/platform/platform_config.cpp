@@ -114,10 +114,37 @@ DeviceConfig resolve_device(const RawDeviceConfig& r) {
   return d;
 }
 
+// platform.nested: the unit must offer nested translation (ECAP.NEST with FLTS and SLTS in scalable
+// mode, spec 11.4.3; the context resolver faults PGTT 011b otherwise), the guest's DMA domains must
+// be first-stage ones (the stage nested translation puts on the host's), and the host's page size
+// must be one the second stage supports (CAP.SLLPS, spec 11.4.2).
+void resolve_nested(const RawPlatformConfig& raw, const config::UnitConfig& unit, GuestConfig& g) {
+  const auto& cap = unit.cap;
+  if (!(cap.smts && cap.flts && cap.slts && cap.nest))
+    throw ConfigError("platform.nested",
+                      "nested translation needs scalable mode with first- and second-stage translation and NEST "
+                      "(ECAP.SMTS, FLTS, SLTS and NEST, VT-d spec 11.4.3): set iommu.cap.smts, flts, slts and nest to "
+                      "true");
+  if (g.translation_stage == guest::TranslationStageRequest::kSecond)
+    throw ConfigError("platform.nested",
+                      "nested translation puts the guest's first-stage tables on the host's second stage, but "
+                      "guest.translation_stage is second: use first or auto");
+  if (g.scalable_mode == guest::ScalableModeRequest::kOff)
+    throw ConfigError("platform.nested", "nested translation needs scalable mode, but guest.scalable_mode is off");
+  g.nested.enabled = true;
+  set_if(g.nested.host_page_size, raw.nested_host_page_size);
+  if ((g.nested.host_page_size == kPageSize2M && !(cap.sllps & 0b01)) ||
+      (g.nested.host_page_size == kPageSize1G && !(cap.sllps & 0b10)))
+    throw ConfigError("platform.nested.host_page_size",
+                      "the unit's second stage has no pages of this size (CAP.SLLPS, VT-d spec 11.4.2): set "
+                      "iommu.cap.sllps or use a smaller page");
+}
+
 GuestConfig resolve_guest(const RawGuestConfig& r) {
   GuestConfig g;
   set_if(g.dma_policy, r.dma_policy);
   set_if(g.translation_stage, r.translation_stage);
+  set_if(g.scalable_mode, r.scalable_mode);
   set_if(g.default_lazy, r.default_lazy);
   if (r.cpus) g.cpus = static_cast<unsigned>(*r.cpus);
   if (g.cpus == 0) throw ConfigError("guest.cpus", "must be in [1, 256]");
@@ -154,10 +181,20 @@ PlatformConfig resolve(const RawPlatformConfig& raw, const config::UnitConfig& u
   set_if(c.memory.bandwidth_gbps, raw.memory_bandwidth_gbps);
   set_if(c.hop_latency_ns, raw.hop_latency_ns);
   c.guest = resolve_guest(raw.guest);
+  if (raw.nested) resolve_nested(raw, unit, c.guest);
   if (c.guest.translation_stage == guest::TranslationStageRequest::kFirst && !(unit.cap.smts && unit.cap.flts))
     throw ConfigError("guest.translation_stage",
                       "first-stage tables need scalable mode and first-stage translation (ECAP.SMTS and FLTS, VT-d "
                       "spec 11.4.3): set iommu.cap.smts and iommu.cap.flts to true, or use auto or second");
+  if (c.guest.translation_stage == guest::TranslationStageRequest::kFirst &&
+      c.guest.scalable_mode == guest::ScalableModeRequest::kOff)
+    throw ConfigError("guest.translation_stage",
+                      "first-stage tables need scalable mode, but guest.scalable_mode is off: use on or auto");
+  if (c.guest.translation_stage == guest::TranslationStageRequest::kSecond && c.guest.wants_scalable_mode() &&
+      unit.cap.smts && !unit.cap.slts)
+    throw ConfigError("guest.translation_stage",
+                      "second-stage tables in scalable mode need ECAP.SLTS (VT-d spec 11.4.3): set iommu.cap.slts to "
+                      "true, or guest.scalable_mode to off");
   set_if(c.duration_us, raw.duration_us);
   set_if(c.seed, raw.seed);
   for (std::size_t i = 0; i < raw.devices.size(); ++i) {
@@ -280,6 +317,12 @@ nlohmann::json to_json(const PlatformConfig& c) {
   if (!bypass.empty()) j["guest"]["iommu_bypass"] = bypass;
   if (c.guest.translation_stage != guest::TranslationStageRequest::kAuto)
     j["guest"]["translation_stage"] = guest::to_string(c.guest.translation_stage);
+  if (c.guest.scalable_mode != guest::ScalableModeRequest::kAuto)
+    j["guest"]["scalable_mode"] = guest::to_string(c.guest.scalable_mode);
+  if (c.guest.nested.enabled) {
+    const std::uint64_t size = c.guest.nested.host_page_size;
+    j["platform"]["nested"] = {{"host_page_size", size == kPageSize1G ? "1g" : size == kPageSize2M ? "2m" : "4k"}};
+  }
   j["workload"] = {{"duration_us", c.duration_us}, {"seed", c.seed}};
   return j;
 }

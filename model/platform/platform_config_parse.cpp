@@ -190,7 +190,7 @@ std::vector<std::string> name_list(const YAML::Node& r, const std::string& path)
 RawGuestConfig parse_guest(const YAML::Node& g) {
   check_keys(g, "guest",
              {"dma_policy", "kernel_default_dma", "cpus", "lazy_batch", "lazy_timeout_us", "force_dma_api",
-              "iova_limit_bits", "refuse_access_platform", "iommu_bypass", "translation_stage"});
+              "iova_limit_bits", "refuse_access_platform", "iommu_bypass", "translation_stage", "scalable_mode"});
   RawGuestConfig r;
   if (g["dma_policy"]) {
     const std::string v = parse_string(g["dma_policy"], "guest.dma_policy");
@@ -215,6 +215,19 @@ RawGuestConfig parse_guest(const YAML::Node& g) {
       r.translation_stage = guest::TranslationStageRequest::kSecond;
     else
       throw ConfigError("guest.translation_stage", "expected auto, first or second, got '" + v + "'");
+  }
+  if (g["scalable_mode"]) {
+    // intel_iommu=sm_on / sm_off (yes/no read as booleans too).
+    const YAML::Node& n = g["scalable_mode"];
+    const std::string v = parse_string(n, "guest.scalable_mode");
+    if (v == "auto")
+      r.scalable_mode = guest::ScalableModeRequest::kAuto;
+    else if (v == "on" || v == "true")
+      r.scalable_mode = guest::ScalableModeRequest::kOn;
+    else if (v == "off" || v == "false")
+      r.scalable_mode = guest::ScalableModeRequest::kOff;
+    else
+      throw ConfigError("guest.scalable_mode", "expected auto, on or off, got '" + v + "'");
   }
   if (g["kernel_default_dma"]) {
     const std::string v = parse_string(g["kernel_default_dma"], "guest.kernel_default_dma");
@@ -243,7 +256,7 @@ RawGuestConfig parse_guest(const YAML::Node& g) {
 RawPlatformConfig parse_platform_config(const YAML::Node& root) {
   RawPlatformConfig c;
   if (const YAML::Node p = root["platform"]) {
-    check_keys(p, "platform", {"quantum_ns", "ram_mib", "memory", "root_complex", "iommu_base", "devices"});
+    check_keys(p, "platform", {"quantum_ns", "ram_mib", "memory", "root_complex", "iommu_base", "nested", "devices"});
     c.quantum_ns = positive_at(p, "quantum_ns", "platform");
     c.ram_mib = uint_at<std::uint64_t>(p, "ram_mib", "platform", 1u << 22);
     c.iommu_base = uint_at<std::uint64_t>(p, "iommu_base", "platform", ~0ull);
@@ -255,6 +268,22 @@ RawPlatformConfig parse_platform_config(const YAML::Node& root) {
     if (const YAML::Node rc = p["root_complex"]) {
       check_keys(rc, "platform.root_complex", {"hop_latency_ns"});
       c.hop_latency_ns = non_negative_at(rc, "hop_latency_ns", "platform.root_complex");
+    }
+    if (const YAML::Node n = p["nested"]) {
+      if (!n.IsMap()) throw ConfigError("platform.nested", "must be a map (e.g. {host_page_size: 2m})");
+      check_keys(n, "platform.nested", {"host_page_size"});
+      c.nested = true;
+      if (n["host_page_size"]) {
+        const std::string v = parse_string(n["host_page_size"], "platform.nested.host_page_size");
+        if (v == "4k")
+          c.nested_host_page_size = kPageSize4K;
+        else if (v == "2m")
+          c.nested_host_page_size = kPageSize2M;
+        else if (v == "1g")
+          c.nested_host_page_size = kPageSize1G;
+        else
+          throw ConfigError("platform.nested.host_page_size", "expected 4k, 2m or 1g, got '" + v + "'");
+      }
     }
     if (const YAML::Node d = p["devices"]) {
       if (!d.IsSequence()) throw ConfigError("platform.devices", "must be a list");

@@ -120,6 +120,7 @@ void StatsRecorder::record_general(const core::TranslationRequest& req, const co
   for (const core::WalkRead& rd : res.walk) {
     if (rd.kind == core::WalkReadKind::kPagingEntry) {
       ++s.reads_by_level[rd.level <= 5 ? rd.level : 0];
+      s.first_stage_reads += rd.first_stage;
     } else {
       context_reads = true;
       const auto kind = static_cast<std::size_t>(rd.kind);
@@ -205,6 +206,7 @@ TranslationStats difference(const TranslationStats& a, const TranslationStats& b
   r.walks = sub(a.walks, b.walks);
   r.reads_by_kind = sub(a.reads_by_kind, b.reads_by_kind);
   r.reads_by_level = sub(a.reads_by_level, b.reads_by_level);
+  r.first_stage_reads = sub(a.first_stage_reads, b.first_stage_reads);
   r.walk_reads = sub(a.walk_reads, b.walk_reads);
   r.latency = a.latency;
   r.latency.subtract(b.latency);
@@ -337,7 +339,19 @@ nlohmann::json to_json(const TranslationStats& s) {
   json reads = {{"total", s.walk_reads}};
   for (int i = 0; i < 4; ++i) reads[kKindNames[i]] = s.reads_by_kind[i];
   for (int l = 1; l <= 5; ++l) reads["l" + std::to_string(l)] = s.reads_by_level[l];
-  j["walk"] = {{"reads", reads}};
+  std::uint64_t table_reads = 0, paging_reads = 0;
+  for (std::uint64_t n : s.reads_by_kind) table_reads += n;
+  for (std::uint64_t n : s.reads_by_level) paging_reads += n;
+  const auto part = [&](std::uint64_t n) {
+    return json{
+        {"reads", n},
+        {"per_translation", s.translations ? static_cast<double>(n) / static_cast<double>(s.translations) : 0.0}};
+  };
+  j["walk"] = {{"reads", reads},
+               {"by_stage",
+                {{"tables", part(table_reads)},
+                 {"first_stage", part(s.first_stage_reads)},
+                 {"second_stage", part(paging_reads - s.first_stage_reads)}}}};
   j["latency"] = to_json(s.latency);
   json dev = json::object();
   for (const auto& d : s.devices) dev[d.first.to_string()] = flow_json(d.second);

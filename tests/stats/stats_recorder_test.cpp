@@ -289,3 +289,35 @@ TEST(WalkReads, CopiesCarryExactlyTheUsedReads) {
 }
 
 }  // namespace
+
+// walk.by_stage splits the same reads: the context's tables, first-stage and second-stage paging
+// entries (a nested walk has both), each also per translation.
+TEST(StatsRecorder, WalkReadsSplitByStage) {
+  stats::StatsRecorder rec;
+  core::TranslationRequest req;
+  req.source = SourceId(0x10);
+  core::TranslationResult nested;
+  nested.outcome.translated = true;
+  nested.outcome.walk_start_level = 4;
+  nested.walk.push(0x1000, core::WalkReadKind::kRootEntry);
+  nested.walk.push(0x2000, core::WalkReadKind::kContextEntry);
+  for (std::uint8_t level = 4; level >= 2; --level)
+    nested.walk.push(0x3000 + level, core::WalkReadKind::kPagingEntry, level);
+  nested.walk.push(0x4000, core::WalkReadKind::kPagingEntry, 4, true);
+  for (std::uint8_t level = 4; level >= 2; --level)
+    nested.walk.push(0x5000 + level, core::WalkReadKind::kPagingEntry, level);
+  rec.record(req, nested, 0);
+  core::TranslationResult hit;
+  hit.outcome.translated = hit.outcome.iotlb_hit = true;
+  rec.record(req, hit, 0);
+  const nlohmann::json j = stats::to_json(rec.stats());
+  const nlohmann::json& s = j["walk"]["by_stage"];
+  EXPECT_EQ(s["tables"]["reads"], 2);
+  EXPECT_EQ(s["first_stage"]["reads"], 1);
+  EXPECT_EQ(s["second_stage"]["reads"], 6);
+  EXPECT_DOUBLE_EQ(s["second_stage"]["per_translation"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(s["first_stage"]["per_translation"].get<double>(), 0.5);
+  EXPECT_EQ(j["walk"]["reads"]["total"], 9);
+  const stats::TranslationStats none = stats::difference(rec.stats(), rec.stats());
+  EXPECT_EQ(stats::to_json(none)["walk"]["by_stage"]["first_stage"]["reads"], 0);
+}

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sysc/one_blk_platform.hpp"
+#include "sysc/guest_run.hpp"
 #include "sysc/record_and_replay.hpp"
 #include "sysc/sysc_fixture.hpp"
 #include "vtdsim/config/config_error.hpp"
@@ -22,55 +22,14 @@
 namespace vtdsim {
 namespace {
 
+using test::GuestRun;
+using test::load;
+using test::run;
+using test::starting;
 using test::SyscTest;
-
-platform::PlatformConfig load(const std::vector<std::string>& sets) {
-  return platform::resolve_platform_config(config::load_config_text(test::kOneBlk, "test", sets));
-}
+using test::with;
 
 const std::vector<std::string> kFirst = {"guest.translation_stage=first", "iommu.cap.flts=true"};
-
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-// The run's event log as text lines (what `vtdsim run --trace-out` writes), without comments.
-struct GuestRun {
-  std::vector<std::string> lines;
-  std::uint64_t faults = 0, queue_errors = 0, data_errors = 0, requests = 0;
-  guest::VtdDriverCounters vtd;
-  bool first_stage = false;
-  std::string policy;
-};
-GuestRun run(const std::vector<std::string>& sets) {
-  GuestRun r;
-  std::ostringstream out;
-  trace::TextTraceWriter writer(out);
-  platform::Platform p(load(sets));
-  p.event_log().set_writer(&writer);
-  p.run();
-  const auto j = p.stats_json();
-  r.faults = j["iommu"]["faults"]["total"].get<std::uint64_t>();
-  r.queue_errors = j["iommu"]["commands"]["queue_errors"].get<std::uint64_t>();
-  r.data_errors = p.guest().devices()[0]->stats.data_errors;
-  r.requests = p.guest().devices()[0]->stats.requests;
-  r.vtd = p.guest().vtd()->counters();
-  r.first_stage = p.guest().vtd()->first_stage();
-  r.policy = j["guest"]["dma_policy_effective"].get<std::string>();
-  std::istringstream in(out.str());
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] != '#') r.lines.push_back(line.substr(line.find(' ') + 1));  // without the time
-  return r;
-}
-
-std::vector<std::string> starting(const std::vector<std::string>& lines, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& l : lines)
-    if (l.rfind(prefix, 0) == 0) out.push_back(l);
-  return out;
-}
 
 }  // namespace
 
@@ -166,12 +125,16 @@ TEST_F(SyscTest, FirstStageLazyGuestKeepsTheFlushQueueUnderCachingMode) {
   });
 }
 
-// auto: first stage once the unit offers scalable mode and FLTS (first_level_by_default), second
-// otherwise; second forces second.
+// auto: in scalable mode (intel_iommu=sm_on) first stage once the unit offers FLTS
+// (first_level_by_default), second otherwise; without sm_on legacy tables whatever FLTS says;
+// second forces second.
 TEST_F(SyscTest, FirstStageIsLinuxsDefaultWhenBothStagesAreOffered) {
-  run_isolated([] { EXPECT_TRUE(run({"iommu.cap.flts=true"}).first_stage); });
+  run_isolated([] { EXPECT_TRUE(run({"iommu.cap.flts=true", "guest.scalable_mode=on"}).first_stage); });
+  run_isolated([] { EXPECT_FALSE(run({"iommu.cap.flts=true"}).first_stage); });
   run_isolated([] { EXPECT_FALSE(run({}).first_stage); });
-  run_isolated([] { EXPECT_FALSE(run({"iommu.cap.flts=true", "guest.translation_stage=second"}).first_stage); });
+  run_isolated([] {
+    EXPECT_FALSE(run({"iommu.cap.flts=true", "guest.scalable_mode=on", "guest.translation_stage=second"}).first_stage);
+  });
 }
 
 // The recorded first-stage run replays with the same decision for every DMA.

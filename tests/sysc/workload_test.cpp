@@ -175,5 +175,28 @@ TEST(RunCommandTest, WritesJsonAndATraceThatReplays) {
   for (const char* ext : {".json", ".trace", ".out", ".replay.json"}) std::remove((dir + ext).c_str());
 }
 
+// A nested run's trace would replay as first stage alone (the formats carry no nested
+// contexts): refused with exit code 2 and the reason; without --trace-out the run prints the
+// per-stage walk reads.
+TEST(RunCommandTest, NestedRunRefusesATraceAndSplitsWalkReadsByStage) {
+  const std::string dir = "/tmp/vtdsim_run_nested_" + std::to_string(::getpid());
+  const std::string base = std::string(VTDSIM_BINARY) + " run " + VTDSIM_SOURCE_DIR +
+                           "/configs/platform-default.yaml --set workload.duration_us=300 --set iommu.cap.flts=true "
+                           "--set iommu.cap.nest=true --set platform.nested.host_page_size=2m";
+  const std::string refused = base + " --trace-out " + dir + ".trace > " + dir + ".out 2>&1";
+  const int status = std::system(refused.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 2) << refused;
+  std::stringstream text;
+  text << std::ifstream(dir + ".out").rdbuf();
+  EXPECT_NE(text.str().find("carry no nested contexts"), std::string::npos) << text.str();
+  const std::string ok = base + " > " + dir + ".out 2>&1";
+  ASSERT_EQ(std::system(ok.c_str()), 0) << ok;
+  std::stringstream summary;
+  summary << std::ifstream(dir + ".out").rdbuf();
+  EXPECT_NE(summary.str().find("guest: scalable tables, nested"), std::string::npos) << summary.str();
+  EXPECT_NE(summary.str().find("walk reads per translation: "), std::string::npos) << summary.str();
+  for (const char* ext : {".trace", ".out"}) std::remove((dir + ext).c_str());
+}
+
 }  // namespace
 }  // namespace vtdsim

@@ -136,7 +136,17 @@ void print_summary(const nlohmann::json& j, double wall_seconds) {
                 static_cast<unsigned long long>(t["translation_requests"].get<std::uint64_t>()),
                 static_cast<unsigned long long>(t["invalidated"].get<std::uint64_t>()));
   }
+  const nlohmann::json& by_stage = j["iommu"]["walk"]["by_stage"];
+  const auto per = [&](const char* part) { return by_stage[part]["per_translation"].get<double>(); };
+  std::printf("walk reads per translation: %.3f (tables %.3f, first stage %.3f, second stage %.3f)\n",
+              per("tables") + per("first_stage") + per("second_stage"), per("tables"), per("first_stage"),
+              per("second_stage"));
   const nlohmann::json& g = j["guest"];
+  const nlohmann::json& tables = g["tables"];
+  std::printf("guest: %s tables, %s DMA domains\n", tables["format"].get<std::string>().c_str(),
+              tables["dma_domains"].get<std::string>() == "nested"        ? "nested (first stage on the host's second)"
+              : tables["dma_domains"].get<std::string>() == "first_stage" ? "first-stage"
+                                                                          : "second-stage");
   const nlohmann::json& inv = g["invalidations"];
   const auto n = [&](const char* key) { return static_cast<unsigned long long>(inv[key].get<std::uint64_t>()); };
   std::printf("guest: DMA policy %s (%s)\n", g["dma_policy_effective"].get<std::string>().c_str(),
@@ -159,6 +169,10 @@ void run_command(const RunOptions& o) {
   } catch (const config::ConfigError& e) {
     throw UsageError(e.what());
   }
+  if (config.guest.nested.enabled && !o.trace_out.empty())
+    throw UsageError(
+        "--trace-out: the trace formats carry no nested contexts (platform.nested), so a replay of the trace would "
+        "translate the first stage alone; run without --trace-out, or without platform.nested");
   std::unique_ptr<std::ofstream> trace_file;
   std::unique_ptr<trace::TextTraceWriter> writer;
   auto platform = std::make_unique<platform::Platform>(config);

@@ -58,11 +58,32 @@ struct DeviceConfig {
 };
 
 // guest.translation_stage: which tables the VT-d driver gives DMA domains. kAuto: as Linux 6.x
-// (first_level_by_default in drivers/iommu/intel/iommu.c of 6.1 and 6.12): first-stage tables when
-// the unit offers scalable mode and first-stage translation (ECAP.SMTS and FLTS; with SLTS too
-// DMA-API domains still get first stage), else second-stage tables; kFirst / kSecond force one.
+// (first_level_by_default in drivers/iommu/intel/iommu.c of 6.1 and 6.12): in scalable mode,
+// first-stage tables when the unit offers first-stage translation (ECAP.FLTS; with SLTS too
+// DMA-API domains still get first stage), else second-stage tables (PGTT 010b); in legacy mode
+// second-stage tables. kFirst / kSecond force one (kFirst needs scalable mode).
 enum class TranslationStageRequest : std::uint8_t { kAuto, kFirst, kSecond };
 const char* to_string(TranslationStageRequest r);
+
+// guest.scalable_mode: the kernel's intel_iommu=sm_on / sm_off. kOn: scalable-mode tables when
+// the unit offers them (sm_supported: ECAP.SMTS), with first- or second-stage DMA domains as
+// translation_stage says; kOff: legacy tables. kAuto: on when translation_stage is first or
+// platform.nested is given (both need scalable-mode tables), else off (as a kernel built without
+// CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON, whose Kconfig default is n: the recorded scalable-
+// mode logs in traces/qemu needed sm_on).
+enum class ScalableModeRequest : std::uint8_t { kAuto, kOn, kOff };
+const char* to_string(ScalableModeRequest r);
+
+// platform.nested: the guest runs in a VM and its DMA domains are translated nested (PGTT 011b,
+// VT-d spec 3.8 and 9.6), as with iommufd's nested domains: the guest's first-stage tables, in
+// guest-physical memory, on a host second stage that maps the guest's RAM. The host maps guest
+// RAM one to one (guest-physical = host-physical; an offset would change no read or cache
+// decision) with pages of host_page_size in a 4-level table, and each PASID entry carries the
+// guest domain's DID (intel_pasid_setup_nested in Linux 6.12 drivers/iommu/intel/pasid.c).
+struct NestedHostConfig {
+  bool enabled = false;
+  std::uint64_t host_page_size = 2ull << 20;  // 4 KiB, 2 MiB or 1 GiB
+};
 
 struct GuestConfig {
   // The kernel argument (iommu.strict=1 / iommu.strict=0 / iommu=pt / none); the policy in force
@@ -75,7 +96,14 @@ struct GuestConfig {
   bool force_dma_api = false;        // platform quirk (Xen-like)
   unsigned iova_limit_bits = 48;     // dma_limit: 64-bit DMA mask capped by the 4-level domain aperture
   TranslationStageRequest translation_stage = TranslationStageRequest::kAuto;
+  ScalableModeRequest scalable_mode = ScalableModeRequest::kAuto;
+  NestedHostConfig nested;  // platform.nested (the host's part, set up at boot with the guest's)
   bool pass_through() const { return dma_policy == guest::DmaPolicyRequest::kPassthrough; }
+  // The kernel's sm_on, kAuto resolved as above.
+  bool wants_scalable_mode() const {
+    if (scalable_mode != ScalableModeRequest::kAuto) return scalable_mode == ScalableModeRequest::kOn;
+    return translation_stage == TranslationStageRequest::kFirst || nested.enabled;
+  }
 };
 
 }  // namespace vtdsim::guest

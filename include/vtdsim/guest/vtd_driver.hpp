@@ -44,15 +44,28 @@ class VtdDriver {
   VtdDriver(GuestMemory& memory, MmioPort& mmio, std::uint64_t register_base, std::uint64_t tables_base,
             std::uint64_t tables_size, EventSink* log);
 
-  // Reads CAP/ECAP, picks the DMA domains' stage (`stage`, see first_stage()), sets the root table,
-  // enables queued invalidation, flushes, enables translation. Returns false (and leaves
-  // translation off) when a status bit never follows its command.
-  bool init(tlm_utils::tlm_quantumkeeper& keeper, TranslationStageRequest stage = TranslationStageRequest::kAuto);
-  // DMA domains use first-stage tables (as Linux's domain_use_first_level): scalable-mode tables,
-  // each domain a first-stage address space behind the device's RID_PASID (0) entry with PGTT
-  // 001b and DID = domain (intel_pasid_setup_first_level), flushed with P_IOTLB descriptors
-  // (qi_flush_piotlb). Otherwise legacy-mode context entries and second-level tables.
+  // Reads CAP/ECAP, picks the table format (config.scalable_mode, see scalable()) and the DMA
+  // domains' stage (config.translation_stage, see first_stage()), maps the guest's memory on the
+  // host's second stage when config.nested says so (see nested()), sets the root table, enables
+  // queued invalidation, flushes, enables translation. Returns false (and leaves translation off)
+  // when a status bit never follows its command, or the unit lacks what the config asks for.
+  bool init(tlm_utils::tlm_quantumkeeper& keeper, const GuestConfig& config = {});
+  // Scalable-mode tables (sm_on and ECAP.SMTS): each device's context points to a PASID table
+  // whose RID_PASID (0) entry says how its DMA is translated; 256-bit descriptors.
+  bool scalable() const { return scalable_; }
+  // DMA domains use first-stage tables (as Linux's domain_use_first_level): each domain a
+  // first-stage address space behind the device's RID_PASID entry with PGTT 001b and DID = domain
+  // (intel_pasid_setup_first_level), flushed with P_IOTLB descriptors (qi_flush_piotlb).
+  // Otherwise second-level tables: behind a PGTT 010b entry in scalable mode
+  // (intel_pasid_setup_second_level), legacy-mode context entries otherwise; flushed with
+  // iotlb_inv_dsc either way (qi_flush_iotlb).
   bool first_stage() const { return first_stage_; }
+  // platform.nested: the first-stage spaces are guest-physical, on the host second stage
+  // kHostSecondStage (PGTT 011b, DID = the guest's domain).
+  bool nested() const { return nested_; }
+  // The TableBuilder domain of the host's second stage (it names no domain the unit sees: the
+  // PASID entries carry the guest domains' DIDs).
+  static constexpr DomainId kHostSecondStage{0xffff};
   // A map is followed by a page-selective flush (CAP.CM=1 and second-stage tables).
   bool flushes_after_map() const { return caching_mode() && !first_stage_; }
   bool enabled() const { return enabled_; }
@@ -109,6 +122,7 @@ class VtdDriver {
   // pc_inv_dsc and P_IOTLB of (domain, 0); CM=0: write-buffer flush if CAP.RWBF.
   void pasid_entry_changed(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);
   void flush_domain_iotlb(DomainId domain, tlm_utils::tlm_quantumkeeper& keeper);  // iotlb_inv_dsc G = 10b
+  void map_guest_memory_on_host(std::uint64_t host_page_size);
   void flush_pages_first_stage(DomainId domain, std::uint64_t iova, std::uint64_t pages,
                                tlm_utils::tlm_quantumkeeper& keeper, bool map);
   void queue(const spec::qi::Descriptor& d);
@@ -130,7 +144,9 @@ class VtdDriver {
   std::uint32_t wait_seq_ = 0;
   std::uint64_t cap_ = 0, ecap_ = 0;
   bool enabled_ = false;
+  bool scalable_ = false;
   bool first_stage_ = false;
+  bool nested_ = false;
   bool wide_ = false;  // 256-bit descriptors (scalable mode)
   VtdDriverCounters counters_;
   std::map<std::uint16_t, std::vector<SourceId>> ats_devices_;  // domain -> devices with ATS (TT = 01b)

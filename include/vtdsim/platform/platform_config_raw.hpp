@@ -66,6 +66,7 @@ struct RawDeviceConfig {
 struct RawGuestConfig {
   std::optional<guest::DmaPolicyRequest> dma_policy;
   std::optional<guest::TranslationStageRequest> translation_stage;
+  std::optional<guest::ScalableModeRequest> scalable_mode;
   std::optional<bool> default_lazy, force_dma_api;
   std::optional<std::uint64_t> cpus, lazy_batch, iova_limit_bits;
   std::optional<double> lazy_timeout_us;
@@ -85,6 +86,8 @@ struct RawPlatformConfig {
   std::optional<double> quantum_ns, memory_latency_ns, memory_bandwidth_gbps, hop_latency_ns, duration_us;
   std::optional<std::uint64_t> ram_mib, iommu_base, seed;
   std::vector<RawDeviceConfig> devices;
+  bool nested = false;                                 // platform.nested given
+  std::optional<std::uint64_t> nested_host_page_size;  // platform.nested.host_page_size
   RawGuestConfig guest;
   std::vector<RawDeviceWorkload> workloads;
 };

@@ -31,13 +31,16 @@
 //   walks                  page walks (walk_start_level > 0)
 //   walk.reads.<kind>      memory reads by kind (root, context, pasid_dir, pasid_table) and
 //                          paging entries by level (l1 = PTE ... l5 = PML5E); walk.reads.total
+//   walk.by_stage.<part>   the same reads split: tables (root, context, PASID), first_stage and
+//                          second_stage paging entries (a nested walk has both), each with
+//                          per_translation = reads / translations
 //   latency.*              count, min, mean, p50, p90, p99, max (cycles) of the recorded latencies
 //   device.<bb:dd.f>.*     translations, faults, bytes, iotlb_hits, iotlb_misses, walks, walk_reads
 //   domain.<n>.*           same fields, keyed by the result's domain (decimal)
 //   invalidations.total.{count,dropped}; invalidations.<target>.<granularity>.{count,dropped}
 // Invariants (tested): iotlb.hits + iotlb.misses = iotlb.lookups, the same for context_cache,
 // sum over devices of each field = the total, psc.hits = sum of psc.l<N>.hits,
-// walk.reads.total = sum of the per-kind/per-level reads.
+// walk.reads.total = sum of the per-kind/per-level reads = sum of walk.by_stage.<part>.reads.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -79,6 +82,7 @@ struct TranslationStats {
   std::uint64_t walks = 0;
   std::array<std::uint64_t, 4> reads_by_kind{};   // root, context, pasid_dir, pasid_table
   std::array<std::uint64_t, 6> reads_by_level{};  // paging entries, index = level (1..5); 0 unused
+  std::uint64_t first_stage_reads = 0;            // of the paging entries: first-stage ones (spec 9.7)
   std::uint64_t walk_reads = 0;
   timing::LatencyHistogram latency;
   CountDropped invalidations_total;
