@@ -4,7 +4,8 @@
     tools/plot_stage_study.py STUDY.csv OUT.png
 
 Left: walk memory reads per translation; right: mean translation latency (ns); one group per
-stage, one bar per paging-structure-cache setting. Uses Debian's python3-matplotlib.
+stage (second, first, nested on 2 MiB or 4 KiB host pages), one bar per paging-structure-cache
+setting. Uses Debian's python3-matplotlib.
 """
 import csv
 import sys
@@ -23,7 +24,7 @@ def main():
     stages = list(dict.fromkeys(r["stage"] for r in rows))
     pscs = list(dict.fromkeys(r["psc"] for r in rows))
     value = {(r["stage"], r["psc"]): r for r in rows}
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     width = 0.8 / len(pscs)
     for ax, key, label in ((axes[0], "reads_per_translation", "walk memory reads per translation"),
                            (axes[1], "mean_latency_ns", "mean translation latency (ns)")):
@@ -33,11 +34,12 @@ def main():
             bars = ax.bar(xs, ys, width, label="PSC " + psc)
             ax.bar_label(bars, fmt="%.2f" if key.startswith("reads") else "%.1f", fontsize=8)
         ax.set_xticks(range(len(stages)))
-        ax.set_xticklabels([s + " stage" for s in stages])
+        ax.set_xticklabels([s.replace("nested-", "nested\nhost ") if s.startswith("nested") else s + " stage"
+                            for s in stages])
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend()
-    fig.suptitle("configs/platform-default.yaml, strict: second- vs first-stage DMA domains")
+    fig.suptitle("configs/platform-default.yaml, strict: second-stage, first-stage and nested DMA domains")
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=120)
 
