@@ -51,6 +51,7 @@ MixInput read_mix_input(const std::string& name, trace::TraceSource& source) {
       in.max_bus = std::max(in.max_bus, static_cast<std::uint8_t>(s.value >> 8));
     }
     if (e.kind == EventKind::kMap) in.host_end = std::max(in.host_end, e.host.value + e.size);
+    if (e.kind == EventKind::kContext) (e.stage == trace::ContextStage::kLegacy ? in.legacy : in.scalable) = true;
     in.events.push_back(e);
   }
   return in;
@@ -63,10 +64,14 @@ TenantMix::TenantMix(std::vector<MixInput> inputs, const TenantMixOptions& optio
   if (options_.burst == 0) throw std::invalid_argument("mix: --burst must be at least 1");
   std::uint64_t host_end = 1;
   std::uint32_t max_bus = 0;
+  bool scalable = false, legacy = false;
   for (const auto& in : inputs_) {
     host_end = std::max(host_end, in.host_end);
     max_bus = std::max<std::uint32_t>(max_bus, in.max_bus);
+    scalable = scalable || in.scalable;
+    legacy = legacy || in.legacy;
   }
+  legacy_to_scalable_ = scalable && legacy;
   if (max_bus + options_.tenants > 256)
     throw std::invalid_argument("mix: " + std::to_string(options_.tenants) + " tenants need buses up to " +
                                 std::to_string(max_bus + options_.tenants - 1) + " (source-ids have 8 bus bits)");
@@ -104,6 +109,7 @@ TraceEvent TenantMix::renamed(const Tenant& t, const TraceEvent& in) const {
     case EventKind::kContext:
       e.source = source(e.source);
       e.domain = domain(e.domain);
+      if (legacy_to_scalable_ && e.stage == trace::ContextStage::kLegacy) e.stage = trace::ContextStage::kSecond;
       break;
     case EventKind::kInvalidate:
       if (names_domain(e)) e.invalidation.domain = domain(e.invalidation.domain);

@@ -311,8 +311,10 @@ ContextStage QemuLogImporter::scalable_stage() const {
   return stage_decided_ ? stats_.sm_stage : ContextStage::kLegacy;
 }
 
-// First-stage contexts get stage=first; second-stage ones stay legacy contexts (the tables the
-// replay built for scalable-mode logs before, same decisions and walks).
+// Translated contexts of a scalable-mode log get their stage (stage=first: PGTT 001b, stage=second:
+// PGTT 010b), so the replay walks the scalable structures QEMU read (VT-d spec 9.4-9.6: 256-bit
+// context entry, PASID directory and table; QEMU vtd_dev_to_context_entry and
+// vtd_ce_get_rid2pasid_entry); pass-through contexts carry it too and replay as PGTT 100b.
 void QemuLogImporter::decide_stage(ContextStage stage, std::uint64_t line) {
   if (stage_decided_ || flts_ != QemuFlts::kAuto) return;
   stage_decided_ = true;
@@ -322,7 +324,7 @@ void QemuLogImporter::decide_stage(ContextStage stage, std::uint64_t line) {
   for (Pending& p : pending_) {
     if (!p.stage_undecided) continue;
     p.stage_undecided = false;
-    if (stage == ContextStage::kFirst) p.event.stage = ContextStage::kFirst;
+    p.event.stage = stage;
   }
 }
 
@@ -343,7 +345,7 @@ void QemuLogImporter::bind(SourceId source, const Binding& binding) {
     return;
   }
   const ContextStage stage = scalable_stage();
-  if (stage == ContextStage::kFirst) e.stage = ContextStage::kFirst;
+  e.stage = stage;
   if (flts_ != QemuFlts::kAuto) {
     stats_.sm_stage = stage;
   }

@@ -173,3 +173,29 @@ TEST(TenantMix, CommandLine) {
   const int status = std::system((bin + " mix /nonexistent --tenants 2 -o " + out + " 2>/dev/null").c_str());
   EXPECT_EQ(WEXITSTATUS(status), 2);
 }
+
+// One unit, one root-table format: a legacy input mixed with a scalable-mode one gets stage=second
+// contexts, and the mix replays with the legacy tenant's translations unchanged.
+TEST(TenantMix, LegacyContextsBecomeScalableBesideScalableOnes) {
+  const std::string scalable =
+      std::string(kTwoDevices).replace(std::string(kTwoDevices).find("levels=4\n"), 9, "levels=4 stage=second\n");
+  TenantMixOptions o;
+  o.tenants = 2;
+  TenantMix mix({input_of_text("legacy", kTwoDevices), input_of_text("scalable", scalable)}, o);
+  EXPECT_TRUE(mix.legacy_contexts_made_scalable());
+  const std::vector<TraceEvent> events = all(mix);
+  for (const TraceEvent& e : events) {
+    if (e.kind == trace::EventKind::kContext) {
+      EXPECT_EQ(e.stage, trace::ContextStage::kSecond);
+    }
+  }
+  trace::Replayer replayer{config::UnitConfig{}};
+  trace::VectorTraceSource source(events);
+  replayer.run(source);
+  const nlohmann::json j = replayer.to_json()["iommu"];
+  EXPECT_EQ(j["translations"], 8);
+  EXPECT_EQ(j["faults"]["total"], 0);
+  EXPECT_EQ(j["walk"]["reads"]["pasid_table"], 4) << "4 devices' scalable context misses";
+  TenantMix same({input_of_text("legacy", kTwoDevices)}, o);
+  EXPECT_FALSE(same.legacy_contexts_made_scalable());
+}

@@ -311,14 +311,14 @@ TEST(FirstStageQemuImport, TheFirstFlushAfterATranslationTellsTheStage) {
   EXPECT_EQ(context_stage(events), ContextStage::kFirst);
 
   events = import(scalable_log("vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x4 addr 0xffffe000 mask 0x0\n"), s);
-  EXPECT_EQ(context_stage(events), ContextStage::kLegacy);  // second stage: legacy tables, as before
+  EXPECT_EQ(context_stage(events), ContextStage::kSecond);  // second stage: PGTT 010b
   EXPECT_EQ(s.sm_stage, ContextStage::kSecond);
   events = import(scalable_log("vtd_inv_desc_iotlb_domain iotlb invalidate whole domain 0x4\n"), s);
   EXPECT_EQ(s.sm_stage, ContextStage::kSecond);
 
   // Nothing tells: second stage, and the replay says so and names the option.
   events = import(scalable_log(""), s);
-  EXPECT_EQ(context_stage(events), ContextStage::kLegacy);
+  EXPECT_EQ(context_stage(events), ContextStage::kSecond);
   EXPECT_TRUE(s.sm_stage_unknown);
   QemuReplayFaults faults;
   faults.translations = 1;
@@ -331,7 +331,7 @@ TEST(FirstStageQemuImport, TheFirstFlushAfterATranslationTellsTheStage) {
   EXPECT_FALSE(s.sm_stage_unknown);
   events = import(scalable_log("vtd_inv_desc invalidate desc type p-iotlb high 0xffffe000 low 0x40036\n"), s,
                   QemuFlts::kOff);
-  EXPECT_EQ(context_stage(events), ContextStage::kLegacy);
+  EXPECT_EQ(context_stage(events), ContextStage::kSecond);
 
   // A legacy-mode log has no stage to tell.
   events = import(

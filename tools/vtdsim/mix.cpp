@@ -45,6 +45,10 @@ void run_mix(const MixArgs& a) {
     study::TenantMix mix(std::move(inputs), options);
     const std::uint64_t events = write_trace(mix, a.out, output_format(a.to, a.out), a.level);
     std::cerr << "vtdsim mix: " << a.tenants << " tenants, " << events << " events -> " << a.out << "\n";
+    if (mix.legacy_contexts_made_scalable())
+      std::cerr << "vtdsim mix: note: the inputs mix legacy and scalable-mode contexts, and one unit has one "
+                   "root-table format: the legacy ones are scalable-mode second-stage contexts (stage=second, "
+                   "PGTT 010b) in the mix\n";
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -10,7 +10,11 @@
 //   - invalidations: domain-, page- and PASID-selective ones go to the tenant's own domains; a
 //     global IOTLB / PASID-cache / device-TLB invalidation becomes a domain-selective one of each of
 //     the tenant's domains, a global context-cache invalidation a device-selective one of each of its
-//     sources (one VM cannot flush another's entries: a hypervisor narrows them so).
+//     sources (one VM cannot flush another's entries: a hypervisor narrows them so);
+//   - contexts: one unit has one root-table format (RTADDR.TTM, VT-d spec 11.4.5), so when some
+//     input has scalable-mode contexts (stage=), the legacy contexts of the others become
+//     scalable-mode second-stage ones (stage=second, PGTT 010b: the same page tables; their
+//     context misses read the scalable context entry and PASID entries instead).
 // Interleaving: the next tenant (round robin, or uniformly at random with a seed, among those not
 // finished) emits its events until it has emitted `burst` DMA events or ends; its software events
 // stay in its own order, with the DMAs they precede. Times: each event keeps its own time, raised
@@ -46,6 +50,8 @@ struct MixInput {
   std::vector<std::uint16_t> sources;  // distinct source-ids
   std::uint8_t max_bus = 0;
   std::uint64_t host_end = 0;  // one past the highest mapped host byte
+  bool scalable = false;       // has a context with a stage (scalable-mode tables)
+  bool legacy = false;         // has a context without one (legacy tables)
 };
 
 // Reads `source` to its end (TraceError from the source as it comes).
@@ -61,6 +67,8 @@ class TenantMix final : public trace::TraceSource {
   std::string position() const override;
 
   std::uint64_t host_stride() const { return host_stride_; }
+  // Some inputs' legacy contexts are given stage=second (the inputs mix table formats).
+  bool legacy_contexts_made_scalable() const { return legacy_to_scalable_; }
 
  private:
   struct Tenant {
@@ -78,6 +86,7 @@ class TenantMix final : public trace::TraceSource {
 
   std::vector<MixInput> inputs_;
   TenantMixOptions options_;
+  bool legacy_to_scalable_ = false;
   std::vector<Tenant> tenants_;
   std::uint64_t host_stride_ = 0;
   std::size_t current_ = 0;         // tenant emitting now
