@@ -391,29 +391,26 @@ void TableBuilder::create_fs_space(FsSpaceId space, unsigned levels) {
 
 void TableBuilder::create_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage,
                                           std::uint64_t guest_table_base) {
-  if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
-  if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
-  domain_or_throw(second_stage, "create_nested_fs_space");
   if (!aligned(guest_table_base, kPageSize4K))
     bad("create_nested_fs_space: guest table base " + hex(guest_table_base) + " is not 4 KiB aligned");
-  FsSpace s;
-  s.levels = levels;
-  s.nested = true;
-  s.second_stage = second_stage;
-  s.next_guest_page = guest_table_base;
-  s.table = allocate_fs_table(s);
-  fs_spaces_[space.value] = std::move(s);
+  add_nested_fs_space(space, levels, second_stage, false, guest_table_base);
 }
 
 void TableBuilder::create_identity_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage) {
+  add_nested_fs_space(space, levels, second_stage, true, 0);
+}
+
+void TableBuilder::add_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage, bool identity,
+                                       std::uint64_t guest_table_base) {
   if (levels != 4 && levels != 5) bad("first-stage space " + std::to_string(space.value) + ": levels must be 4 or 5");
   if (has_fs_space(space)) bad("first-stage space " + std::to_string(space.value) + " already exists");
-  domain_or_throw(second_stage, "create_identity_nested_fs_space");
+  domain_or_throw(second_stage, identity ? "create_identity_nested_fs_space" : "create_nested_fs_space");
   FsSpace s;
   s.levels = levels;
   s.nested = true;
-  s.identity = true;
+  s.identity = identity;
   s.second_stage = second_stage;
+  s.next_guest_page = guest_table_base;
   s.table = allocate_fs_table(s);
   fs_spaces_[space.value] = std::move(s);
 }

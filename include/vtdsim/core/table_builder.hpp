@@ -192,6 +192,8 @@ class TableBuilder {
   const Domain& domain_or_throw(DomainId domain, const char* what) const;
   const FsSpace& fs_space_or_throw(FsSpaceId space, const char* what) const;
   std::uint64_t allocate_fs_table(FsSpace& space);  // returns its table address
+  void add_nested_fs_space(FsSpaceId space, unsigned levels, DomainId second_stage, bool identity,
+                           std::uint64_t guest_table_base);
   std::uint64_t fs_host(const FsSpace& space, std::uint64_t table_address) const;
   bool maps_to_itself_read_write(const Domain& domain, std::uint64_t address) const;
   void write_pasid_entry(SourceId source, Pasid pasid, const std::uint64_t* words);
